@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* qdctl.c - entry point of qdctl: dispatch to a subcommand */
+#include <stdio.h>
+#include <string.h>
+
+#include "qdctl.h"
+
+static void usage(FILE *f)
+{
+	fputs("usage: qdctl COMMAND [ARGS...]\n"
+	      "\n"
+	      "commands:\n"
+	      "  qmp     connect to a QMP socket and run commands (qdctl qmp --help)\n",
+	      f);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return QDCTL_USAGE;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		usage(stdout);
+		return QDCTL_OK;
+	}
+	if (strcmp(argv[1], "qmp") == 0)
+		return qdctl_qmp_main(argc - 1, argv + 1);
+	fprintf(stderr, "qdctl: unknown command '%s'\n", argv[1]);
+	usage(stderr);
+	return QDCTL_USAGE;
+}

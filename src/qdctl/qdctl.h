@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* qdctl.h - subcommands of the qdctl command-line tool */
+#ifndef QDCTL_H
+#define QDCTL_H
+
+/* Exit codes shared by every subcommand. */
+enum {
+	QDCTL_OK = 0,
+	QDCTL_QMP_ERROR = 1, /* QEMU refused a command */
+	QDCTL_USAGE = 2,
+	QDCTL_FAILED = 3, /* connection, timeout, protocol or system error */
+};
+
+/* qdctl_qmp_main() - `qdctl qmp`: run QMP commands against a socket. */
+int qdctl_qmp_main(int argc, char **argv);
+
+#endif
