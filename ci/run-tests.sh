@@ -1,0 +1,37 @@
+#!/bin/sh
+# ci/run-tests.sh - every tier: unit, integration and system on a -Werror build,
+# unit and integration again under ASan+UBSan, unit under valgrind; then one
+# closing line "N passed, N failed, N skipped" summed over all of them.
+set -u
+cd "$(dirname "$0")/.."
+
+ci/deps.sh || exit 1
+ci/build.sh plain >/dev/null || exit 1
+ci/build.sh asan >/dev/null || exit 1
+
+logs=build/tier-logs
+rm -rf "$logs"
+mkdir -p "$logs"
+tiers=""
+
+# run_tier NAME BUILD_DIR LOGNAME MESON_TEST_ARGS...
+run_tier() {
+	name=$1 dir=$2 log=$3
+	shift 3
+	echo "=== tier $name"
+	rm -f "$dir/meson-logs/$log"
+	meson test -C "$dir" --print-errorlogs "$@"
+	cp "$dir/meson-logs/$log" "$logs/$name.json" 2>/dev/null
+	tiers="$tiers $name=$logs/$name.json"
+}
+
+run_tier unit build testlog.json --suite unit
+run_tier integration build testlog.json --suite integration
+run_tier system build testlog.json --suite system
+run_tier unit-asan build-asan testlog.json --suite unit
+run_tier integration-asan build-asan testlog.json --suite integration
+run_tier unit-valgrind build testlog-valgrind.json --setup valgrind --suite unit
+
+echo "=== summary"
+# shellcheck disable=SC2086
+python3 ci/summarize.py $tiers

@@ -1,0 +1,47 @@
+#!/bin/sh
+# fuzz/run.sh - build the libFuzzer targets in build-fuzz and fuzz qmp_stream for SECONDS (default 60)
+#
+# Usage: fuzz/run.sh [SECONDS] [extra libFuzzer flags...]
+# The seed corpus is copied, never written: new inputs go to build-fuzz/corpus-run.
+# Exit status: 0 when nothing was found, 1 on a crash, leak or timeout (the
+# reproducer is left in fuzz/ as crash-*, leak-* or timeout-*), 2 on usage or build errors.
+set -eu
+
+seconds=${1:-60}
+[ $# -gt 0 ] && shift
+case $seconds in
+''|*[!0-9]*) echo "usage: $0 [SECONDS] [libFuzzer flags...]" >&2; exit 2 ;;
+esac
+
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(dirname "$here")
+build=$top/build-fuzz
+
+if [ ! -f "$build/build.ninja" ]; then
+	CC=${CC:-clang} meson setup "$build" "$top" \
+		-Dfuzzers=true -Dtests=false \
+		-Db_sanitize=address,undefined -Db_lundef=false \
+		"-Dc_args=-fsanitize=fuzzer-no-link -fno-sanitize-recover=undefined -fno-omit-frame-pointer" \
+		>"$build.setup.log" 2>&1 || { cat "$build.setup.log" >&2; exit 2; }
+	rm -f "$build.setup.log"
+fi
+ninja -C "$build" fuzz/fuzz_qmp_stream >/dev/null || exit 2
+
+run_corpus=$build/corpus-run
+mkdir -p "$run_corpus"
+cp "$here"/corpus/qmp_stream/* "$run_corpus"/
+
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:symbolize=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+
+status=0
+"$build/fuzz/fuzz_qmp_stream" "$run_corpus" \
+	-max_len=65536 -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
+	-print_final_stats=1 -artifact_prefix="$here/" "$@" || status=$?
+
+if [ "$status" -ne 0 ]; then
+	echo "fuzz/run.sh: fuzzer failed (status $status); reproducer(s):" >&2
+	ls -1 "$here"/crash-* "$here"/leak-* "$here"/timeout-* "$here"/oom-* 2>/dev/null >&2 || true
+	exit 1
+fi
+echo "fuzz/run.sh: no findings in $seconds s; corpus grew to $(ls "$run_corpus" | wc -l) files in $run_corpus"

@@ -1,0 +1,67 @@
+"""qdtest.py - helpers shared by the pytest tiers: paths, running qdctl, QEMU."""
+import os
+import shlex
+import shutil
+import socket
+import subprocess
+import tempfile
+
+BUILD_DIR = os.environ.get("QD_BUILD_DIR", os.path.join(os.path.dirname(__file__), "..", "..", "build"))
+QDCTL = os.path.join(BUILD_DIR, "src", "qdctl", "qdctl")
+# QD_WRAPPER="valgrind --error-exitcode=3 -q" runs every qdctl under that wrapper.
+WRAPPER = shlex.split(os.environ.get("QD_WRAPPER", ""))
+
+
+def run_qdctl(*args, timeout=60, check=None):
+    """Run qdctl with ARGS; return the CompletedProcess (text mode)."""
+    proc = subprocess.run(WRAPPER + [QDCTL, *args], capture_output=True, text=True,
+                          timeout=timeout)
+    if check is not None:
+        assert proc.returncode == check, (
+            f"qdctl {args} exited {proc.returncode}, expected {check}\n"
+            f"stdout: {proc.stdout}\nstderr: {proc.stderr}")
+    return proc
+
+
+def short_tmpdir():
+    """A private temp dir with a short path, so unix socket paths fit in 107 bytes."""
+    return tempfile.mkdtemp(prefix="qd-", dir="/tmp")
+
+
+def qemu_binary():
+    return os.environ.get("QD_QEMU", shutil.which("qemu-system-x86_64"))
+
+
+class RealQemu:
+    """QEMU started with a QMP monitor on a listening socket created here.
+
+    The socket is bound and listening before QEMU starts (handed over as an
+    fd, as libvirt does), so a client can connect at once without polling.
+    """
+
+    def __init__(self, extra_args=(), binary=None):
+        self.dir = short_tmpdir()
+        self.path = os.path.join(self.dir, "qmp.sock")
+        self.listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.listener.bind(self.path)
+        self.listener.listen(4)
+        fd = self.listener.fileno()
+        self.log_path = os.path.join(self.dir, "qemu.log")
+        self.log = open(self.log_path, "w")
+        argv = [binary or qemu_binary(), "-S", "-display", "none", "-nodefaults",
+                "-machine", "none",
+                "-chardev", f"socket,id=qmp0,fd={fd},server=on,wait=off",
+                "-mon", "chardev=qmp0,mode=control", *extra_args]
+        self.proc = subprocess.Popen(argv, pass_fds=(fd,), stdout=self.log,
+                                     stderr=subprocess.STDOUT)
+
+    def wait(self, timeout=30):
+        return self.proc.wait(timeout=timeout)
+
+    def close(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(timeout=30)
+        self.listener.close()
+        self.log.close()
+        shutil.rmtree(self.dir, ignore_errors=True)
