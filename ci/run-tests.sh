@@ -1,6 +1,6 @@
 #!/bin/sh
 # ci/run-tests.sh - every tier: unit, integration and system on a -Werror build,
-# unit and integration again under ASan+UBSan, unit under valgrind; then one
+# unit and integration again under ASan+UBSan and under valgrind; then one
 # closing line "N passed, N failed, N skipped" summed over all of them.
 set -u
 cd "$(dirname "$0")/.."
@@ -31,6 +31,7 @@ run_tier system build testlog.json --suite system
 run_tier unit-asan build-asan testlog.json --suite unit
 run_tier integration-asan build-asan testlog.json --suite integration
 run_tier unit-valgrind build testlog-valgrind.json --setup valgrind --suite unit
+run_tier integration-valgrind build testlog-valgrindtools.json --setup valgrindtools --suite integration
 
 echo "=== summary"
 # shellcheck disable=SC2086

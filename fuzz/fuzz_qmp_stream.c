@@ -23,6 +23,8 @@
  * The stream is parsed twice: split as planned, and in a single feed. Both
  * runs must deliver the same messages and end with the same result, so any
  * dependence on read boundaries is a finding, not just crashes and leaks.
+ * Each message of the split run is also serialised and fed back through a
+ * second stream, which must return it unchanged.
  */
 
 #define HEADER_FIXED 2
@@ -53,6 +55,8 @@ struct plan {
  * @rc:       the first non-zero feed result, or 0
  * @pending:  qd_qmp_stream_pending() at the end
  * @stop_after: copied from the plan, for the callback
+ * @echo:     if not NULL, a stream every message is fed back through, as
+ *            json-c serialised it (which is how QEMU writes JSON)
  */
 struct outcome {
 	unsigned int messages;
@@ -60,7 +64,10 @@ struct outcome {
 	int rc;
 	size_t pending;
 	unsigned int stop_after;
+	struct qd_qmp_stream *echo;
 };
+
+#define FNV_OFFSET 0xcbf29ce484222325ULL
 
 /**
  * hash_bytes() - fold @len bytes of @p into the FNV-1a hash @h
@@ -79,6 +86,30 @@ static uint64_t hash_bytes(uint64_t h, const void *p, size_t len)
 		h *= 0x100000001b3ULL;
 	}
 	return h;
+}
+
+static int on_message(void *opaque, json_object *msg);
+
+/**
+ * check_echo() - feed @text through @echo: it must come back as one equal message
+ * @echo: a stream with no message pending
+ * @text: a message as json-c serialised it
+ * @len:  its length
+ */
+static void check_echo(struct qd_qmp_stream *echo, const char *text, size_t len)
+{
+	struct outcome back = {.hash = FNV_OFFSET};
+	qd_error err = {0};
+	int rc = qd_qmp_stream_feed(echo, text, len, on_message, &back, &err);
+	uint64_t want = hash_bytes(hash_bytes(FNV_OFFSET, text, len), "\n", 1);
+
+	if (rc != 0 || back.messages != 1 || back.hash != want ||
+	    qd_qmp_stream_pending(echo) != 0) {
+		fprintf(stderr, "re-feeding the serialised message gave rc %d (%s), %u messages:\n%s\n",
+			rc, err.message ? err.message : "", back.messages, text);
+		abort();
+	}
+	qd_error_clear(&err);
 }
 
 /**
@@ -100,6 +131,8 @@ static int on_message(void *opaque, json_object *msg)
 	o->hash = hash_bytes(o->hash, text, len);
 	o->hash = hash_bytes(o->hash, "\n", 1);
 	o->messages++;
+	if (o->echo)
+		check_echo(o->echo, text, len);
 	json_object_put(msg);
 	if (o->stop_after && o->messages == o->stop_after)
 		return STOP_RC;
@@ -161,9 +194,11 @@ static void run_plan(const struct plan *p, bool split, struct outcome *o)
 	size_t limit = p->max_message ? p->max_message : QD_QMP_DEFAULT_MAX_MESSAGE;
 
 	memset(o, 0, sizeof(*o));
-	o->hash = 0xcbf29ce484222325ULL;
+	o->hash = FNV_OFFSET;
 	o->stop_after = p->stop_after;
-	if (!s)
+	if (split)
+		o->echo = qd_qmp_stream_new(0);
+	if (!s || (split && !o->echo))
 		abort();
 
 	while (pos < p->len) {
@@ -207,6 +242,8 @@ static void run_plan(const struct plan *p, bool split, struct outcome *o)
 	o->pending = qd_qmp_stream_pending(s);
 	qd_error_clear(&err);
 	qd_qmp_stream_free(s);
+	qd_qmp_stream_free(o->echo);
+	o->echo = NULL;
 }
 
 /**

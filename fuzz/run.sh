@@ -37,7 +37,7 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 status=0
 "$build/fuzz/fuzz_qmp_stream" "$run_corpus" \
 	-max_len=65536 -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
-	-print_final_stats=1 -artifact_prefix="$here/" "$@" || status=$?
+	-dict="$here/qmp_stream.dict" -print_final_stats=1 -artifact_prefix="$here/" "$@" || status=$?
 
 if [ "$status" -ne 0 ]; then
 	echo "fuzz/run.sh: fuzzer failed (status $status); reproducer(s):" >&2

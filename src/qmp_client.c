@@ -469,15 +469,11 @@ static bool is_greeted(struct qd_qmp *q, void *arg)
 	return q->greeted;
 }
 
-int qd_qmp_handshake(struct qd_qmp *q, int timeout_ms, qd_error *err)
+/* handshake_until() - the handshake by @deadline; @timeout_ms is what the caller asked for. */
+static int handshake_until(struct qd_qmp *q, int64_t deadline, int timeout_ms, qd_error *err)
 {
-	int64_t deadline;
 	int r;
 
-	r = qd_error_check_timeout(err, timeout_ms);
-	if (r < 0)
-		return r;
-	deadline = qd_deadline_after_ms(timeout_ms);
 	pthread_mutex_lock(&q->lock);
 	r = wait_for(q, is_greeted, NULL, deadline);
 	if (r == -ETIMEDOUT)
@@ -489,6 +485,15 @@ int qd_qmp_handshake(struct qd_qmp *q, int timeout_ms, qd_error *err)
 		return r;
 	return qd_qmp_execute(q, "qmp_capabilities", NULL, qd_deadline_left_ms(deadline), NULL,
 			      err);
+}
+
+int qd_qmp_handshake(struct qd_qmp *q, int timeout_ms, qd_error *err)
+{
+	int r = qd_error_check_timeout(err, timeout_ms);
+
+	if (r < 0)
+		return r;
+	return handshake_until(q, qd_deadline_after_ms(timeout_ms), timeout_ms, err);
 }
 
 int qd_qmp_connect(const char *path, const struct qd_qmp_options *opts, int timeout_ms,
@@ -506,7 +511,7 @@ int qd_qmp_connect(const char *path, const struct qd_qmp_options *opts, int time
 	r = qd_qmp_open_path(path, opts, timeout_ms, &q, err);
 	if (r < 0)
 		return r;
-	r = qd_qmp_handshake(q, qd_deadline_left_ms(deadline), err);
+	r = handshake_until(q, deadline, timeout_ms, err);
 	if (r < 0) {
 		qd_qmp_free(q);
 		return r;

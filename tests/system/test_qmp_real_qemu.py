@@ -5,7 +5,7 @@ import subprocess
 
 import pytest
 
-from qdtest import RealQemu, qemu_binary, run_qdctl
+from qdtest import QDCTL, WRAPPER, RealQemu, qemu_binary, run_qdctl
 
 pytestmark = pytest.mark.skipif(qemu_binary() is None,
                                 reason="no qemu-system-x86_64 on PATH (set QD_QEMU)")
@@ -50,9 +50,9 @@ def test_unknown_command_error(qemu):
 
 
 def test_qemu_killed_mid_session(qemu):
-    """QEMU dies between commands: the client reports the closed connection."""
-    proc = subprocess.Popen([*__import__("qdtest").WRAPPER, __import__("qdtest").QDCTL, "qmp",
-                             qemu.path, "query-status", "quit", "query-status"],
+    """QEMU exits between commands: the next one reports the closed connection."""
+    proc = subprocess.Popen([*WRAPPER, QDCTL, "qmp", qemu.path, "query-status", "quit",
+                             "query-status"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 3
