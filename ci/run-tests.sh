@@ -25,7 +25,7 @@ run_tier() {
 	tiers="$tiers $name=$logs/$name.json"
 }
 
-run_tier unit build testlog.json --suite unit
+run_tier unit build testlog.json --suite unit --suite abi
 run_tier integration build testlog.json --suite integration
 run_tier system build testlog.json --suite system
 run_tier unit-asan build-asan testlog.json --suite unit

@@ -28,9 +28,9 @@ static inline void qd_json_putp(json_object **o)
 	json_object_put(*o);
 }
 
-#define _cleanup_free_ __attribute__((cleanup(qd_freep)))
+#define _cleanup_free_	__attribute__((cleanup(qd_freep)))
 #define _cleanup_close_ __attribute__((cleanup(qd_closep)))
-#define _cleanup_json_ __attribute__((cleanup(qd_json_putp)))
+#define _cleanup_json_	__attribute__((cleanup(qd_json_putp)))
 
 /* steal_ptr() - hand a pointer on and clear the variable that held it. */
 #define steal_ptr(pp)                                                                              \

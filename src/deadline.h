@@ -36,8 +36,8 @@ static inline int qd_deadline_left_ms(int64_t deadline_ns)
 static inline struct timespec qd_deadline_timespec(int64_t deadline_ns)
 {
 	struct timespec ts = {
-		.tv_sec = deadline_ns / 1000000000,
-		.tv_nsec = deadline_ns % 1000000000,
+	    .tv_sec = deadline_ns / 1000000000,
+	    .tv_nsec = deadline_ns % 1000000000,
 	};
 	return ts;
 }

@@ -10,7 +10,7 @@
  * Return: @code, so callers can write `return qd_error_set(err, -EINVAL, ...)`.
  */
 int qd_error_set(qd_error *err, int code, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* qd_error_set_qmp() - fill @err with a QMP error: class and desc verbatim. */
 int qd_error_set_qmp(qd_error *err, const char *qmp_class, const char *desc);

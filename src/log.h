@@ -14,6 +14,6 @@ struct qd_logger {
 
 /* qd_log() - format and deliver one message if @level passes the filter. */
 void qd_log(const struct qd_logger *log, int level, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 #endif

@@ -130,8 +130,8 @@ QD_PUBLIC int qd_qmp_open_fd(int fd, const struct qd_qmp_options *opts, struct q
  * (107 bytes); the connect() errno (-ENOENT, -ECONNREFUSED, ...);
  * -ETIMEDOUT; -EINVAL for a negative timeout.
  */
-QD_PUBLIC int qd_qmp_open_path(const char *path, const struct qd_qmp_options *opts,
-			       int timeout_ms, struct qd_qmp **out, qd_error *err);
+QD_PUBLIC int qd_qmp_open_path(const char *path, const struct qd_qmp_options *opts, int timeout_ms,
+			       struct qd_qmp **out, qd_error *err);
 
 /**
  * qd_qmp_handshake() - read the greeting and negotiate capabilities
@@ -288,8 +288,7 @@ QD_PUBLIC int qd_qmp_wait_event(struct qd_qmp *q, const char *event, const char 
  *
  * Return: 0, -ETIMEDOUT, -EINVAL, or the connection's error.
  */
-QD_PUBLIC int qd_qmp_next_event(struct qd_qmp *q, int timeout_ms, json_object **out,
-				qd_error *err);
+QD_PUBLIC int qd_qmp_next_event(struct qd_qmp *q, int timeout_ms, json_object **out, qd_error *err);
 
 /**
  * qd_qmp_event_timestamp_us() - an event's QEMU timestamp

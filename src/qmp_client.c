@@ -34,7 +34,7 @@
 struct pending_cmd {
 	char id[24];
 	json_object *reply; /* set once the reply arrived */
-	bool abandoned;     /* the caller gave up; drop the reply when it comes */
+	bool abandoned;	    /* the caller gave up; drop the reply when it comes */
 	struct pending_cmd *next;
 };
 
@@ -76,7 +76,7 @@ static const char *const no_capabilities[] = {NULL};
 /* ---- state helpers (lock held) ---------------------------------------- */
 
 static void mark_broken(struct qd_qmp *q, int code, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 static void mark_broken(struct qd_qmp *q, int code, const char *fmt, ...)
 {
@@ -198,8 +198,8 @@ static void take_reply(struct qd_qmp *q, json_object *msg)
 		if (json_object_object_get_ex(msg, "error", &e) &&
 		    json_object_object_get_ex(e, "desc", &desc))
 			text = json_object_get_string(desc);
-		mark_broken(q, -EPROTO, "QMP reply without id (QEMU could not parse a request?): %s",
-			    text);
+		mark_broken(q, -EPROTO,
+			    "QMP reply without id (QEMU could not parse a request?): %s", text);
 		return;
 	}
 	if (!json_object_is_type(id, json_type_string) ||
@@ -306,17 +306,19 @@ static int wait_for(struct qd_qmp *q, ready_fn ready, void *arg, int64_t deadlin
 			n = read_some(q, left);
 			pthread_mutex_lock(&q->lock);
 			if (n > 0) {
-				int r = qd_qmp_stream_feed(q->stream, q->read_buf, (size_t)n, dispatch,
-							   q, &perr);
+				int r = qd_qmp_stream_feed(q->stream, q->read_buf, (size_t)n,
+							   dispatch, q, &perr);
 				if (r < 0)
 					mark_broken(q, r, "%s",
-						    perr.message ? perr.message : "QMP stream error");
+						    perr.message ? perr.message
+								 : "QMP stream error");
 				qd_error_clear(&perr);
 			} else if (n == 0) {
 				if (qd_qmp_stream_pending(q->stream))
-					mark_broken(q, -ECONNRESET,
-						    "QMP connection closed by QEMU in the middle of "
-						    "a message");
+					mark_broken(
+					    q, -ECONNRESET,
+					    "QMP connection closed by QEMU in the middle of "
+					    "a message");
 				else
 					mark_broken(q, -ECONNRESET,
 						    "QMP connection closed by QEMU");
@@ -615,7 +617,7 @@ static char *format_command(const char *command, json_object *arguments, const c
 		json_object_object_add(msg, "arguments", json_object_get(arguments));
 	json_object_object_add(msg, "id", json_object_new_string(id));
 	text = json_object_to_json_string_ext(msg, JSON_C_TO_STRING_PLAIN |
-							   JSON_C_TO_STRING_NOSLASHESCAPE);
+						       JSON_C_TO_STRING_NOSLASHESCAPE);
 	return text ? strdup(text) : NULL;
 }
 
@@ -801,8 +803,8 @@ static int finish_event_wait(struct qd_qmp *q, int r, const char *what, int time
 	return 0;
 }
 
-int qd_qmp_watch_wait(struct qd_qmp *q, struct qd_qmp_watch *w, int timeout_ms,
-		      json_object **event, qd_error *err)
+int qd_qmp_watch_wait(struct qd_qmp *q, struct qd_qmp_watch *w, int timeout_ms, json_object **event,
+		      qd_error *err)
 {
 	json_object *ev = NULL;
 	int r;

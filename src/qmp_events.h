@@ -20,7 +20,7 @@ struct qd_event_queue {
 /* struct qd_event_filter - event name plus an optional data member and value. */
 struct qd_event_filter {
 	char *name;
-	char *data_key;   /* NULL: any */
+	char *data_key;	  /* NULL: any */
 	char *data_value; /* NULL: the member only has to exist */
 };
 

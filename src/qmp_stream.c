@@ -25,7 +25,7 @@ struct qd_qmp_stream {
 	struct json_tokener *tok;
 	size_t max_message;
 	size_t in_message; /* raw bytes of the message being collected */
-	char *buf;         /* the message, escapes rewritten */
+	char *buf;	   /* the message, escapes rewritten */
 	size_t len, cap;
 	int depth;
 	char quote;   /* '"' or '\'' inside a string, else 0 */
@@ -70,7 +70,7 @@ static bool is_json_space(char c)
 }
 
 static int stream_fail(struct qd_qmp_stream *s, qd_error *err, int code, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 
 static int stream_fail(struct qd_qmp_stream *s, qd_error *err, int code, const char *fmt, ...)
 {
@@ -139,7 +139,8 @@ int qd_qmp_stream_feed(struct qd_qmp_stream *s, const char *buf, size_t len, qd_
 	size_t start = 0; /* first byte of buf not yet appended */
 
 	if (s->failed)
-		return qd_error_set(err, s->failed, "%s", s->failure ? s->failure : "stream failed");
+		return qd_error_set(err, s->failed, "%s",
+				    s->failure ? s->failure : "stream failed");
 
 	for (size_t i = 0; i < len; i++) {
 		char c = buf[i];

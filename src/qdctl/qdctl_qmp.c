@@ -147,12 +147,12 @@ static int run_commands(struct qd_qmp *q, char **args, int nargs, int timeout)
 int qdctl_qmp_main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{"timeout", required_argument, NULL, 't'},
-		{"event", required_argument, NULL, 'e'},
-		{"max-message", required_argument, NULL, 'm'},
-		{"verbose", no_argument, NULL, 'v'},
-		{"help", no_argument, NULL, 'h'},
-		{0},
+	    {"timeout", required_argument, NULL, 't'},
+	    {"event", required_argument, NULL, 'e'},
+	    {"max-message", required_argument, NULL, 'm'},
+	    {"verbose", no_argument, NULL, 'v'},
+	    {"help", no_argument, NULL, 'h'},
+	    {0},
 	};
 	struct event_spec events[MAX_WATCHES];
 	struct qd_qmp_options opts = {0};

@@ -6,11 +6,11 @@
 #include <stddef.h>
 
 enum peer_op {
-	PEER_SEND,          /* write text verbatim, "@ID@" replaced by the last id */
+	PEER_SEND,	    /* write text verbatim, "@ID@" replaced by the last id */
 	PEER_SEND_BYTEWISE, /* the same, one byte per write, each read before the next */
-	PEER_EXPECT,        /* the next command must be text (and args, if given) */
+	PEER_EXPECT,	    /* the next command must be text (and args, if given) */
 	PEER_EXPECT_RAW,    /* the next message must equal the JSON in text */
-	PEER_CLOSE,         /* close the socket */
+	PEER_CLOSE,	    /* close the socket */
 	PEER_SERVE_REVERSED /* take count commands in any order, reply in reverse */
 };
 
@@ -19,9 +19,10 @@ struct peer_step {
 	enum peer_op op;
 	const char *text;
 	const char *args; /* PEER_EXPECT: JSON the arguments must equal, or NULL */
-	int count;        /* PEER_SERVE_REVERSED */
+	int count;	  /* PEER_SERVE_REVERSED */
 };
 
+/* clang-format off */
 #define SEND(t) {.op = PEER_SEND, .text = (t)}
 #define SEND_BYTEWISE(t) {.op = PEER_SEND_BYTEWISE, .text = (t)}
 #define EXPECT(cmd) {.op = PEER_EXPECT, .text = (cmd)}
@@ -29,6 +30,7 @@ struct peer_step {
 #define EXPECT_RAW(json) {.op = PEER_EXPECT_RAW, .text = (json)}
 #define CLOSE() {.op = PEER_CLOSE}
 #define SERVE_REVERSED(n) {.op = PEER_SERVE_REVERSED, .count = (n)}
+/* clang-format on */
 #define REPLY_OK SEND("{\"return\": {}, \"id\": @ID@}\r\n")
 
 #define GREETING_72                                                                                \

@@ -19,7 +19,7 @@
 #include "qemudrv.h"
 #include "qmp_peer.h"
 
-#define T 5000 /* generous deadline for steps that must succeed */
+#define T    5000 /* generous deadline for steps that must succeed */
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
 struct fixture {
@@ -97,9 +97,9 @@ static void test_greeting_and_negotiation(void **state)
 static void test_event_before_greeting(void **state)
 {
 	static const struct peer_step script[] = {
-		SEND("{\"timestamp\": {\"seconds\": 10, \"microseconds\": 5}, \"event\": "
-		     "\"VSERPORT_CHANGE\", \"data\": {\"id\": \"ch0\", \"open\": true}}\r\n"),
-		GREET,
+	    SEND("{\"timestamp\": {\"seconds\": 10, \"microseconds\": 5}, \"event\": "
+		 "\"VSERPORT_CHANGE\", \"data\": {\"id\": \"ch0\", \"open\": true}}\r\n"),
+	    GREET,
 	};
 	struct fixture f;
 	json_object *ev;
@@ -117,7 +117,7 @@ static void test_event_before_greeting(void **state)
 static void test_bad_greeting(void **state)
 {
 	static const struct peer_step script[] = {
-		SEND("{\"QMP\": {\"capabilities\": []}}\r\n"),
+	    SEND("{\"QMP\": {\"capabilities\": []}}\r\n"),
 	};
 	struct fixture f;
 
@@ -131,13 +131,13 @@ static void test_bad_greeting(void **state)
 static void test_execute_return(void **state)
 {
 	static const struct peer_step script[] = {
-		GREET,
-		EXPECT_RAW("{\"execute\": \"query-status\", \"id\": \"qd-2\"}"),
-		SEND("{\"return\": {\"status\": \"running\", \"singlestep\": false, \"running\": "
-		     "true}, \"id\": @ID@}\r\n"),
-		EXPECT_RAW("{\"execute\": \"device_del\", \"arguments\": {\"id\": \"vb1\"}, "
-			   "\"id\": \"qd-3\"}"),
-		REPLY_OK,
+	    GREET,
+	    EXPECT_RAW("{\"execute\": \"query-status\", \"id\": \"qd-2\"}"),
+	    SEND("{\"return\": {\"status\": \"running\", \"singlestep\": false, \"running\": "
+		 "true}, \"id\": @ID@}\r\n"),
+	    EXPECT_RAW("{\"execute\": \"device_del\", \"arguments\": {\"id\": \"vb1\"}, "
+		       "\"id\": \"qd-3\"}"),
+	    REPLY_OK,
 	};
 	struct fixture f;
 	json_object *ret, *args = parse("{\"id\": \"vb1\"}");
@@ -157,13 +157,13 @@ static void test_execute_return(void **state)
 static void test_execute_error_verbatim(void **state)
 {
 	static const struct peer_step script[] = {
-		GREET,
-		EXPECT("device_add"),
-		SEND("{\"id\": @ID@, \"error\": {\"class\": \"GenericError\", \"desc\": "
-		     "\"Duplicate device ID 'cpu-0'\"}}\r\n"),
-		EXPECT("device_del"),
-		SEND("{\"id\": @ID@, \"error\": {\"class\": \"DeviceNotFound\", \"desc\": "
-		     "\"Device 'nope' not found\"}}\r\n"),
+	    GREET,
+	    EXPECT("device_add"),
+	    SEND("{\"id\": @ID@, \"error\": {\"class\": \"GenericError\", \"desc\": "
+		 "\"Duplicate device ID 'cpu-0'\"}}\r\n"),
+	    EXPECT("device_del"),
+	    SEND("{\"id\": @ID@, \"error\": {\"class\": \"DeviceNotFound\", \"desc\": "
+		 "\"Device 'nope' not found\"}}\r\n"),
 	};
 	struct fixture f;
 	json_object *ret = (json_object *)1;
@@ -186,11 +186,11 @@ static void test_execute_error_verbatim(void **state)
 static void test_event_before_reply(void **state)
 {
 	static const struct peer_step script[] = {
-		GREET,
-		EXPECT("device_del"),
-		SEND("{\"timestamp\": {\"seconds\": 1, \"microseconds\": 2}, \"event\": "
-		     "\"DEVICE_DELETED\", \"data\": {\"device\": \"vb1\", \"path\": "
-		     "\"/machine/peripheral/vb1\"}}\r\n{\"return\": {}, \"id\": @ID@}\r\n"),
+	    GREET,
+	    EXPECT("device_del"),
+	    SEND("{\"timestamp\": {\"seconds\": 1, \"microseconds\": 2}, \"event\": "
+		 "\"DEVICE_DELETED\", \"data\": {\"device\": \"vb1\", \"path\": "
+		 "\"/machine/peripheral/vb1\"}}\r\n{\"return\": {}, \"id\": @ID@}\r\n"),
 	};
 	struct qd_qmp_watch *w;
 	struct fixture f;
@@ -214,11 +214,11 @@ static void test_event_before_reply(void **state)
 static void test_reply_split_bytewise(void **state)
 {
 	static const struct peer_step script[] = {
-		SEND_BYTEWISE(GREETING_72),
-		EXPECT("qmp_capabilities"),
-		REPLY_OK,
-		EXPECT("query-name"),
-		SEND_BYTEWISE("{\"return\": {\"name\": \"vm-\\u00e9\"}, \"id\": @ID@}"),
+	    SEND_BYTEWISE(GREETING_72),
+	    EXPECT("qmp_capabilities"),
+	    REPLY_OK,
+	    EXPECT("query-name"),
+	    SEND_BYTEWISE("{\"return\": {\"name\": \"vm-\\u00e9\"}, \"id\": @ID@}"),
 	};
 	struct fixture f;
 	json_object *ret;
@@ -234,11 +234,11 @@ static void test_reply_split_bytewise(void **state)
 static void test_three_messages_one_write(void **state)
 {
 	static const struct peer_step script[] = {
-		GREET,
-		EXPECT("stop"),
-		SEND("{\"timestamp\": {\"seconds\": 1, \"microseconds\": 0}, \"event\": \"STOP\"}"
-		     "{\"timestamp\": {\"seconds\": 2, \"microseconds\": 0}, \"event\": \"RESUME\"}"
-		     "{\"return\": {}, \"id\": @ID@}"),
+	    GREET,
+	    EXPECT("stop"),
+	    SEND("{\"timestamp\": {\"seconds\": 1, \"microseconds\": 0}, \"event\": \"STOP\"}"
+		 "{\"timestamp\": {\"seconds\": 2, \"microseconds\": 0}, \"event\": \"RESUME\"}"
+		 "{\"return\": {}, \"id\": @ID@}"),
 	};
 	struct fixture f;
 	json_object *ev;
@@ -260,9 +260,9 @@ static void test_three_messages_one_write(void **state)
 static void test_single_quotes_and_crlf(void **state)
 {
 	static const struct peer_step script[] = {
-		GREET,
-		EXPECT("query-name"),
-		SEND("\r\n{'return': {'name': 'it\\'s'}, 'id': @ID@}\r\n\r\n"),
+	    GREET,
+	    EXPECT("query-name"),
+	    SEND("\r\n{'return': {'name': 'it\\'s'}, 'id': @ID@}\r\n\r\n"),
 	};
 	struct fixture f;
 	json_object *ret;
@@ -278,9 +278,9 @@ static void test_single_quotes_and_crlf(void **state)
 static void test_garbage_bytes(void **state)
 {
 	static const struct peer_step script[] = {
-		GREET,
-		EXPECT("query-status"),
-		SEND("{\"return\": \xff\x01%%}\r\n"),
+	    GREET,
+	    EXPECT("query-status"),
+	    SEND("{\"return\": \xff\x01%%}\r\n"),
 	};
 	struct fixture f;
 	const char *why;
@@ -299,17 +299,16 @@ static void test_oversized_message(void **state)
 {
 	static char big[4096];
 	static struct peer_step script[] = {
-		GREET,
-		EXPECT("query-qmp-schema"),
-		SEND(big),
+	    GREET,
+	    EXPECT("query-qmp-schema"),
+	    SEND(big),
 	};
 	struct qd_qmp_options opts = {.max_message_size = 1024};
 	struct fixture f;
 
 	snprintf(big, sizeof(big), "{\"return\": \"%0*d\", \"id\": @ID@}\r\n", 2000, 0);
 	open_negotiated(&f, script, N(script), &opts);
-	assert_int_equal(qd_qmp_execute(f.q, "query-qmp-schema", NULL, T, NULL, &f.err),
-			 -EMSGSIZE);
+	assert_int_equal(qd_qmp_execute(f.q, "query-qmp-schema", NULL, T, NULL, &f.err), -EMSGSIZE);
 	assert_string_equal(f.err.message, "QMP message exceeds the size limit of 1024 bytes");
 	assert_int_equal(qd_qmp_broken(f.q, NULL), -EMSGSIZE);
 	close_client(&f);
@@ -320,9 +319,9 @@ static void test_message_at_limit(void **state)
 {
 	static char exact[2048];
 	static struct peer_step script[] = {
-		GREET,
-		EXPECT("query-name"),
-		SEND(exact),
+	    GREET,
+	    EXPECT("query-name"),
+	    SEND(exact),
 	};
 	struct qd_qmp_options opts = {.max_message_size = 256};
 	struct fixture f;
@@ -343,22 +342,19 @@ static void test_message_at_limit(void **state)
 static void test_peer_closes_mid_reply(void **state)
 {
 	static const struct peer_step script[] = {
-		GREET,
-		EXPECT("query-status"),
-		SEND("{\"return\": {\"status\": \"runn"),
-		CLOSE(),
+	    GREET,
+	    EXPECT("query-status"),
+	    SEND("{\"return\": {\"status\": \"runn"),
+	    CLOSE(),
 	};
 	struct fixture f;
 
 	open_negotiated(&f, script, N(script), NULL);
-	assert_int_equal(qd_qmp_execute(f.q, "query-status", NULL, T, NULL, &f.err),
-			 -ECONNRESET);
+	assert_int_equal(qd_qmp_execute(f.q, "query-status", NULL, T, NULL, &f.err), -ECONNRESET);
 	assert_string_equal(f.err.message,
 			    "QMP connection closed by QEMU in the middle of a message");
-	assert_int_equal(qd_qmp_execute(f.q, "query-status", NULL, T, NULL, &f.err),
-			 -ECONNRESET);
-	assert_int_equal(qd_qmp_wait_event(f.q, "STOP", NULL, NULL, T, NULL, &f.err),
-			 -ECONNRESET);
+	assert_int_equal(qd_qmp_execute(f.q, "query-status", NULL, T, NULL, &f.err), -ECONNRESET);
+	assert_int_equal(qd_qmp_wait_event(f.q, "STOP", NULL, NULL, T, NULL, &f.err), -ECONNRESET);
 	close_client(&f);
 }
 
@@ -373,8 +369,7 @@ static void test_write_after_close_no_sigpipe(void **state)
 	sigaction(SIGPIPE, &dfl, &old); /* a SIGPIPE would kill the test */
 	open_negotiated(&f, script, N(script), NULL);
 	/* Wait for the close to be seen, via an event wait that must fail. */
-	assert_int_equal(qd_qmp_wait_event(f.q, "STOP", NULL, NULL, T, NULL, &f.err),
-			 -ECONNRESET);
+	assert_int_equal(qd_qmp_wait_event(f.q, "STOP", NULL, NULL, T, NULL, &f.err), -ECONNRESET);
 	r = qd_qmp_execute(f.q, "query-status", NULL, T, NULL, &f.err);
 	assert_int_equal(r, -ECONNRESET);
 	sigaction(SIGPIPE, &old, NULL);
@@ -408,12 +403,12 @@ static void test_send_to_dead_socket(void **state)
 static void test_deadline_then_late_reply(void **state)
 {
 	static const struct peer_step script[] = {
-		GREET,
-		EXPECT("query-hotpluggable-cpus"),
-		EXPECT("query-status"),
-		/* Late reply to the first command (id qd-2), then the second's. */
-		SEND("{\"return\": [], \"id\": \"qd-2\"}\r\n"),
-		SEND("{\"return\": {\"status\": \"paused\"}, \"id\": @ID@}\r\n"),
+	    GREET,
+	    EXPECT("query-hotpluggable-cpus"),
+	    EXPECT("query-status"),
+	    /* Late reply to the first command (id qd-2), then the second's. */
+	    SEND("{\"return\": [], \"id\": \"qd-2\"}\r\n"),
+	    SEND("{\"return\": {\"status\": \"paused\"}, \"id\": @ID@}\r\n"),
 	};
 	struct fixture f;
 	json_object *ret;
@@ -475,9 +470,9 @@ static void test_negative_timeout(void **state)
 static void test_unknown_id(void **state)
 {
 	static const struct peer_step script[] = {
-		GREET,
-		EXPECT("query-status"),
-		SEND("{\"return\": {}, \"id\": \"bogus-7\"}\r\n"),
+	    GREET,
+	    EXPECT("query-status"),
+	    SEND("{\"return\": {}, \"id\": \"bogus-7\"}\r\n"),
 	};
 	struct fixture f;
 
@@ -491,10 +486,10 @@ static void test_unknown_id(void **state)
 static void test_reply_without_id(void **state)
 {
 	static const struct peer_step script[] = {
-		GREET,
-		EXPECT("query-status"),
-		SEND("{\"error\": {\"class\": \"GenericError\", \"desc\": \"JSON parse error, "
-		     "expecting value\"}}\r\n"),
+	    GREET,
+	    EXPECT("query-status"),
+	    SEND("{\"error\": {\"class\": \"GenericError\", \"desc\": \"JSON parse error, "
+		 "expecting value\"}}\r\n"),
 	};
 	struct fixture f;
 
@@ -509,9 +504,9 @@ static void test_reply_without_id(void **state)
 static void test_non_object_message(void **state)
 {
 	static const struct peer_step script[] = {
-		GREET,
-		EXPECT("query-status"),
-		SEND("[1, 2]\r\n"),
+	    GREET,
+	    EXPECT("query-status"),
+	    SEND("[1, 2]\r\n"),
 	};
 	struct fixture f;
 
@@ -525,18 +520,18 @@ static void test_non_object_message(void **state)
 static void test_wait_event_filter(void **state)
 {
 	static const struct peer_step script[] = {
-		GREET,
-		EXPECT("device_del"),
-		SEND("{\"return\": {}, \"id\": @ID@}\r\n"
-		     "{\"timestamp\": {\"seconds\": 1, \"microseconds\": 0}, \"event\": "
-		     "\"DEVICE_DELETED\", \"data\": {\"path\": "
-		     "\"/machine/peripheral/vb2/virtio-backend\"}}\r\n"
-		     "{\"timestamp\": {\"seconds\": 1, \"microseconds\": 1}, \"event\": "
-		     "\"DEVICE_DELETED\", \"data\": {\"device\": \"vb2\", \"path\": "
-		     "\"/machine/peripheral/vb2\"}}\r\n"),
-		SEND("{\"timestamp\": {\"seconds\": 2, \"microseconds\": 0}, \"event\": "
-		     "\"DEVICE_DELETED\", \"data\": {\"device\": \"vb1\", \"path\": "
-		     "\"/machine/peripheral/vb1\"}}\r\n"),
+	    GREET,
+	    EXPECT("device_del"),
+	    SEND("{\"return\": {}, \"id\": @ID@}\r\n"
+		 "{\"timestamp\": {\"seconds\": 1, \"microseconds\": 0}, \"event\": "
+		 "\"DEVICE_DELETED\", \"data\": {\"path\": "
+		 "\"/machine/peripheral/vb2/virtio-backend\"}}\r\n"
+		 "{\"timestamp\": {\"seconds\": 1, \"microseconds\": 1}, \"event\": "
+		 "\"DEVICE_DELETED\", \"data\": {\"device\": \"vb2\", \"path\": "
+		 "\"/machine/peripheral/vb2\"}}\r\n"),
+	    SEND("{\"timestamp\": {\"seconds\": 2, \"microseconds\": 0}, \"event\": "
+		 "\"DEVICE_DELETED\", \"data\": {\"device\": \"vb1\", \"path\": "
+		 "\"/machine/peripheral/vb1\"}}\r\n"),
 	};
 	struct fixture f;
 	json_object *ev;
@@ -555,9 +550,9 @@ static void test_wait_event_filter(void **state)
 	assert_int_equal(qd_qmp_next_event(f.q, 0, &ev, &f.err), 0);
 	assert_int_equal(qd_qmp_event_timestamp_us(ev), 1000000);
 	json_object_put(ev);
-	assert_int_equal(qd_qmp_wait_event(f.q, "DEVICE_DELETED", "device", "vb9", 20, NULL,
-					   &f.err),
-			 -ETIMEDOUT);
+	assert_int_equal(
+	    qd_qmp_wait_event(f.q, "DEVICE_DELETED", "device", "vb9", 20, NULL, &f.err),
+	    -ETIMEDOUT);
 	assert_string_equal(f.err.message, "no DEVICE_DELETED within 20 ms");
 	close_client(&f);
 }
@@ -567,9 +562,9 @@ static void test_event_queue_bounded(void **state)
 {
 	static char burst[(QD_QMP_EVENT_QUEUE_MAX + 5) * 96];
 	static struct peer_step script[] = {
-		GREET,
-		EXPECT("cont"),
-		SEND(burst),
+	    GREET,
+	    EXPECT("cont"),
+	    SEND(burst),
 	};
 	struct fixture f;
 	json_object *ev;
@@ -598,7 +593,7 @@ struct worker {
 	int failures;
 };
 
-#define WORKERS 8
+#define WORKERS	   8
 #define PER_WORKER 25
 
 static void *worker_main(void *arg)
@@ -739,9 +734,9 @@ static void test_logging(void **state)
 	static const struct peer_step script[] = {GREET, CLOSE()};
 	struct log_capture cap = {0};
 	struct qd_qmp_options opts = {
-		.log_fn = capture_log,
-		.log_opaque = &cap,
-		.log_level = QD_LOG_DEBUG,
+	    .log_fn = capture_log,
+	    .log_opaque = &cap,
+	    .log_level = QD_LOG_DEBUG,
 	};
 	struct fixture f;
 
@@ -755,33 +750,33 @@ static void test_logging(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_greeting_and_negotiation),
-		cmocka_unit_test(test_event_before_greeting),
-		cmocka_unit_test(test_bad_greeting),
-		cmocka_unit_test(test_execute_return),
-		cmocka_unit_test(test_execute_error_verbatim),
-		cmocka_unit_test(test_event_before_reply),
-		cmocka_unit_test(test_reply_split_bytewise),
-		cmocka_unit_test(test_three_messages_one_write),
-		cmocka_unit_test(test_single_quotes_and_crlf),
-		cmocka_unit_test(test_garbage_bytes),
-		cmocka_unit_test(test_oversized_message),
-		cmocka_unit_test(test_message_at_limit),
-		cmocka_unit_test(test_peer_closes_mid_reply),
-		cmocka_unit_test(test_write_after_close_no_sigpipe),
-		cmocka_unit_test(test_send_to_dead_socket),
-		cmocka_unit_test(test_deadline_then_late_reply),
-		cmocka_unit_test(test_zero_timeout),
-		cmocka_unit_test(test_negative_timeout),
-		cmocka_unit_test(test_unknown_id),
-		cmocka_unit_test(test_reply_without_id),
-		cmocka_unit_test(test_non_object_message),
-		cmocka_unit_test(test_wait_event_filter),
-		cmocka_unit_test(test_event_queue_bounded),
-		cmocka_unit_test(test_concurrent_callers),
-		cmocka_unit_test(test_open_path),
-		cmocka_unit_test(test_bad_arguments),
-		cmocka_unit_test(test_logging),
+	    cmocka_unit_test(test_greeting_and_negotiation),
+	    cmocka_unit_test(test_event_before_greeting),
+	    cmocka_unit_test(test_bad_greeting),
+	    cmocka_unit_test(test_execute_return),
+	    cmocka_unit_test(test_execute_error_verbatim),
+	    cmocka_unit_test(test_event_before_reply),
+	    cmocka_unit_test(test_reply_split_bytewise),
+	    cmocka_unit_test(test_three_messages_one_write),
+	    cmocka_unit_test(test_single_quotes_and_crlf),
+	    cmocka_unit_test(test_garbage_bytes),
+	    cmocka_unit_test(test_oversized_message),
+	    cmocka_unit_test(test_message_at_limit),
+	    cmocka_unit_test(test_peer_closes_mid_reply),
+	    cmocka_unit_test(test_write_after_close_no_sigpipe),
+	    cmocka_unit_test(test_send_to_dead_socket),
+	    cmocka_unit_test(test_deadline_then_late_reply),
+	    cmocka_unit_test(test_zero_timeout),
+	    cmocka_unit_test(test_negative_timeout),
+	    cmocka_unit_test(test_unknown_id),
+	    cmocka_unit_test(test_reply_without_id),
+	    cmocka_unit_test(test_non_object_message),
+	    cmocka_unit_test(test_wait_event_filter),
+	    cmocka_unit_test(test_event_queue_bounded),
+	    cmocka_unit_test(test_concurrent_callers),
+	    cmocka_unit_test(test_open_path),
+	    cmocka_unit_test(test_bad_arguments),
+	    cmocka_unit_test(test_logging),
 	};
 
 	return cmocka_run_group_tests_name("qmp_client", tests, NULL, NULL);

@@ -109,9 +109,9 @@ static void test_queue_fifo_and_take(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_filter_matching),
-		cmocka_unit_test(test_filter_invalid),
-		cmocka_unit_test(test_queue_fifo_and_take),
+	    cmocka_unit_test(test_filter_matching),
+	    cmocka_unit_test(test_filter_invalid),
+	    cmocka_unit_test(test_queue_fifo_and_take),
 	};
 
 	return cmocka_run_group_tests_name("qmp_events", tests, NULL, NULL);

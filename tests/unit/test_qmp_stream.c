@@ -70,8 +70,9 @@ static void test_every_split_point(void **state)
 		assert_int_equal(qd_qmp_stream_feed(s, in, cut, collect, &c, NULL), 0);
 		assert_int_equal(qd_qmp_stream_feed(s, in + cut, len - cut, collect, &c, NULL), 0);
 		assert_int_equal(c.n, 2);
-		assert_string_equal(plain(c.msgs[0]), "{\"event\":\"STOP\",\"timestamp\":{\"seconds\""
-						      ":1,\"microseconds\":2}}");
+		assert_string_equal(plain(c.msgs[0]),
+				    "{\"event\":\"STOP\",\"timestamp\":{\"seconds\""
+				    ":1,\"microseconds\":2}}");
 		assert_string_equal(plain(c.msgs[1]), "{\"return\":{\"name\":\"a'b\"},\"id\":7}");
 		collected_free(&c);
 		qd_qmp_stream_free(s);
@@ -180,14 +181,10 @@ static void test_nesting_limit(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_one_message),
-		cmocka_unit_test(test_every_split_point),
-		cmocka_unit_test(test_bytewise),
-		cmocka_unit_test(test_merged_without_separator),
-		cmocka_unit_test(test_garbage),
-		cmocka_unit_test(test_size_limit),
-		cmocka_unit_test(test_callback_stops),
-		cmocka_unit_test(test_nesting_limit),
+	    cmocka_unit_test(test_one_message),	   cmocka_unit_test(test_every_split_point),
+	    cmocka_unit_test(test_bytewise),	   cmocka_unit_test(test_merged_without_separator),
+	    cmocka_unit_test(test_garbage),	   cmocka_unit_test(test_size_limit),
+	    cmocka_unit_test(test_callback_stops), cmocka_unit_test(test_nesting_limit),
 	};
 
 	return cmocka_run_group_tests_name("qmp_stream", tests, NULL, NULL);
