@@ -28,7 +28,8 @@
  * reading becomes the reader: it polls and reads the socket with the lock
  * dropped, then parses and dispatches under the lock and wakes the others,
  * who find their reply or event already filed. Writes are serialised by a
- * separate mutex so one command's bytes never interleave with another's.
+ * separate mutex, taken with the caller's deadline, so one command's bytes
+ * never interleave with another's.
  */
 
 struct pending_cmd {
@@ -683,9 +684,12 @@ int qd_qmp_execute(struct qd_qmp *q, const char *command, json_object *arguments
 		goto drop;
 	}
 	qd_log(&q->log, QD_LOG_DEBUG, "QMP send: %s", text);
-	pthread_mutex_lock(&q->write_lock);
-	r = send_all(q, text, strlen(text), deadline, &sent);
-	pthread_mutex_unlock(&q->write_lock);
+	struct timespec until = qd_deadline_timespec(deadline);
+	r = -pthread_mutex_clocklock(&q->write_lock, CLOCK_MONOTONIC, &until);
+	if (r == 0) {
+		r = send_all(q, text, strlen(text), deadline, &sent);
+		pthread_mutex_unlock(&q->write_lock);
+	}
 	if (r < 0) {
 		pthread_mutex_lock(&q->lock);
 		if (sent > 0 || (r != -ETIMEDOUT && r != -EAGAIN))

@@ -210,6 +210,16 @@ static void step_serve_reversed(struct qmp_peer *p, int count)
 	free(msgs);
 }
 
+static void step_stall(struct qmp_peer *p)
+{
+	struct pollfd pfd = {.fd = p->fd, .events = POLLRDHUP};
+
+	if (poll(&pfd, 1, PEER_DEADLINE_MS) <= 0 || !(pfd.revents & (POLLRDHUP | POLLHUP)))
+		peer_fail(p, "peer: client did not hang up while the peer stalled");
+	close(p->fd);
+	p->fd = -1;
+}
+
 static void *peer_main(void *arg)
 {
 	struct qmp_peer *p = arg;
@@ -232,6 +242,9 @@ static void *peer_main(void *arg)
 			break;
 		case PEER_SERVE_REVERSED:
 			step_serve_reversed(p, s->count);
+			break;
+		case PEER_STALL:
+			step_stall(p);
 			break;
 		}
 	}

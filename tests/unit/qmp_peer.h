@@ -11,7 +11,8 @@ enum peer_op {
 	PEER_EXPECT,	    /* the next command must be text (and args, if given) */
 	PEER_EXPECT_RAW,    /* the next message must equal the JSON in text */
 	PEER_CLOSE,	    /* close the socket */
-	PEER_SERVE_REVERSED /* take count commands in any order, reply in reverse */
+	PEER_SERVE_REVERSED, /* take count commands in any order, reply in reverse */
+	PEER_STALL           /* read nothing more; wait for the client to hang up */
 };
 
 /* struct peer_step - one step of the script. */
@@ -30,6 +31,7 @@ struct peer_step {
 #define EXPECT_RAW(json) {.op = PEER_EXPECT_RAW, .text = (json)}
 #define CLOSE() {.op = PEER_CLOSE}
 #define SERVE_REVERSED(n) {.op = PEER_SERVE_REVERSED, .count = (n)}
+#define STALL() {.op = PEER_STALL}
 /* clang-format on */
 #define REPLY_OK SEND("{\"return\": {}, \"id\": @ID@}\r\n")
 

@@ -428,6 +428,28 @@ static void test_deadline_then_late_reply(void **state)
 	close_client(&f);
 }
 
+/* QEMU stops reading: a send that times out half-way marks the connection broken. */
+static void test_send_timeout_marks_broken(void **state)
+{
+	static const struct peer_step script[] = {GREET, STALL()};
+	size_t big = 8 * 1024 * 1024;
+	char *blob = malloc(big + 1);
+	struct fixture f;
+	json_object *args = json_object_new_object();
+
+	memset(blob, 'x', big);
+	blob[big] = '\0';
+	json_object_object_add(args, "blob", json_object_new_string(blob));
+	free(blob);
+	open_negotiated(&f, script, N(script), NULL);
+	assert_int_equal(qd_qmp_execute(f.q, "x-big", args, 100, NULL, &f.err), -ETIMEDOUT);
+	assert_non_null(strstr(f.err.message, "sending QMP command 'x-big' failed"));
+	assert_int_equal(qd_qmp_broken(f.q, NULL), -ETIMEDOUT);
+	assert_int_equal(qd_qmp_execute(f.q, "query-status", NULL, T, NULL, &f.err), -ETIMEDOUT);
+	json_object_put(args);
+	close_client(&f);
+}
+
 /* Zero timeout with nothing to read: an immediate -ETIMEDOUT. */
 static void test_zero_timeout(void **state)
 {
@@ -766,6 +788,7 @@ int main(void)
 	    cmocka_unit_test(test_write_after_close_no_sigpipe),
 	    cmocka_unit_test(test_send_to_dead_socket),
 	    cmocka_unit_test(test_deadline_then_late_reply),
+	    cmocka_unit_test(test_send_timeout_marks_broken),
 	    cmocka_unit_test(test_zero_timeout),
 	    cmocka_unit_test(test_negative_timeout),
 	    cmocka_unit_test(test_unknown_id),
