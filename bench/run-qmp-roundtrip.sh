@@ -6,7 +6,7 @@
 #   BENCH_OPTION   passed to qmp-roundtrip (-r ROUNDS, -n ITERATIONS, -w WARMUP)
 # environment:
 #   QEMU           QEMU binary (default: qemu-system-x86_64)
-#   BENCH_WRAPPER  command prefix for the benchmark, e.g. "taskset -c 1"
+#   BENCH_WRAPPER  command prefix for the benchmark, e.g. "perf stat"
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -19,7 +19,6 @@ if [ ! -f "$build/build.ninja" ]; then
 	echo "run-qmp-roundtrip: $build is not a meson build directory" >&2
 	exit 1
 fi
-ninja -C "$build" bench/qmp-roundtrip >/dev/null
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/qd-bench.XXXXXX")
 sock=$tmp/qmp.sock
@@ -34,6 +33,13 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
+
+if ! ninja -C "$build" bench/qmp-roundtrip >"$tmp/build.log" 2>&1; then
+	cat "$tmp/build.log" >&2
+	echo "run-qmp-roundtrip: building bench/qmp-roundtrip in $build failed" \
+		"(a build dir set up with -Dtests=false skips the test targets)" >&2
+	exit 1
+fi
 
 "$qemu" -S -display none -nodefaults -machine none \
 	-qmp "unix:$sock,server=on,wait=off" 2>"$tmp/qemu.log" &

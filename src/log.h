@@ -3,6 +3,8 @@
 #ifndef QD_LOG_H
 #define QD_LOG_H
 
+#include <stdbool.h>
+
 #include "qemudrv.h"
 
 /* struct qd_logger - where a handle's messages go; silent when fn is NULL. */
@@ -11,6 +13,12 @@ struct qd_logger {
 	void *opaque;
 	int max_level;
 };
+
+/* qd_log_enabled() - whether a message at @level would be delivered (skip costly formatting). */
+static inline bool qd_log_enabled(const struct qd_logger *log, int level)
+{
+	return log && log->fn && level <= log->max_level;
+}
 
 /* qd_log() - format and deliver one message if @level passes the filter. */
 void qd_log(const struct qd_logger *log, int level, const char *fmt, ...)

@@ -33,7 +33,7 @@
  */
 
 struct pending_cmd {
-	char id[24];
+	uint64_t id;
 	json_object *reply; /* set once the reply arrived */
 	bool abandoned;	    /* the caller gave up; drop the reply when it comes */
 	struct pending_cmd *next;
@@ -102,10 +102,10 @@ static int broken_error(struct qd_qmp *q, qd_error *err)
 			    q->broken_msg ? q->broken_msg : "QMP connection broken");
 }
 
-static struct pending_cmd *find_pending(struct qd_qmp *q, const char *id)
+static struct pending_cmd *find_pending(struct qd_qmp *q, uint64_t id)
 {
 	for (struct pending_cmd *p = q->pending; p; p = p->next)
-		if (strcmp(p->id, id) == 0)
+		if (p->id == id)
 			return p;
 	return NULL;
 }
@@ -203,18 +203,19 @@ static void take_reply(struct qd_qmp *q, json_object *msg)
 			    "QMP reply without id (QEMU could not parse a request?): %s", text);
 		return;
 	}
-	if (!json_object_is_type(id, json_type_string) ||
-	    !(cmd = find_pending(q, json_object_get_string(id)))) {
+	/* Ids are small positive integers: the shortest form QEMU has to read. */
+	if (!json_object_is_type(id, json_type_int) || json_object_get_int64(id) <= 0 ||
+	    !(cmd = find_pending(q, (uint64_t)json_object_get_int64(id)))) {
 		mark_broken(q, -EPROTO, "QMP reply with unknown id %s",
 			    json_object_to_json_string_ext(id, JSON_C_TO_STRING_PLAIN));
 		return;
 	}
 	if (cmd->reply) {
-		mark_broken(q, -EPROTO, "second QMP reply for id %s", cmd->id);
+		mark_broken(q, -EPROTO, "second QMP reply for id %" PRIu64, cmd->id);
 		return;
 	}
 	if (cmd->abandoned) {
-		qd_log(&q->log, QD_LOG_DEBUG, "discarding late QMP reply for id %s", cmd->id);
+		qd_log(&q->log, QD_LOG_DEBUG, "discarding late QMP reply for id %" PRIu64, cmd->id);
 		remove_pending(q, cmd);
 		return;
 	}
@@ -606,7 +607,7 @@ static bool reply_arrived(struct qd_qmp *q, void *arg)
 	return ((struct pending_cmd *)arg)->reply != NULL;
 }
 
-static char *format_command(const char *command, json_object *arguments, const char *id)
+static char *format_command(const char *command, json_object *arguments, uint64_t id)
 {
 	_cleanup_json_ json_object *msg = json_object_new_object();
 	const char *text;
@@ -616,7 +617,7 @@ static char *format_command(const char *command, json_object *arguments, const c
 	json_object_object_add(msg, "execute", json_object_new_string(command));
 	if (arguments)
 		json_object_object_add(msg, "arguments", json_object_get(arguments));
-	json_object_object_add(msg, "id", json_object_new_string(id));
+	json_object_object_add(msg, "id", json_object_new_int64((int64_t)id));
 	text = json_object_to_json_string_ext(msg, JSON_C_TO_STRING_PLAIN |
 						       JSON_C_TO_STRING_NOSLASHESCAPE);
 	return text ? strdup(text) : NULL;
@@ -673,7 +674,7 @@ int qd_qmp_execute(struct qd_qmp *q, const char *command, json_object *arguments
 		free(cmd);
 		return r;
 	}
-	snprintf(cmd->id, sizeof(cmd->id), "qd-%" PRIu64, q->next_id++);
+	cmd->id = q->next_id++;
 	cmd->next = q->pending;
 	q->pending = cmd;
 	pthread_mutex_unlock(&q->lock);
@@ -723,8 +724,9 @@ int qd_qmp_execute(struct qd_qmp *q, const char *command, json_object *arguments
 	reply = steal_ptr(&cmd->reply);
 	remove_pending(q, cmd);
 	pthread_mutex_unlock(&q->lock);
-	qd_log(&q->log, QD_LOG_DEBUG, "QMP reply to %s: %s", command,
-	       json_object_to_json_string_ext(reply, JSON_C_TO_STRING_PLAIN));
+	if (qd_log_enabled(&q->log, QD_LOG_DEBUG))
+		qd_log(&q->log, QD_LOG_DEBUG, "QMP reply to %s: %s", command,
+		       json_object_to_json_string_ext(reply, JSON_C_TO_STRING_PLAIN));
 	return reply_to_result(reply, command, result, err);
 
 drop:

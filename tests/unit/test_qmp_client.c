@@ -132,11 +132,11 @@ static void test_execute_return(void **state)
 {
 	static const struct peer_step script[] = {
 	    GREET,
-	    EXPECT_RAW("{\"execute\": \"query-status\", \"id\": \"qd-2\"}"),
+	    EXPECT_RAW("{\"execute\": \"query-status\", \"id\": 2}"),
 	    SEND("{\"return\": {\"status\": \"running\", \"singlestep\": false, \"running\": "
 		 "true}, \"id\": @ID@}\r\n"),
 	    EXPECT_RAW("{\"execute\": \"device_del\", \"arguments\": {\"id\": \"vb1\"}, "
-		       "\"id\": \"qd-3\"}"),
+		       "\"id\": 3}"),
 	    REPLY_OK,
 	};
 	struct fixture f;
@@ -328,8 +328,8 @@ static void test_message_at_limit(void **state)
 	json_object *ret;
 	int pad;
 
-	/* {"return": "xxx", "id": "qd-2"} is 28 bytes plus the padding. */
-	pad = 256 - (int)strlen("{\"return\": \"\", \"id\": \"qd-2\"}");
+	/* {"return": "xxx", "id": 2} is 24 bytes plus the padding. */
+	pad = 256 - (int)strlen("{\"return\": \"\", \"id\": 2}");
 	snprintf(exact, sizeof(exact), "{\"return\": \"%0*d\", \"id\": @ID@}\r\n", pad, 0);
 	open_negotiated(&f, script, N(script), &opts);
 	assert_int_equal(qd_qmp_execute(f.q, "query-name", NULL, T, &ret, &f.err), 0);
@@ -406,8 +406,8 @@ static void test_deadline_then_late_reply(void **state)
 	    GREET,
 	    EXPECT("query-hotpluggable-cpus"),
 	    EXPECT("query-status"),
-	    /* Late reply to the first command (id qd-2), then the second's. */
-	    SEND("{\"return\": [], \"id\": \"qd-2\"}\r\n"),
+	    /* Late reply to the first command (id 2), then the second's. */
+	    SEND("{\"return\": [], \"id\": 2}\r\n"),
 	    SEND("{\"return\": {\"status\": \"paused\"}, \"id\": @ID@}\r\n"),
 	};
 	struct fixture f;
