@@ -1,0 +1,242 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* argv.c - the qemu-system-x86_64 command line, as far as fakeqemu models it */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "argv.h"
+#include "fakeqemu.h"
+#include "machine.h"
+#include "monitor.h"
+#include "opts.h"
+
+struct option_def {
+	const char *name;
+	bool has_arg;
+};
+
+/* Options accepted. Those not modelled are accepted and ignored. */
+static const struct option_def options[] = {
+	{"S", false},           {"L", true},
+	{"accel", true},        {"enable-kvm", false},
+	{"display", true},      {"daemonize", false},
+	{"pidfile", true},      {"name", true},
+	{"uuid", true},         {"machine", true},
+	{"M", true},            {"cpu", true},
+	{"smp", true},          {"m", true},
+	{"qmp", true},          {"qmp-pretty", true},
+	{"mon", true},          {"chardev", true},
+	{"monitor", true},      {"device", true},
+	{"drive", true},        {"blockdev", true},
+	{"netdev", true},       {"nic", true},
+	{"net", true},          {"fsdev", true},
+	{"virtfs", true},       {"object", true},
+	{"numa", true},         {"kernel", true},
+	{"initrd", true},       {"append", true},
+	{"dtb", true},          {"bios", true},
+	{"rtc", true},          {"global", true},
+	{"vga", true},          {"no-user-config", false},
+	{"nodefaults", false},  {"nographic", false},
+	{"realtime", true},     {"overcommit", true},
+	{"mem-prealloc", false}, {"mem-path", true},
+	{"incoming", true},     {"fw_cfg", true},
+	{"serial", true},       {"parallel", true},
+	{"no-reboot", false},   {"no-shutdown", false},
+	{"boot", true},         {"D", true},
+	{"d", true},            {"trace", true},
+	{"msg", true},          {"sandbox", true},
+	{"vnc", true},          {"usb", false},
+	{"usbdevice", true},    {"k", true},
+	{"smbios", true},       {"pflash", true},
+	{"no-hpet", false},     {"no-acpi", false},
+	{"icount", true},       {"watchdog-action", true},
+	{"action", true},       {"cdrom", true},
+	{"hda", true},          {"hdb", true},
+	{"snapshot", false},    {"preconfig", false},
+	{"runas", true},        {"chroot", true},
+	{"set", true},          {"iscsi", true},
+	{"semihosting", false}, {"enable-fips", false},
+	{"sdl", false},         {"spice", true},
+	{"fake-version", true}, {"fake-guest", true},
+	{"fake-faults", true},  {"fake-replay", true},
+	{NULL, false},
+};
+
+static const struct option_def *lookup(const char *name)
+{
+	for (int i = 0; options[i].name; i++)
+		if (!strcmp(options[i].name, name))
+			return &options[i];
+	return NULL;
+}
+
+static char *dupe(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+static void parse_guest(const char *text, struct fq_config *cfg)
+{
+	char *end;
+
+	if (!strcmp(text, "cooperative")) {
+		cfg->guest = FQ_GUEST_COOPERATIVE;
+	} else if (!strcmp(text, "absent")) {
+		cfg->guest = FQ_GUEST_ABSENT;
+	} else if (!strcmp(text, "reject")) {
+		cfg->guest = FQ_GUEST_REJECT;
+	} else if (!strncmp(text, "slow=", 5)) {
+		errno = 0;
+		long ms = strtol(text + 5, &end, 10);
+
+		if (errno || *end || end == text + 5 || ms < 0 || ms > 3600000)
+			fq_die("-fake-guest %s: slow=MS needs a delay in milliseconds", text);
+		cfg->guest = FQ_GUEST_SLOW;
+		cfg->guest_delay_ms = (int)ms;
+	} else {
+		fq_die("-fake-guest %s: expected cooperative, absent, slow=MS or reject", text);
+	}
+}
+
+static void set_version(const char *text, struct fq_config *cfg)
+{
+	cfg->dialect = fq_dialect_find(text);
+	if (!cfg->dialect)
+		fq_die("-fake-version %s: unknown QEMU version (known: %s)", text,
+		       fq_dialect_names());
+}
+
+/* The fake-specific settings also come from FAKEQEMU_* variables. */
+static void read_environment(struct fq_config *cfg)
+{
+	const char *v;
+
+	if ((v = getenv("FAKEQEMU_VERSION")) && *v)
+		set_version(v, cfg);
+	if ((v = getenv("FAKEQEMU_GUEST")) && *v)
+		parse_guest(v, cfg);
+	if ((v = getenv("FAKEQEMU_FAULTS")) && *v)
+		cfg->faults_path = strdup(v);
+	if ((v = getenv("FAKEQEMU_REPLAY")) && *v)
+		cfg->replay_path = strdup(v);
+}
+
+static void print_version(const struct fq_config *cfg)
+{
+	const struct fq_dialect *d = cfg->dialect;
+
+	printf("QEMU emulator version %d.%d.%d (%s)\n"
+	       "Copyright (c) 2003-2022 Fabrice Bellard and the QEMU Project developers\n"
+	       "(fakeqemu: a fake QEMU for tests, imitating QEMU %s)\n",
+	       d->major, d->minor, d->micro, d->package, d->name);
+}
+
+void fq_parse_argv(int argc, char **argv, struct fq_config *cfg)
+{
+	const char *slash = strrchr(argv[0], '/');
+
+	cfg->progname = slash ? slash + 1 : argv[0];
+	cfg->dialect = fq_dialect_find("7.2");
+	cfg->guest = FQ_GUEST_COOPERATIVE;
+	cfg->acpi = true;
+	read_environment(cfg);
+
+	/* First pass: the fake's own options, so errors use the right dialect. */
+	for (int i = 1; i < argc; i++) {
+		const char *name;
+
+		if (argv[i][0] != '-' || i + 1 >= argc)
+			continue;
+		name = argv[i] + 1 + (argv[i][1] == '-');
+		if (!strcmp(name, "fake-version"))
+			set_version(argv[++i], cfg);
+		else if (!strcmp(name, "fake-guest"))
+			parse_guest(argv[++i], cfg);
+		else if (!strcmp(name, "fake-faults"))
+			cfg->faults_path = strdup(argv[++i]);
+		else if (!strcmp(name, "fake-replay"))
+			cfg->replay_path = strdup(argv[++i]);
+	}
+
+	for (int i = 1; i < argc; i++) {
+		const char *arg = argv[i], *name, *optarg = NULL;
+		const struct option_def *def;
+
+		if (arg[0] != '-') {
+			/* A bare image name means -hda. */
+			continue;
+		}
+		name = arg + 1;
+		if (name[0] == '-')
+			name++;
+		if (!strcmp(name, "version")) {
+			print_version(cfg);
+			exit(0);
+		}
+		def = lookup(name);
+		if (!def)
+			fq_die("%s: invalid option", arg);
+		if (def->has_arg) {
+			if (i + 1 >= argc)
+				fq_die("%s: requires an argument", arg);
+			optarg = argv[++i];
+		}
+		if (!strcmp(name, "S")) {
+			cfg->start_paused = true;
+		} else if (!strcmp(name, "enable-kvm")) {
+			free(cfg->accel);
+			cfg->accel = strdup("kvm");
+		} else if (!strcmp(name, "accel")) {
+			struct fq_opts o;
+
+			fq_opts_parse(optarg, "accel", &o);
+			free(cfg->accel);
+			cfg->accel = dupe(fq_opts_get(&o, "accel"));
+			fq_opts_free(&o);
+		} else if (!strcmp(name, "daemonize")) {
+			cfg->daemonize = true;
+		} else if (!strcmp(name, "pidfile")) {
+			free(cfg->pidfile);
+			cfg->pidfile = strdup(optarg);
+		} else if (!strcmp(name, "name")) {
+			struct fq_opts o;
+
+			fq_opts_parse(optarg, "guest", &o);
+			free(cfg->name);
+			cfg->name = dupe(fq_opts_get(&o, "guest"));
+			fq_opts_free(&o);
+		} else if (!strcmp(name, "uuid")) {
+			free(cfg->uuid);
+			cfg->uuid = strdup(optarg);
+		} else if (!strcmp(name, "machine") || !strcmp(name, "M")) {
+			fq_machine_option(optarg, cfg);
+		} else if (!strcmp(name, "cpu")) {
+			struct fq_opts o;
+
+			fq_opts_parse(optarg, "model", &o);
+			free(cfg->cpu_model);
+			cfg->cpu_model = dupe(fq_opts_get(&o, "model"));
+			fq_opts_free(&o);
+		} else if (!strcmp(name, "smp")) {
+			fq_machine_smp_option(optarg, cfg);
+		} else if (!strcmp(name, "m")) {
+			fq_machine_memory_option(optarg, cfg);
+		} else if (!strcmp(name, "qmp")) {
+			fq_monitor_add_qmp(optarg, false);
+		} else if (!strcmp(name, "qmp-pretty")) {
+			fq_monitor_add_qmp(optarg, true);
+		} else if (!strcmp(name, "chardev")) {
+			fq_monitor_add_chardev(optarg);
+		} else if (!strcmp(name, "mon")) {
+			fq_monitor_add_mon(optarg);
+		} else if (!strcmp(name, "device")) {
+			fq_machine_queue_device(optarg);
+		} else if (!strcmp(name, "blockdev")) {
+			fq_machine_queue_blockdev(optarg);
+		} else if (!strcmp(name, "no-acpi")) {
+			cfg->acpi = false;
+		}
+		/* fake-* were taken in the first pass; the rest is accepted as is. */
+	}
+}

@@ -1,0 +1,563 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* machine.c - the machine model built from the command line: type, CPUs, buses, run state */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "devices.h"
+#include "fakeqemu.h"
+#include "faults.h"
+#include "loop.h"
+#include "machine.h"
+#include "opts.h"
+#include "qjson.h"
+#include "qmp_dispatch.h"
+
+/* -smp as given, before the topology is computed for the dialect. */
+static struct {
+	bool given;
+	char *text;
+	bool has_cpus, has_sockets, has_dies, has_cores, has_threads, has_maxcpus;
+	unsigned long long cpus, sockets, dies, cores, threads, maxcpus;
+} smp;
+
+/* -device and -blockdev, created in command-line order by fq_machine_init(). */
+struct cold {
+	bool is_device;
+	char *text;
+	struct cold *next;
+};
+static struct cold *colds;
+
+static void queue_cold(const char *text, bool is_device)
+{
+	struct cold *c = calloc(1, sizeof(*c)), **pp;
+
+	if (!c)
+		abort();
+	c->text = strdup(text);
+	c->is_device = is_device;
+	for (pp = &colds; *pp; pp = &(*pp)->next)
+		;
+	*pp = c;
+}
+
+void fq_machine_queue_device(const char *arg)
+{
+	queue_cold(arg, true);
+}
+
+void fq_machine_queue_blockdev(const char *arg)
+{
+	queue_cold(arg, false);
+}
+
+void fq_machine_option(const char *arg, struct fq_config *cfg)
+{
+	struct fq_opts o;
+	const char *type, *accel;
+
+	fq_opts_parse(arg, "type", &o);
+	type = fq_opts_get(&o, "type");
+	accel = fq_opts_get(&o, "accel");
+	if (type) {
+		free(cfg->machine_arg);
+		cfg->machine_arg = strdup(arg);
+		free(cfg->machine);
+		if (!strcmp(type, "pc") || !strncmp(type, "pc-i440fx-", 10) ||
+		    !strncmp(type, "pc-", 3) /* pc-1.x etc. */)
+			cfg->machine = strdup(!strncmp(type, "pc-q35-", 7) ? "q35" : "pc");
+		else if (!strcmp(type, "q35"))
+			cfg->machine = strdup("q35");
+		else if (!strcmp(type, "none"))
+			cfg->machine = strdup("none");
+		else if (!strcmp(type, "microvm") || !strcmp(type, "isapc") ||
+			 !strcmp(type, "x-remote"))
+			fq_die("-machine %s: fakeqemu does not model machine type '%s' (pc, q35 "
+			       "and none are modelled)",
+			       arg, type);
+		else
+			fq_die("-machine %s: unsupported machine type\nUse -machine help to list "
+			       "supported machines",
+			       arg);
+	}
+	if (accel) {
+		free(cfg->accel);
+		cfg->accel = strdup(accel);
+	}
+	fq_opts_free(&o);
+}
+
+static bool smp_number(const struct fq_opts *o, const char *key, bool *has,
+		       unsigned long long *out, const char *arg)
+{
+	int r = fq_opts_get_uint(o, key, out);
+
+	if (r == -ENOENT)
+		return false;
+	if (r < 0)
+		fq_die("-smp %s: Parameter '%s' expects a number", arg, key);
+	*has = true;
+	return true;
+}
+
+void fq_machine_smp_option(const char *arg, struct fq_config *cfg)
+{
+	struct fq_opts o;
+
+	(void)cfg;
+	memset(&smp, 0, sizeof(smp));
+	smp.given = true;
+	smp.text = strdup(arg);
+	fq_opts_parse(arg, "cpus", &o);
+	smp_number(&o, "cpus", &smp.has_cpus, &smp.cpus, arg);
+	smp_number(&o, "sockets", &smp.has_sockets, &smp.sockets, arg);
+	smp_number(&o, "dies", &smp.has_dies, &smp.dies, arg);
+	smp_number(&o, "cores", &smp.has_cores, &smp.cores, arg);
+	smp_number(&o, "threads", &smp.has_threads, &smp.threads, arg);
+	smp_number(&o, "maxcpus", &smp.has_maxcpus, &smp.maxcpus, arg);
+	fq_opts_free(&o);
+}
+
+static unsigned long long parse_size_mb(const char *text, const char *arg)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(text, &end);
+	if (errno || end == text || v < 0)
+		fq_die("-m %s: Parameter 'size' expects a non-negative number below 2^64", arg);
+	switch (*end) {
+	case '\0':
+	case 'M':
+	case 'm':
+		return (unsigned long long)v;
+	case 'G':
+	case 'g':
+		return (unsigned long long)(v * 1024);
+	case 'T':
+	case 't':
+		return (unsigned long long)(v * 1024 * 1024);
+	case 'K':
+	case 'k':
+		return (unsigned long long)(v / 1024);
+	default:
+		fq_die("-m %s: Parameter 'size' expects a non-negative number below 2^64", arg);
+	}
+}
+
+void fq_machine_memory_option(const char *arg, struct fq_config *cfg)
+{
+	struct fq_opts o;
+	const char *size;
+
+	fq_opts_parse(arg, "size", &o);
+	size = fq_opts_get(&o, "size");
+	if (size)
+		cfg->ram_mb = parse_size_mb(size, arg);
+	fq_opts_free(&o);
+}
+
+/* ---- CPU topology ---------------------------------------------------------- */
+
+static unsigned bits_for(unsigned n)
+{
+	unsigned b = 0;
+
+	while ((1u << b) < n)
+		b++;
+	return b;
+}
+
+unsigned fq_x86_apic_id(int socket, int die, int core, int thread)
+{
+	const struct fq_config *c = &fq_vm.cfg;
+	unsigned smt = bits_for(c->threads), cw = bits_for(c->cores), dw = bits_for(c->dies);
+
+	return ((unsigned)socket << (smt + cw + dw)) | ((unsigned)die << (smt + cw)) |
+	       ((unsigned)core << smt) | (unsigned)thread;
+}
+
+/* QEMU 6.2+ machine_parse_smp_config(); 5.2's pc_smp_parse() prefers sockets. */
+static void compute_topology(void)
+{
+	struct fq_config *c = &fq_vm.cfg;
+	unsigned cpus = smp.has_cpus ? (unsigned)smp.cpus : 0;
+	unsigned sockets = smp.has_sockets ? (unsigned)smp.sockets : 0;
+	unsigned dies = smp.has_dies ? (unsigned)smp.dies : 0;
+	unsigned cores = smp.has_cores ? (unsigned)smp.cores : 0;
+	unsigned threads = smp.has_threads ? (unsigned)smp.threads : 0;
+	unsigned maxcpus = smp.has_maxcpus ? (unsigned)smp.maxcpus : 0;
+	bool prefer_sockets = c->dialect->prefer_sockets;
+	const char *arg = smp.text ? smp.text : "";
+
+	if ((smp.has_cpus && !cpus) || (smp.has_sockets && !sockets) || (smp.has_dies && !dies) ||
+	    (smp.has_cores && !cores) || (smp.has_threads && !threads) ||
+	    (smp.has_maxcpus && !maxcpus))
+		fq_die("-smp %s: Invalid CPU topology: CPU topology parameters must be greater "
+		       "than zero",
+		       arg);
+	dies = dies ? dies : 1;
+	if (cpus == 0 && maxcpus == 0) {
+		sockets = sockets ? sockets : 1;
+		cores = cores ? cores : 1;
+		threads = threads ? threads : 1;
+	} else {
+		maxcpus = maxcpus ? maxcpus : cpus;
+		if (prefer_sockets) {
+			if (sockets == 0) {
+				cores = cores ? cores : 1;
+				threads = threads ? threads : 1;
+				sockets = maxcpus / (dies * cores * threads);
+			} else if (cores == 0) {
+				threads = threads ? threads : 1;
+				cores = maxcpus / (sockets * dies * threads);
+			}
+		} else {
+			if (cores == 0) {
+				sockets = sockets ? sockets : 1;
+				threads = threads ? threads : 1;
+				cores = maxcpus / (sockets * dies * threads);
+			} else if (sockets == 0) {
+				threads = threads ? threads : 1;
+				sockets = maxcpus / (dies * cores * threads);
+			}
+		}
+		if (threads == 0)
+			threads = maxcpus / (sockets * dies * cores);
+	}
+	maxcpus = maxcpus ? maxcpus : sockets * dies * cores * threads;
+	cpus = cpus ? cpus : maxcpus;
+
+	if (sockets * dies * cores * threads != maxcpus) {
+		if (dies > 1)
+			fq_die("-smp %s: Invalid CPU topology: product of the hierarchy must match "
+			       "maxcpus: sockets (%u) * dies (%u) * cores (%u) * threads (%u) != "
+			       "maxcpus (%u)",
+			       arg, sockets, dies, cores, threads, maxcpus);
+		fq_die("-smp %s: Invalid CPU topology: product of the hierarchy must match "
+		       "maxcpus: sockets (%u) * cores (%u) * threads (%u) != maxcpus (%u)",
+		       arg, sockets, cores, threads, maxcpus);
+	}
+	if (maxcpus < cpus) {
+		if (dies > 1)
+			fq_die("-smp %s: Invalid CPU topology: maxcpus must be equal to or greater "
+			       "than smp: sockets (%u) * dies (%u) * cores (%u) * threads (%u) == "
+			       "maxcpus (%u) < smp_cpus (%u)",
+			       arg, sockets, dies, cores, threads, maxcpus, cpus);
+		fq_die("-smp %s: Invalid CPU topology: maxcpus must be equal to or greater than "
+		       "smp: sockets (%u) * cores (%u) * threads (%u) == maxcpus (%u) < "
+		       "smp_cpus (%u)",
+		       arg, sockets, cores, threads, maxcpus, cpus);
+	}
+	if (maxcpus > 255 && strcmp(c->machine, "none") != 0)
+		fq_die("Invalid SMP CPUs %u. The max CPUs supported by machine '%s' is 255",
+		       maxcpus, !strcmp(c->machine, "q35") ? "pc-q35-7.2" : "pc-i440fx-7.2");
+	c->cpus = cpus;
+	c->sockets = sockets;
+	c->dies = dies;
+	c->cores = cores;
+	c->threads = threads;
+	c->maxcpus = maxcpus;
+}
+
+static char *cpu_type_name(const char *model)
+{
+	char *t;
+
+	if (asprintf(&t, "%s-x86_64-cpu", model) < 0)
+		abort();
+	return t;
+}
+
+static void init_cpus(void)
+{
+	const struct fq_config *c = &fq_vm.cfg;
+	int n = (int)c->maxcpus;
+
+	fq_vm.cpu_type = cpu_type_name(c->cpu_model ? c->cpu_model : "qemu64");
+	if (!strcmp(c->machine, "none"))
+		return; /* -machine none has no CPUs to hot-plug */
+	fq_vm.cpu_slots = calloc((size_t)n, sizeof(*fq_vm.cpu_slots));
+	fq_vm.ncpu_slots = n;
+	for (int i = 0; i < n; i++) {
+		struct fq_cpu_slot *s = &fq_vm.cpu_slots[i];
+
+		s->thread = i % (int)c->threads;
+		s->core = i / (int)c->threads % (int)c->cores;
+		s->die = i / (int)(c->threads * c->cores) % (int)c->dies;
+		s->socket = i / (int)(c->threads * c->cores * c->dies);
+		if (i < (int)c->cpus) {
+			/* The first boot CPU is device[0]; something else takes device[1]. */
+			s->boot = true;
+			if (asprintf(&s->qom_path, "/machine/unattached/device[%d]",
+				     i == 0 ? 0 : i + 1) < 0)
+				abort();
+		}
+	}
+	fq_vm.unattached = (int)c->cpus + 1;
+}
+
+static struct fq_pci_bus *add_root_bus(const char *name, bool hotpluggable)
+{
+	struct fq_pci_bus *b = calloc(1, sizeof(*b));
+
+	if (!b)
+		abort();
+	b->name = strdup(name);
+	b->hotpluggable = hotpluggable;
+	fq_vm.pci_buses = b;
+	return b;
+}
+
+static void create_cold_devices(void)
+{
+	for (struct cold *c = colds; c; c = c->next) {
+		struct fq_reply r = {0};
+
+		if (c->is_device)
+			fq_device_add_cmdline(c->text, &r);
+		else
+			fq_blockdev_add_cmdline(c->text, &r);
+		if (r.err_class)
+			fq_die("-%s %s: %s", c->is_device ? "device" : "blockdev", c->text,
+			       r.err_desc);
+		json_object_put(r.ret);
+	}
+}
+
+void fq_machine_init(void)
+{
+	struct fq_config *c = &fq_vm.cfg;
+
+	if (!c->machine)
+		c->machine = strdup("pc");
+	if (!c->accel)
+		c->accel = strdup("tcg");
+	compute_topology();
+	init_cpus();
+	if (!strcmp(c->machine, "pc"))
+		fq_pci_add_builtin(add_root_bus("pci.0", true), "pc");
+	else if (!strcmp(c->machine, "q35"))
+		fq_pci_add_builtin(add_root_bus("pcie.0", false), "q35");
+	fq_vm.state = FQ_PRELAUNCH;
+	create_cold_devices();
+}
+
+void fq_machine_start(void)
+{
+	if (!fq_vm.cfg.start_paused) {
+		fq_vm.state = FQ_RUNNING;
+		fq_vm.ever_ran = true;
+		fq_vm.run_started_ms = fq_loop_now_ms();
+	}
+}
+
+void fq_vm_set_running(bool running)
+{
+	if (running) {
+		if (fq_vm.state == FQ_RUNNING)
+			return;
+		fq_vm.state = FQ_RUNNING;
+		fq_vm.ever_ran = true;
+		fq_vm.run_started_ms = fq_loop_now_ms();
+		fq_event("RESUME", NULL);
+		fq_guest_resumed();
+	} else {
+		/* stop in prelaunch: no event, the state stays prelaunch. */
+		if (fq_vm.state != FQ_RUNNING)
+			return;
+		fq_vm.vclock_base_ms = fq_vclock_ms();
+		fq_vm.run_started_ms = -1;
+		fq_vm.state = FQ_PAUSED;
+		fq_event("STOP", NULL);
+	}
+}
+
+void fq_vm_shutdown(const char *reason, bool guest)
+{
+	json_object *data = json_object_new_object();
+
+	json_object_object_add(data, "guest", json_object_new_boolean(guest));
+	json_object_object_add(data, "reason", json_object_new_string(reason));
+	fq_event("SHUTDOWN", data);
+	fq_vm.state = FQ_SHUTDOWN;
+}
+
+struct fq_device *fq_device_by_id(const char *id)
+{
+	for (struct fq_device *d = fq_vm.devices; d; d = d->next)
+		if (d->id && !strcmp(d->id, id))
+			return d;
+	return NULL;
+}
+
+struct fq_device *fq_device_by_path(const char *qom_path)
+{
+	for (struct fq_device *d = fq_vm.devices; d; d = d->next)
+		if (d->qom_path && !strcmp(d->qom_path, qom_path))
+			return d;
+	return NULL;
+}
+
+struct fq_pci_bus *fq_pci_bus_by_name(const char *name)
+{
+	for (struct fq_pci_bus *b = fq_vm.pci_buses; b; b = b->next)
+		if (!strcmp(b->name, name))
+			return b;
+	return NULL;
+}
+
+struct fq_block_node *fq_node_by_name(const char *name)
+{
+	for (struct fq_block_node *n = fq_vm.nodes; n; n = n->next)
+		if (!strcmp(n->node_name, name))
+			return n;
+	return NULL;
+}
+
+/* ---- x-fakeqemu-state -------------------------------------------------------- */
+
+static const char *runstate_name(enum fq_runstate s)
+{
+	switch (s) {
+	case FQ_PRELAUNCH:
+		return "prelaunch";
+	case FQ_RUNNING:
+		return "running";
+	case FQ_PAUSED:
+		return "paused";
+	case FQ_SHUTDOWN:
+		return "shutdown";
+	}
+	return "unknown";
+}
+
+static const char *guest_name(enum fq_guest_kind g)
+{
+	switch (g) {
+	case FQ_GUEST_COOPERATIVE:
+		return "cooperative";
+	case FQ_GUEST_ABSENT:
+		return "absent";
+	case FQ_GUEST_SLOW:
+		return "slow";
+	case FQ_GUEST_REJECT:
+		return "reject";
+	}
+	return "unknown";
+}
+
+static json_object *str_or_null(const char *s)
+{
+	return s ? json_object_new_string(s) : NULL;
+}
+
+json_object *fq_machine_state_json(void)
+{
+	const struct fq_config *c = &fq_vm.cfg;
+	json_object *o = json_object_new_object(), *cpus = json_object_new_array();
+	json_object *devs = json_object_new_array(), *buses = json_object_new_array();
+	json_object *nodes = json_object_new_array(), *topo = json_object_new_object();
+
+	json_object_object_add(o, "version", json_object_new_string(c->dialect->name));
+	json_object_object_add(o, "machine", json_object_new_string(c->machine));
+	json_object_object_add(o, "accel", json_object_new_string(c->accel));
+	json_object_object_add(o, "guest", json_object_new_string(guest_name(c->guest)));
+	json_object_object_add(o, "status", json_object_new_string(runstate_name(fq_vm.state)));
+	json_object_object_add(o, "ever-ran", json_object_new_boolean(fq_vm.ever_ran));
+	json_object_object_add(topo, "cpus", json_object_new_int((int)c->cpus));
+	json_object_object_add(topo, "sockets", json_object_new_int((int)c->sockets));
+	json_object_object_add(topo, "dies", json_object_new_int((int)c->dies));
+	json_object_object_add(topo, "cores", json_object_new_int((int)c->cores));
+	json_object_object_add(topo, "threads", json_object_new_int((int)c->threads));
+	json_object_object_add(topo, "maxcpus", json_object_new_int((int)c->maxcpus));
+	json_object_object_add(o, "smp", topo);
+	json_object_object_add(o, "cpu-type", json_object_new_string(fq_vm.cpu_type));
+
+	for (int i = 0; i < fq_vm.ncpu_slots; i++) {
+		const struct fq_cpu_slot *s = &fq_vm.cpu_slots[i];
+		json_object *e = json_object_new_object();
+
+		json_object_object_add(e, "index", json_object_new_int(i));
+		json_object_object_add(e, "socket-id", json_object_new_int(s->socket));
+		json_object_object_add(e, "core-id", json_object_new_int(s->core));
+		json_object_object_add(e, "thread-id", json_object_new_int(s->thread));
+		json_object_object_add(e, "plugged",
+				       json_object_new_boolean(s->boot || s->cpu != NULL));
+		json_object_object_add(e, "boot", json_object_new_boolean(s->boot));
+		json_object_object_add(e, "id", str_or_null(s->cpu ? s->cpu->id : NULL));
+		json_object_array_add(cpus, e);
+	}
+	json_object_object_add(o, "cpus", cpus);
+
+	for (struct fq_pci_bus *b = fq_vm.pci_buses; b; b = b->next) {
+		json_object *e = json_object_new_object(), *slots = json_object_new_object();
+
+		json_object_object_add(e, "name", json_object_new_string(b->name));
+		json_object_object_add(e, "hotpluggable", json_object_new_boolean(b->hotpluggable));
+		for (int s = 0; s < 32; s++) {
+			for (int f = 0; f < 8; f++) {
+				const struct fq_device *d = b->slots[s][f];
+				char key[16];
+
+				if (!d)
+					continue;
+				snprintf(key, sizeof(key), "%02x.%d", s, f);
+				json_object_object_add(slots, key,
+						       json_object_new_string(d->id ? d->id
+										    : d->driver));
+			}
+		}
+		json_object_object_add(e, "slots", slots);
+		json_object_array_add(buses, e);
+	}
+	json_object_object_add(o, "pci-buses", buses);
+
+	for (struct fq_device *d = fq_vm.devices; d; d = d->next) {
+		json_object *e = json_object_new_object();
+
+		json_object_object_add(e, "id", str_or_null(d->id));
+		json_object_object_add(e, "driver", json_object_new_string(d->driver));
+		json_object_object_add(e, "qom-path", json_object_new_string(d->qom_path));
+		json_object_object_add(e, "hotplugged", json_object_new_boolean(d->hotplugged));
+		json_object_object_add(e, "unplug-pending", json_object_new_boolean(d->unplug_pending));
+		if (d->bus) {
+			json_object_object_add(e, "bus", json_object_new_string(d->bus->name));
+			json_object_object_add(e, "slot", json_object_new_int(d->slot));
+			json_object_object_add(e, "function", json_object_new_int(d->function));
+		}
+		if (d->scsi_controller) {
+			json_object_object_add(e, "scsi-id", json_object_new_int(d->scsi_id));
+			json_object_object_add(e, "lun", json_object_new_int(d->lun));
+		}
+		if (d->drive)
+			json_object_object_add(e, "drive", json_object_new_string(d->drive->node_name));
+		if (d->host)
+			json_object_object_add(e, "host", json_object_new_string(d->host));
+		if (d->kind == FQ_DEV_CPU)
+			json_object_object_add(e, "cpu-index", json_object_new_int(d->cpu_index));
+		json_object_array_add(devs, e);
+	}
+	json_object_object_add(o, "devices", devs);
+
+	for (struct fq_block_node *n = fq_vm.nodes; n; n = n->next) {
+		json_object *e = json_object_new_object();
+
+		json_object_object_add(e, "node-name", json_object_new_string(n->node_name));
+		json_object_object_add(e, "driver", json_object_new_string(n->driver));
+		json_object_object_add(e, "filename", str_or_null(n->filename));
+		json_object_object_add(e, "file", str_or_null(n->file ? n->file->node_name : NULL));
+		json_object_object_add(e, "device",
+				       str_or_null(n->device ? (n->device->id ? n->device->id
+									      : n->device->qom_path)
+							     : NULL));
+		json_object_object_add(e, "read-only", json_object_new_boolean(n->read_only));
+		json_object_array_add(nodes, e);
+	}
+	json_object_object_add(o, "block-nodes", nodes);
+	json_object_object_add(o, "faults", fq_faults_rules_json());
+	return o;
+}

@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* opts.c - QemuOpts-style "key=value,key=value" parsing, with ",," escapes */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "opts.h"
+#include "strbuf.h"
+
+static void opts_add(struct fq_opts *o, const char *key, const char *value)
+{
+	o->items = realloc(o->items, (o->n + 1) * sizeof(*o->items));
+	if (!o->items)
+		abort();
+	o->items[o->n].key = strdup(key);
+	o->items[o->n].value = strdup(value);
+	o->n++;
+}
+
+/* Read up to an unescaped ',' (and '=' when @stop_at_eq), unescaping ",,". */
+static const char *get_token(const char *p, bool stop_at_eq, struct strbuf *out)
+{
+	strbuf_reset(out);
+	while (*p) {
+		if (*p == ',') {
+			if (p[1] != ',')
+				break;
+			p++;
+		} else if (stop_at_eq && *p == '=') {
+			break;
+		}
+		strbuf_addc(out, *p++);
+	}
+	return p;
+}
+
+int fq_opts_parse(const char *text, const char *implied_key, struct fq_opts *out)
+{
+	struct strbuf key = {0}, value = {0};
+	const char *p = text;
+	bool first = true;
+
+	memset(out, 0, sizeof(*out));
+	while (*p) {
+		p = get_token(p, true, &key);
+		if (*p == '=') {
+			p = get_token(p + 1, false, &value);
+			opts_add(out, strbuf_str(&key), strbuf_str(&value));
+		} else if (first && implied_key) {
+			opts_add(out, implied_key, strbuf_str(&key));
+		} else if (key.len) {
+			/* Bare "flag" means flag=on, "noflag" means flag=off. */
+			if (strncmp(strbuf_str(&key), "no", 2) == 0 && key.len > 2)
+				opts_add(out, strbuf_str(&key) + 2, "off");
+			else
+				opts_add(out, strbuf_str(&key), "on");
+		}
+		first = false;
+		if (*p == ',')
+			p++;
+	}
+	strbuf_free(&key);
+	strbuf_free(&value);
+	return 0;
+}
+
+const char *fq_opts_get(const struct fq_opts *o, const char *key)
+{
+	/* The last occurrence wins, as in QemuOpts. */
+	for (size_t i = o->n; i-- > 0;)
+		if (strcmp(o->items[i].key, key) == 0)
+			return o->items[i].value;
+	return NULL;
+}
+
+int fq_opts_get_bool(const struct fq_opts *o, const char *key, bool def)
+{
+	const char *v = fq_opts_get(o, key);
+
+	if (!v)
+		return def;
+	if (!strcmp(v, "on") || !strcmp(v, "yes") || !strcmp(v, "true") || !strcmp(v, "y"))
+		return 1;
+	if (!strcmp(v, "off") || !strcmp(v, "no") || !strcmp(v, "false") || !strcmp(v, "n"))
+		return 0;
+	return -EINVAL;
+}
+
+int fq_opts_get_uint(const struct fq_opts *o, const char *key, unsigned long long *out)
+{
+	const char *v = fq_opts_get(o, key);
+	char *end;
+
+	if (!v)
+		return -ENOENT;
+	errno = 0;
+	*out = strtoull(v, &end, 0);
+	if (errno || end == v || *end || *v == '-')
+		return -EINVAL;
+	return 0;
+}
+
+void fq_opts_free(struct fq_opts *o)
+{
+	for (size_t i = 0; i < o->n; i++) {
+		free(o->items[i].key);
+		free(o->items[i].value);
+	}
+	free(o->items);
+	memset(o, 0, sizeof(*o));
+}

@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* opts.h - QemuOpts-style "key=value,key=value" parsing, with ",," escapes */
+#ifndef FQ_OPTS_H
+#define FQ_OPTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct fq_opt {
+	char *key;
+	char *value;
+};
+
+/* struct fq_opts - the pairs of one option argument, in order. */
+struct fq_opts {
+	struct fq_opt *items;
+	size_t n;
+};
+
+/*
+ * fq_opts_parse() - split @text; a first element without '=' is the value
+ * of @implied_key (e.g. "pc" in "-machine pc,accel=kvm"), if given.
+ */
+int fq_opts_parse(const char *text, const char *implied_key, struct fq_opts *out);
+
+/* fq_opts_get() - the value of @key (last one wins), or NULL. */
+const char *fq_opts_get(const struct fq_opts *o, const char *key);
+
+/* fq_opts_get_bool() - on/off/yes/no/true/false; @def when absent, -EINVAL when bad. */
+int fq_opts_get_bool(const struct fq_opts *o, const char *key, bool def);
+
+/* fq_opts_get_uint() - an unsigned number; -ENOENT when absent, -EINVAL when bad. */
+int fq_opts_get_uint(const struct fq_opts *o, const char *key, unsigned long long *out);
+
+void fq_opts_free(struct fq_opts *o);
+
+#endif
