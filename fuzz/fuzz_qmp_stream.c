@@ -28,7 +28,7 @@
  */
 
 #define HEADER_FIXED 2
-#define STOP_RC      (-ECANCELED)
+#define STOP_RC	     (-ECANCELED)
 
 /**
  * struct plan - how one input is fed
@@ -107,8 +107,9 @@ static void check_echo(struct qd_qmp_stream *echo, const char *text, size_t len)
 	int rc = qd_qmp_stream_feed(echo, text, len, on_message, &back, &err);
 
 	if (rc != 0 || back.messages != 1 || qd_qmp_stream_pending(echo) != 0) {
-		fprintf(stderr, "re-feeding the serialised message gave rc %d (%s), %u messages:\n%s\n",
-			rc, err.message ? err.message : "", back.messages, text);
+		fprintf(stderr,
+			"re-feeding the serialised message gave rc %d (%s), %u messages:\n%s\n", rc,
+			err.message ? err.message : "", back.messages, text);
 		abort();
 	}
 	qd_error_clear(&err);
@@ -217,8 +218,8 @@ static void run_plan(const struct plan *p, bool split, struct outcome *o)
 		check_error(rc, &err);
 		/* On -EMSGSIZE the byte that broke the limit is counted too. */
 		if (rc == 0 && qd_qmp_stream_pending(s) > limit) {
-			fprintf(stderr, "pending %zu over the limit %zu\n", qd_qmp_stream_pending(s),
-				limit);
+			fprintf(stderr, "pending %zu over the limit %zu\n",
+				qd_qmp_stream_pending(s), limit);
 			abort();
 		}
 		pos += n;
@@ -304,8 +305,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	run_plan(&p, false, &whole);
 	/* After an error the split run may have fed fewer bytes: pending differs. */
-	if (split.messages != whole.messages || split.hash != whole.hash ||
-	    split.rc != whole.rc || (split.rc == 0 && split.pending != whole.pending)) {
+	if (split.messages != whole.messages || split.hash != whole.hash || split.rc != whole.rc ||
+	    (split.rc == 0 && split.pending != whole.pending)) {
 		fprintf(stderr,
 			"read boundaries changed the result: split %u messages rc %d pending %zu, "
 			"whole %u messages rc %d pending %zu (max %zu)\n",

@@ -225,8 +225,9 @@ static void take_reply(struct qd_qmp *q, json_object *msg)
 static int dispatch(void *opaque, json_object *msg)
 {
 	struct qd_qmp *q = opaque;
-	_cleanup_json_ json_object *owned = msg;
+	_cleanup_json_ json_object *owned = msg; /* the stream hands the message over */
 
+	(void)owned;
 	if (!json_object_is_type(msg, json_type_object)) {
 		mark_broken(q, -EPROTO, "QMP peer sent a non-object message: %.200s",
 			    json_object_to_json_string_ext(msg, JSON_C_TO_STRING_PLAIN));

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* qmp_stream.c - split a QMP byte stream into JSON messages, as QEMU's json-streamer does */
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -46,6 +47,9 @@ struct qd_qmp_stream *qd_qmp_stream_new(size_t max_message)
 		return NULL;
 	}
 	s->max_message = max_message ? max_message : QD_QMP_DEFAULT_MAX_MESSAGE;
+	/* json-c takes an int length. */
+	if (s->max_message > INT_MAX)
+		s->max_message = INT_MAX;
 	return s;
 }
 
@@ -67,6 +71,13 @@ size_t qd_qmp_stream_pending(const struct qd_qmp_stream *s)
 static bool is_json_space(char c)
 {
 	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/* Bytes that can appear in JSON outside strings. */
+static bool is_token_byte(char c)
+{
+	return is_json_space(c) || (c && strchr("{}[]:,\"'-+.", c)) || (c >= '0' && c <= '9') ||
+	       (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
 
 static int stream_fail(struct qd_qmp_stream *s, qd_error *err, int code, const char *fmt, ...)
@@ -112,6 +123,7 @@ static int emit(struct qd_qmp_stream *s, qd_qmp_stream_cb cb, void *opaque, qd_e
 	json_object *msg;
 	enum json_tokener_error jerr;
 	size_t len = s->len;
+	int r;
 
 	json_tokener_reset(s->tok);
 	msg = json_tokener_parse_ex(s->tok, s->buf, (int)len);
@@ -130,7 +142,10 @@ static int emit(struct qd_qmp_stream *s, qd_qmp_stream_cb cb, void *opaque, qd_e
 		s->buf = NULL;
 		s->cap = 0;
 	}
-	return cb(opaque, msg);
+	r = cb(opaque, msg);
+	if (r)
+		stream_fail(s, err, r, "QMP message rejected by its consumer");
+	return r;
 }
 
 int qd_qmp_stream_feed(struct qd_qmp_stream *s, const char *buf, size_t len, qd_qmp_stream_cb cb,
@@ -186,6 +201,10 @@ int qd_qmp_stream_feed(struct qd_qmp_stream *s, const char *buf, size_t len, qd_
 			}
 			continue;
 		}
+		if (!is_token_byte(c))
+			return stream_fail(s, err, -EPROTO,
+					   "invalid JSON from QMP peer: unexpected byte 0x%02x",
+					   (unsigned char)c);
 		switch (c) {
 		case '"':
 		case '\'':

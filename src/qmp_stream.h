@@ -28,9 +28,13 @@ void qd_qmp_stream_free(struct qd_qmp_stream *s);
  * one; whitespace (including "\r\n") between them is skipped; QEMU's
  * single-quoted strings are accepted.
  *
+ * Inside a message json-c's lenient parsing applies (trailing commas,
+ * comments, NaN); QEMU never sends those. Bytes that cannot appear in JSON
+ * outside a string fail at once rather than when the brackets balance.
+ *
  * Return: 0; -EMSGSIZE for a message over the limit; -EPROTO for invalid
- * JSON; or what @cb returned. After an error the stream stays failed and
- * every later feed returns the same error.
+ * JSON; -ENOMEM; or what @cb returned. After any error, including one from
+ * @cb, the stream stays failed and every later feed returns the same error.
  */
 int qd_qmp_stream_feed(struct qd_qmp_stream *s, const char *buf, size_t len, qd_qmp_stream_cb cb,
 		       void *opaque, qd_error *err);

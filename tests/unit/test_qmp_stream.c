@@ -128,6 +128,26 @@ static void test_garbage(void **state)
 	}
 }
 
+/* A byte that cannot be JSON fails at once, not when the brackets balance. */
+static void test_bad_byte_inside_message(void **state)
+{
+	struct qd_qmp_stream *s = qd_qmp_stream_new(0);
+	struct collected c = {0};
+	qd_error err = {0};
+
+	assert_int_equal(qd_qmp_stream_feed(s, "{\"d\":\xff", 6, collect, &c, &err), -EPROTO);
+	assert_string_equal(err.message, "invalid JSON from QMP peer: unexpected byte 0xff");
+	assert_int_equal(qd_qmp_stream_feed(s, "{\"d\":\x00", 6, collect, &c, &err), -EPROTO);
+	/* Inside strings any byte goes to json-c. */
+	qd_qmp_stream_free(s);
+	s = qd_qmp_stream_new(0);
+	assert_int_equal(qd_qmp_stream_feed(s, "{\"d\":\"%@\"}", 10, collect, &c, &err), 0);
+	assert_int_equal(c.n, 1);
+	collected_free(&c);
+	qd_error_clear(&err);
+	qd_qmp_stream_free(s);
+}
+
 /* The size limit counts a message across feeds; exactly the limit passes. */
 static void test_size_limit(void **state)
 {
@@ -150,7 +170,7 @@ static void test_size_limit(void **state)
 	qd_qmp_stream_free(s);
 }
 
-/* The callback can stop the feed; the rest of the buffer is not consumed. */
+/* The callback can stop the feed; the stream then stays failed. */
 static void test_callback_stops(void **state)
 {
 	struct qd_qmp_stream *s = qd_qmp_stream_new(0);
@@ -158,6 +178,8 @@ static void test_callback_stops(void **state)
 
 	assert_int_equal(qd_qmp_stream_feed(s, "{\"a\":1}{\"b\":2}", 14, collect, &c, NULL),
 			 -ECANCELED);
+	assert_int_equal(c.n, 1);
+	assert_int_equal(qd_qmp_stream_feed(s, "{\"c\":3}", 7, collect, &c, NULL), -ECANCELED);
 	assert_int_equal(c.n, 1);
 	collected_free(&c);
 	qd_qmp_stream_free(s);
@@ -183,7 +205,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_one_message),	   cmocka_unit_test(test_every_split_point),
 	    cmocka_unit_test(test_bytewise),	   cmocka_unit_test(test_merged_without_separator),
-	    cmocka_unit_test(test_garbage),	   cmocka_unit_test(test_size_limit),
+	    cmocka_unit_test(test_garbage),	   cmocka_unit_test(test_bad_byte_inside_message),
+	    cmocka_unit_test(test_size_limit),
 	    cmocka_unit_test(test_callback_stops), cmocka_unit_test(test_nesting_limit),
 	};
 
