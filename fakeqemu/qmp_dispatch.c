@@ -48,10 +48,14 @@ json_object *fq_error_response(const char *cls, const char *desc)
 
 json_object *fq_qmp_greeting(void)
 {
-	json_object *g = json_object_new_object(), *qmp = json_object_new_object();
-	json_object *caps = json_object_new_array(), *ver = NULL;
+	json_object *g, *qmp, *caps, *ver = NULL;
 	struct fq_reply r = {0};
 
+	if (fq_replay_active())
+		return fq_replay_greeting();
+	g = json_object_new_object();
+	qmp = json_object_new_object();
+	caps = json_object_new_array();
 	fq_cmd_query_version(NULL, &r);
 	ver = r.ret;
 	/* Socket chardevs run the monitor in the I/O thread, so OOB is offered. */

@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* commands.c - the table of modelled commands, and fakeqemu's own x-fakeqemu-* commands */
+#include <stdlib.h>
+#include <string.h>
+
+#include "commands.h"
+#include "faults.h"
+#include "machine.h"
+
+void fq_cmd_query_target(json_object *args, struct fq_reply *r);
+
+/* Commands of the real schemas that fakeqemu models. */
+static const struct fq_command commands[] = {
+	{"query-status", fq_cmd_query_status, true},
+	{"stop", fq_cmd_stop, true},
+	{"cont", fq_cmd_cont, true},
+	{"quit", fq_cmd_quit, true},
+	{"system_powerdown", fq_cmd_system_powerdown, true},
+	{"system_reset", fq_cmd_system_reset, true},
+	{"query-version", fq_cmd_query_version, true},
+	{"query-name", fq_cmd_query_name, true},
+	{"query-uuid", fq_cmd_query_uuid, true},
+	{"query-kvm", fq_cmd_query_kvm, true},
+	{"query-target", fq_cmd_query_target, true},
+	{"query-commands", fq_cmd_query_commands, true},
+	{"query-qmp-schema", fq_cmd_query_qmp_schema, true},
+	{"query-hotpluggable-cpus", fq_cmd_query_hotpluggable_cpus, true},
+	{"query-cpus-fast", fq_cmd_query_cpus_fast, true},
+	/* device_add is 'gen': false in QAPI: QEMU checks its arguments itself. */
+	{"device_add", fq_cmd_device_add, false},
+	{"device_del", fq_cmd_device_del, true},
+	{"query-pci", fq_cmd_query_pci, true},
+	{"blockdev-add", fq_cmd_blockdev_add, true},
+	{"blockdev-del", fq_cmd_blockdev_del, true},
+	{"query-block", fq_cmd_query_block, true},
+	{"query-named-block-nodes", fq_cmd_query_named_block_nodes, true},
+	/* fakeqemu's own, not in any QEMU schema. */
+	{"x-fakeqemu-state", fq_cmd_x_fakeqemu_state, false},
+	{"x-fakeqemu-fault", fq_cmd_x_fakeqemu_fault, false},
+};
+
+const struct fq_command *fq_command_find(const char *name)
+{
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(commands[i].name, name))
+			return &commands[i];
+	return NULL;
+}
+
+void fq_cmd_x_fakeqemu_state(json_object *args, struct fq_reply *r)
+{
+	(void)args;
+	r->ret = fq_machine_state_json();
+}
+
+/*
+ * x-fakeqemu-fault: {"rule": {...}} adds a rule (see faults.c) and returns
+ * {"id": N}; {"clear": true} drops every rule.
+ */
+void fq_cmd_x_fakeqemu_fault(json_object *args, struct fq_reply *r)
+{
+	json_object *rule, *clear, *ret;
+	char *err = NULL;
+	int id;
+
+	if (json_object_object_get_ex(args, "clear", &clear) && json_object_get_boolean(clear)) {
+		fq_faults_clear();
+		return;
+	}
+	if (!json_object_object_get_ex(args, "rule", &rule)) {
+		fq_reply_error(r, "GenericError",
+			       "x-fakeqemu-fault: expected {\"rule\": {...}} or {\"clear\": true}");
+		return;
+	}
+	id = fq_faults_add(rule, &err);
+	if (id < 0) {
+		fq_reply_error(r, "GenericError", "%s", err);
+		free(err);
+		return;
+	}
+	ret = json_object_new_object();
+	json_object_object_add(ret, "id", json_object_new_int(id));
+	r->ret = ret;
+}

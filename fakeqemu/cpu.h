@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* cpu.h - vCPU hot-plug as QEMU's x86 machine does it: slots, APIC IDs, checks */
+#ifndef FQ_CPU_H
+#define FQ_CPU_H
+
+#include <stdbool.h>
+
+#include <json-c/json.h>
+
+#include "fakeqemu.h"
+#include "qmp_dispatch.h"
+
+/* fq_cpu_is_type() - whether @driver names an x86 CPU type. */
+bool fq_cpu_is_type(const char *driver);
+
+/* fq_cpu_prop_allowed() - whether a CPU device takes property @name. */
+bool fq_cpu_prop_allowed(const char *name);
+
+/* fq_cpu_device_add() - x86_cpu_pre_plug() checks, then plug into the slot. */
+void fq_cpu_device_add(const char *driver, const char *id, json_object *props, bool hotplug,
+		       struct fq_reply *r);
+
+/* fq_cpu_device_gone() - @dev left the model: free its slot if it is a CPU. */
+void fq_cpu_device_gone(struct fq_device *dev);
+
+/* fq_cpu_slot_of() - the slot a CPU device sits in, or NULL. */
+struct fq_cpu_slot *fq_cpu_slot_of(const struct fq_device *dev);
+
+/* fq_cpu_slot_by_path() - the boot CPU slot with this QOM path, or NULL. */
+struct fq_cpu_slot *fq_cpu_slot_by_path(const char *path);
+
+#endif

@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* dialect.c - what differs between the QEMU versions fakeqemu imitates (5.2, 7.2, 10.0) */
+#include <string.h>
+
+#include "dialect.h"
+
+/* Generated from fakeqemu-data/VERSION/schema.json by gen_data.py. */
+extern const char fq_schema_5_2[], fq_schema_7_2[], fq_schema_10_0[];
+extern const size_t fq_schema_5_2_len, fq_schema_7_2_len, fq_schema_10_0_len;
+
+/* Every value below was probed from the real binary: see tests/conformance/README.md. */
+static const struct fq_dialect dialects[] = {
+	{
+		.name = "5.2",
+		.major = 5,
+		.minor = 2,
+		.micro = 0,
+		.package = "Debian 1:5.2+dfsg-11+deb11u3",
+		.prefer_sockets = true,
+		.has_unplug_guest_error = false,
+		.status_has_singlestep = true,
+		.events_after_reply = true,
+		.float_17g = false,
+		.cpus_fast_has_arch = true,
+		.smp_style = 0,
+		.strict_device_props = false,
+		.check_device_id = true,
+		.repeat_unplug_ok = true,
+		.node_active = false,
+		.old_errors = true,
+		.machine_suffix = "5.2",
+		.schema = fq_schema_5_2,
+	},
+	{
+		.name = "7.2",
+		.major = 7,
+		.minor = 2,
+		.micro = 22,
+		.package = "Debian 1:7.2+dfsg-7+deb12u18+b3",
+		.prefer_sockets = false,
+		.has_unplug_guest_error = true,
+		.status_has_singlestep = true,
+		.events_after_reply = false,
+		.float_17g = true,
+		.cpus_fast_has_arch = false,
+		.smp_style = 1,
+		.strict_device_props = false,
+		.check_device_id = true,
+		.repeat_unplug_ok = false,
+		.node_active = false,
+		.old_errors = false,
+		.machine_suffix = "7.2",
+		.schema = fq_schema_7_2,
+	},
+	{
+		.name = "10.0",
+		.major = 10,
+		.minor = 0,
+		.micro = 2,
+		.package = "Debian 1:10.0.2+ds-2+deb13u1~bpo12+1",
+		.prefer_sockets = false,
+		.has_unplug_guest_error = true,
+		.status_has_singlestep = false,
+		.events_after_reply = false,
+		.float_17g = true,
+		.cpus_fast_has_arch = false,
+		.smp_style = 2,
+		.strict_device_props = true,
+		.check_device_id = false,
+		.repeat_unplug_ok = false,
+		.node_active = true,
+		.old_errors = false,
+		.machine_suffix = "10.0",
+		.schema = fq_schema_10_0,
+	},
+};
+
+const struct fq_dialect *fq_dialect_find(const char *name)
+{
+	for (size_t i = 0; i < sizeof(dialects) / sizeof(dialects[0]); i++)
+		if (!strcmp(dialects[i].name, name))
+			return &dialects[i];
+	return NULL;
+}
+
+const char *fq_dialect_names(void)
+{
+	return "5.2, 7.2, 10.0";
+}

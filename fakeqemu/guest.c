@@ -1,0 +1,358 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* guest.c - device_del and the guest model: when ACPI unplug completes, and with which events */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "commands.h"
+#include "cpu.h"
+#include "devices.h"
+#include "fakeqemu.h"
+#include "faults.h"
+#include "guest.h"
+#include "loop.h"
+#include "machine.h"
+
+/*
+ * Real QEMU (hw/acpi/pcihp.c, cpu.c) only asks the guest to eject a PCI
+ * device or a CPU; the guest's ACPI code finishes it. What the guest does
+ * is chosen by -fake-guest: cooperative (Linux: done in ~20 ms), slow=MS,
+ * absent (no OS: PCI unplug never completes, CPU unplug is refused because
+ * ACPI CPU hotplug is still in legacy mode) or reject.
+ */
+
+#define COOPERATIVE_DELAY_MS 20
+
+/* An unplug that the guest will complete (or refuse) later. */
+struct completion {
+	struct fq_device *dev;   /* NULL for a boot CPU */
+	struct fq_cpu_slot *cpu; /* for CPUs */
+	bool withhold;           /* faults: no event */
+	int extra_delay_ms;      /* faults: delay-event */
+	bool waiting_for_run;    /* requested while paused: completes after cont */
+	struct completion *next;
+};
+static struct completion *completions;
+
+static int guest_delay(void)
+{
+	return fq_vm.cfg.guest == FQ_GUEST_SLOW ? fq_vm.cfg.guest_delay_ms : COOPERATIVE_DELAY_MS;
+}
+
+/* The guest's ACPI code is up: it ran, has ACPI, and an OS is there. */
+static bool guest_acpi_up(void)
+{
+	return fq_vm.ever_ran && fq_vm.cfg.acpi && fq_vm.cfg.guest != FQ_GUEST_ABSENT;
+}
+
+static bool device_alive(const struct fq_device *dev)
+{
+	for (struct fq_device *d = fq_vm.devices; d; d = d->next)
+		if (d == dev)
+			return true;
+	return false;
+}
+
+static json_object *deleted_data(const char *id, const char *path)
+{
+	json_object *d = json_object_new_object();
+
+	if (id)
+		json_object_object_add(d, "device", json_object_new_string(id));
+	json_object_object_add(d, "path", json_object_new_string(path));
+	return d;
+}
+
+static json_object *ost_info(const char *id, int slot, int source, int status)
+{
+	json_object *data = json_object_new_object(), *info = json_object_new_object();
+	char buf[16];
+
+	snprintf(buf, sizeof(buf), "%d", slot);
+	if (id)
+		json_object_object_add(info, "device", json_object_new_string(id));
+	json_object_object_add(info, "slot", json_object_new_string(buf));
+	json_object_object_add(info, "slot-type", json_object_new_string("CPU"));
+	json_object_object_add(info, "source", json_object_new_int(source));
+	json_object_object_add(info, "status", json_object_new_int(status));
+	json_object_object_add(data, "info", info);
+	return data;
+}
+
+static void emit(bool withhold, const char *name, json_object *data)
+{
+	if (withhold)
+		json_object_put(data);
+	else
+		fq_event(name, data);
+}
+
+/* Remove a PCI device (and what sits behind it), with QEMU's DEVICE_DELETED events. */
+static void pci_device_deleted(struct fq_device *dev, bool withhold)
+{
+	char path[512];
+
+	if (dev->child_bus) {
+		struct fq_device *d = fq_vm.devices, *next;
+
+		for (; d; d = next) {
+			next = d->next;
+			if (d->bus == dev->child_bus) {
+				pci_device_deleted(d, withhold);
+				next = fq_vm.devices; /* the list changed */
+			}
+		}
+	}
+	if (dev->kind == FQ_DEV_VIRTIO_BLK || dev->kind == FQ_DEV_VIRTIO_SCSI ||
+	    (dev->kind == FQ_DEV_PCI_OTHER && !strncmp(dev->driver, "virtio-", 7))) {
+		snprintf(path, sizeof(path), "%s/virtio-backend", dev->qom_path);
+		emit(withhold, "DEVICE_DELETED", deleted_data(NULL, path));
+	}
+	if (dev->kind == FQ_DEV_VIRTIO_SCSI)
+		for (struct fq_device *d = fq_vm.devices, *next; d; d = next) {
+			next = d->next;
+			if (d->scsi_controller == dev) {
+				emit(withhold, "DEVICE_DELETED", deleted_data(d->id, d->qom_path));
+				fq_device_unlink(d);
+				next = fq_vm.devices;
+			}
+		}
+	emit(withhold, "DEVICE_DELETED", deleted_data(dev->id, dev->qom_path));
+	fq_device_unlink(dev);
+}
+
+static const char *cpu_path(const struct completion *c)
+{
+	return c->dev ? c->dev->qom_path : c->cpu->qom_path;
+}
+
+static void complete(struct completion *c)
+{
+	bool reject = fq_vm.cfg.guest == FQ_GUEST_REJECT;
+	const char *id = c->dev ? c->dev->id : NULL;
+	char path[512];
+
+	if (c->cpu) {
+		int slot = (int)(c->cpu - fq_vm.cpu_slots);
+
+		if (reject) {
+			emit(c->withhold, "ACPI_DEVICE_OST", ost_info(id, slot, 3, 1));
+			if (fq_vm.cfg.dialect->has_unplug_guest_error)
+				emit(c->withhold, "DEVICE_UNPLUG_GUEST_ERROR",
+				     deleted_data(id, cpu_path(c)));
+			if (c->dev)
+				c->dev->unplug_pending = false;
+			return;
+		}
+		/* Observed on 7.2: the lapic goes, the CPU's own DEVICE_DELETED never comes. */
+		emit(c->withhold, "ACPI_DEVICE_OST", ost_info(id, slot, 3, 132));
+		snprintf(path, sizeof(path), "%s/lapic", cpu_path(c));
+		emit(c->withhold, "DEVICE_DELETED", deleted_data(NULL, path));
+		emit(c->withhold, "ACPI_DEVICE_OST", ost_info(NULL, slot, 3, 0));
+		if (c->dev) {
+			fq_device_unlink(c->dev);
+		} else {
+			c->cpu->gone = true;
+		}
+		return;
+	}
+	if (reject) {
+		c->dev->unplug_pending = false;
+		if (fq_vm.cfg.dialect->has_unplug_guest_error)
+			emit(c->withhold, "DEVICE_UNPLUG_GUEST_ERROR",
+			     deleted_data(c->dev->id, c->dev->qom_path));
+		return;
+	}
+	pci_device_deleted(c->dev, c->withhold);
+}
+
+static void unlink_completion(struct completion *c)
+{
+	for (struct completion **pp = &completions; *pp; pp = &(*pp)->next)
+		if (*pp == c) {
+			*pp = c->next;
+			return;
+		}
+}
+
+static void completion_fire(void *opaque)
+{
+	struct completion *c = opaque;
+
+	unlink_completion(c);
+	if ((c->dev && device_alive(c->dev)) || (!c->dev && c->cpu && !c->cpu->gone)) {
+		if (fq_vm.state != FQ_RUNNING) {
+			/* Paused meanwhile: the guest finishes after cont. */
+			c->waiting_for_run = true;
+			c->next = completions;
+			completions = c;
+			return;
+		}
+		complete(c);
+	}
+	free(c);
+}
+
+static void schedule(struct fq_device *dev, struct fq_cpu_slot *cpu)
+{
+	const struct fq_fault_plan *plan = fq_current_plan;
+	struct completion *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		abort();
+	c->dev = dev;
+	c->cpu = cpu;
+	c->withhold = plan && plan->withhold_events;
+	c->extra_delay_ms = plan ? plan->event_delay_ms : 0;
+	if (plan && plan->event_before_reply && fq_vm.state == FQ_RUNNING) {
+		complete(c);
+		free(c);
+		return;
+	}
+	c->next = completions;
+	completions = c;
+	if (fq_vm.state == FQ_RUNNING)
+		fq_loop_timer(guest_delay() + c->extra_delay_ms, completion_fire, c);
+	else
+		c->waiting_for_run = true;
+}
+
+void fq_guest_resumed(void)
+{
+	for (struct completion *c = completions; c; c = c->next)
+		if (c->waiting_for_run) {
+			c->waiting_for_run = false;
+			fq_loop_timer(guest_delay() + c->extra_delay_ms, completion_fire, c);
+		}
+}
+
+void fq_guest_bus_rescan(void)
+{
+	/* A hotplug makes a Linux guest rescan: requests lost before boot complete. */
+	if (!guest_acpi_up() || fq_vm.state != FQ_RUNNING || fq_vm.cfg.guest == FQ_GUEST_REJECT)
+		return;
+	for (struct fq_device *d = fq_vm.devices; d; d = d->next)
+		if (d->unplug_pending && d->unplug_requested_before_run) {
+			d->unplug_requested_before_run = false;
+			schedule(d, NULL);
+		}
+}
+
+void fq_guest_cpu_plugged(struct fq_device *dev)
+{
+	struct fq_cpu_slot *s = fq_cpu_slot_of(dev);
+
+	if (!s || !guest_acpi_up() || fq_vm.state != FQ_RUNNING)
+		return;
+	fq_event_later("ACPI_DEVICE_OST", ost_info(dev->id, (int)(s - fq_vm.cpu_slots), 1, 0),
+		       guest_delay());
+}
+
+/* ---- device_del ------------------------------------------------------------------ */
+
+static void cpu_unplug(struct fq_device *dev, struct fq_cpu_slot *slot, struct fq_reply *r)
+{
+	if (slot - fq_vm.cpu_slots == 0) {
+		fq_reply_error(r, "GenericError", "Boot CPU is unpluggable");
+		return;
+	}
+	if (!fq_vm.cfg.acpi) {
+		fq_reply_error(r, "GenericError", "CPU hot unplug not supported without ACPI");
+		return;
+	}
+	if (!guest_acpi_up()) {
+		fq_reply_error(r, "GenericError",
+			       "acpi: device unplug request for not supported device type: %s",
+			       fq_vm.cpu_type);
+		return;
+	}
+	if (dev)
+		dev->unplug_pending = true;
+	schedule(dev, dev ? NULL : slot);
+	if (dev)
+		((struct completion *)completions)->cpu = slot;
+}
+
+static void pci_unplug(struct fq_device *dev, const char *name, struct fq_reply *r)
+{
+	const struct fq_dialect *d = fq_vm.cfg.dialect;
+
+	if (dev->bus && !dev->bus->hotpluggable) {
+		fq_reply_error(r, "GenericError", "Bus '%s' does not support hotplugging",
+			       dev->bus->name);
+		return;
+	}
+	if (dev->unplug_pending && !d->repeat_unplug_ok) {
+		/* acpi_pcihp: a retry is refused until 1 ms of guest time passed. */
+		if (dev->unplug_requested_before_run ||
+		    fq_vclock_ms() - dev->unplug_vclock_ms < 1) {
+			fq_reply_error(r, "GenericError", "Device %s is already in the process of unplug",
+				       name);
+			return;
+		}
+	}
+	if (dev->unplug_pending && !dev->unplug_requested_before_run)
+		return; /* re-sent to the guest; the first request is still in flight */
+	dev->unplug_pending = true;
+	dev->unplug_vclock_ms = fq_vclock_ms();
+	if (!fq_vm.ever_ran) {
+		/* Linux clears the ACPI GPE at boot: this request is lost. */
+		dev->unplug_requested_before_run = true;
+		return;
+	}
+	if (!guest_acpi_up())
+		return; /* no OS: the eject request is never acted on */
+	schedule(dev, NULL);
+}
+
+void fq_cmd_device_del(json_object *args, struct fq_reply *r)
+{
+	json_object *idv;
+	const char *id;
+	struct fq_device *dev;
+	struct fq_cpu_slot *boot;
+
+	json_object_object_get_ex(args, "id", &idv);
+	id = json_object_get_string(idv);
+	dev = id[0] == '/' ? fq_device_by_path(id) : fq_device_by_id(id);
+	if (!dev) {
+		boot = id[0] == '/' ? fq_cpu_slot_by_path(id) : NULL;
+		if (boot) {
+			cpu_unplug(NULL, boot, r);
+			return;
+		}
+		if (!strcmp(id, "/machine") || !strncmp(id, "/machine/", 9)) {
+			if (!strcmp(id, "/machine") || fq_vm.cfg.dialect->check_device_id)
+				fq_reply_error(r, "GenericError", "%s is not a %s", id,
+					       fq_vm.cfg.dialect->check_device_id ? "hotpluggable device"
+										: "device");
+			else
+				fq_reply_error(r, "DeviceNotFound", "Device '%s' not found", id);
+			if (strcmp(id, "/machine") != 0) {
+				free(r->err_class);
+				free(r->err_desc);
+				r->err_class = r->err_desc = NULL;
+				fq_reply_error(r, "DeviceNotFound", "Device '%s' not found", id);
+			}
+			return;
+		}
+		fq_reply_error(r, "DeviceNotFound", "Device '%s' not found", id);
+		return;
+	}
+	switch (dev->kind) {
+	case FQ_DEV_CPU:
+		cpu_unplug(dev, fq_cpu_slot_of(dev), r);
+		break;
+	case FQ_DEV_SCSI_HD:
+		/* SCSI unplug is synchronous: the event follows the reply at once. */
+		fq_event_later("DEVICE_DELETED", deleted_data(dev->id, dev->qom_path), 0);
+		fq_device_unlink(dev);
+		break;
+	case FQ_DEV_OTHER:
+		fq_reply_error(r, "GenericError", "Bus '%s' does not support hotplugging",
+			       dev->bus ? dev->bus->name : "main-system-bus");
+		break;
+	default:
+		pci_unplug(dev, id, r);
+	}
+}
