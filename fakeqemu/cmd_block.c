@@ -297,6 +297,13 @@ static json_object *image_info(const struct fq_block_node *n)
 	json_object_object_add(img, "dirty-flag", json_object_new_boolean(0));
 	json_object_object_add(img, "actual-size", json_object_new_int64(used));
 	json_object_object_add(img, "virtual-size", json_object_new_int64(size));
+	if (fq_vm.cfg.dialect->node_active && !strcmp(n->driver, "file")) {
+		json_object *fs = json_object_new_object();
+
+		json_object_object_add(fs, "type", json_object_new_string("file"));
+		json_object_object_add(fs, "data", json_object_new_object());
+		json_object_object_add(img, "format-specific", fs);
+	}
 	return img;
 }
 
@@ -311,6 +318,8 @@ static json_object *node_info(const struct fq_block_node *n)
 	json_object_object_add(o, "drv", json_object_new_string(n->driver));
 	json_object_object_add(o, "backing_file_depth", json_object_new_int(0));
 	json_object_object_add(o, "encrypted", json_object_new_boolean(0));
+	if (fq_vm.cfg.dialect->old_errors) /* 5.2 still had it */
+		json_object_object_add(o, "encryption_key_missing", json_object_new_boolean(0));
 	json_object_object_add(o, "detect_zeroes", json_object_new_string("off"));
 	if (fq_vm.cfg.dialect->node_active)
 		json_object_object_add(o, "active", json_object_new_boolean(1));

@@ -657,6 +657,8 @@ static void device_create(json_object *props, bool hotplug, struct fq_reply *r)
 		}
 	}
 
+	if (dl->strict_device_props && !fq_props_check_ints(props, driver, r))
+		return;
 	if (is_cpu) {
 		fq_cpu_device_add(driver, id, props, hotplug, r);
 		return;
@@ -669,8 +671,22 @@ static void device_create(json_object *props, bool hotplug, struct fq_reply *r)
 	dev->id = id ? strdup(id) : NULL;
 	dev->kind = t->kind;
 	dev->hotplugged = hotplug;
-	if (pci && !pci_claim(pci, dev, fq_prop_str(props, "addr"), hotplug, r))
-		goto fail;
+	{
+		json_object *addr;
+		char devfn[16];
+		const char *a = fq_prop_str(props, "addr");
+
+		/* 10.0 takes a number as the devfn (slot << 3 | function). */
+		if (dl->strict_device_props && json_object_object_get_ex(props, "addr", &addr) &&
+		    json_object_is_type(addr, json_type_int)) {
+			int v = json_object_get_int(addr);
+
+			snprintf(devfn, sizeof(devfn), "%x.%x", (v >> 3) & 0xff, v & 7);
+			a = devfn;
+		}
+		if (pci && !pci_claim(pci, dev, a, hotplug, r))
+			goto fail;
+	}
 	if (scsi && !scsi_place(dev, scsi, props, r))
 		goto fail;
 	dev->qom_path = peripheral_path(dev->id);
@@ -794,6 +810,9 @@ static json_object *builtin_json(const struct fq_device *d)
 
 static json_object *region(int bar, const char *type, long long size, bool mem64)
 {
+	/* virtio's 64-bit BAR 4 is prefetchable; a bridge's BAR is not. */
+	bool prefetch = mem64 && bar == 4;
+
 	json_object *o = json_object_new_object();
 
 	json_object_object_add(o, "bar", json_object_new_int(bar));
@@ -801,7 +820,7 @@ static json_object *region(int bar, const char *type, long long size, bool mem64
 	json_object_object_add(o, "address", json_object_new_int64(-1));
 	json_object_object_add(o, "size", json_object_new_int64(size));
 	if (!strcmp(type, "memory")) {
-		json_object_object_add(o, "prefetch", json_object_new_boolean(0));
+		json_object_object_add(o, "prefetch", json_object_new_boolean(prefetch));
 		json_object_object_add(o, "mem_type_64", json_object_new_boolean(mem64));
 	}
 	return o;

@@ -7,6 +7,7 @@
 
 #include "commands.h"
 #include "loop.h"
+#include "monitor.h"
 #include "fakeqemu.h"
 #include "machine.h"
 #include "schema.h"
@@ -194,6 +195,80 @@ void fq_cmd_query_commands(json_object *args, struct fq_reply *r)
 			json_object_object_add(c, "name", json_object_get(name));
 			json_object_array_add(list, c);
 		}
+	}
+	r->ret = list;
+}
+
+/* The QOM type of the machine, e.g. "pc-i440fx-7.2-machine". */
+static char *machine_type_name(void)
+{
+	char *t;
+
+	if (!strcmp(fq_vm.cfg.machine, "none"))
+		return strdup("none-machine");
+	if (asprintf(&t, "%s-%s-machine", !strcmp(fq_vm.cfg.machine, "q35") ? "pc-q35" : "pc-i440fx",
+		     fq_vm.cfg.dialect->machine_suffix) < 0)
+		abort();
+	return t;
+}
+
+/*
+ * qom-get: only "type" of /machine and of devices is modelled; other
+ * properties of existing objects say so, missing objects fail as QEMU's do.
+ */
+void fq_cmd_qom_get(json_object *args, struct fq_reply *r)
+{
+	const char *path = json_object_get_string(json_object_object_get(args, "path"));
+	const char *prop = json_object_get_string(json_object_object_get(args, "property"));
+	struct fq_device *dev = fq_device_by_path(path);
+	char *type;
+
+	if (!dev && strcmp(path, "/machine") != 0) {
+		fq_reply_error(r, "DeviceNotFound", "Device '%s' not found", path);
+		return;
+	}
+	type = dev ? strdup(dev->driver) : machine_type_name();
+	if (!strcmp(prop, "type"))
+		r->ret = json_object_new_string(type);
+	else if (!dev)
+		fq_reply_error(r, "GenericError", "Property '%s.%s' not found", type, prop);
+	else
+		fq_reply_error(r, "GenericError",
+			       "fakeqemu: property '%s' of %s is not modelled by fakeqemu", prop, path);
+	free(type);
+}
+
+void fq_cmd_migrate_pause(json_object *args, struct fq_reply *r)
+{
+	(void)args;
+	if (!strcmp(fq_vm.cfg.dialect->name, "10.0"))
+		fq_reply_error(r, "GenericError",
+			       "migrate-pause is currently only supported during postcopy-active or "
+			       "postcopy-recover state");
+	else
+		fq_reply_error(r, "GenericError",
+			       "migrate-pause is currently only supported during postcopy-active state");
+}
+
+void fq_cmd_query_yank(json_object *args, struct fq_reply *r)
+{
+	json_object *list = json_object_new_array();
+	int compat = 0;
+
+	(void)args;
+	/* Every socket chardev registers a yank instance; -qmp names them compat_monitorN. */
+	for (struct fq_monitor *m = fq_monitors; m; m = m->next) {
+		json_object *e = json_object_new_object();
+		char name[32];
+
+		json_object_object_add(e, "type", json_object_new_string("chardev"));
+		if (m->from_qmp_option) {
+			snprintf(name, sizeof(name), "compat_monitor%d", compat++);
+			json_object_object_add(e, "id", json_object_new_string(name));
+		} else {
+			json_object_object_add(e, "id", json_object_new_string(m->label));
+		}
+		json_object_array_add(list, e);
 	}
 	r->ret = list;
 }

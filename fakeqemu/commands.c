@@ -34,6 +34,9 @@ static const struct fq_command commands[] = {
 	{"blockdev-del", fq_cmd_blockdev_del, true},
 	{"query-block", fq_cmd_query_block, true},
 	{"query-named-block-nodes", fq_cmd_query_named_block_nodes, true},
+	{"qom-get", fq_cmd_qom_get, true},
+	{"migrate-pause", fq_cmd_migrate_pause, true},
+	{"query-yank", fq_cmd_query_yank, true},
 	/* fakeqemu's own, not in any QEMU schema. */
 	{"x-fakeqemu-state", fq_cmd_x_fakeqemu_state, false},
 	{"x-fakeqemu-fault", fq_cmd_x_fakeqemu_fault, false},

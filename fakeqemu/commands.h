@@ -47,6 +47,10 @@ void fq_cmd_blockdev_del(json_object *args, struct fq_reply *r);
 void fq_cmd_query_block(json_object *args, struct fq_reply *r);
 void fq_cmd_query_named_block_nodes(json_object *args, struct fq_reply *r);
 
+void fq_cmd_qom_get(json_object *args, struct fq_reply *r);
+void fq_cmd_migrate_pause(json_object *args, struct fq_reply *r);
+void fq_cmd_query_yank(json_object *args, struct fq_reply *r);
+
 void fq_cmd_x_fakeqemu_state(json_object *args, struct fq_reply *r);
 void fq_cmd_x_fakeqemu_fault(json_object *args, struct fq_reply *r);
 

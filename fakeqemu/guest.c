@@ -282,7 +282,10 @@ static void pci_unplug(struct fq_device *dev, const char *name, struct fq_reply 
 			       dev->bus->name);
 		return;
 	}
-	if (dev->unplug_pending && !d->repeat_unplug_ok) {
+	bool pcie_native = dev->bus && dev->bus->bridge &&
+			   !strcmp(dev->bus->bridge->driver, "pcie-root-port");
+
+	if (dev->unplug_pending && (!d->repeat_unplug_ok || pcie_native)) {
 		/* acpi_pcihp: a retry is refused until 1 ms of guest time passed. */
 		if (dev->unplug_requested_before_run ||
 		    fq_vclock_ms() - dev->unplug_vclock_ms < 1) {

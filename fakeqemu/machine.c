@@ -328,6 +328,28 @@ static void create_cold_devices(void)
 	}
 }
 
+/* qemu64 (the default) and the AMD models warn about threads without topoext. */
+static void warn_amd_threads(void)
+{
+	const char *m = fq_vm.cfg.cpu_model ? fq_vm.cfg.cpu_model : "qemu64";
+
+	if (fq_vm.cfg.threads < 2 || !fq_vm.ncpu_slots)
+		return;
+	if (strcmp(m, "qemu64") && strcmp(m, "phenom") && strcmp(m, "athlon") &&
+	    strncmp(m, "Opteron", 7))
+		return;
+	if (fq_vm.cfg.dialect->smp_style == 2)
+		fprintf(stderr,
+			"%s: warning: This family of AMD CPU doesn't support hyperthreading(%u). "
+			"Please configure -smp options properly or try enabling topoext feature.\n",
+			fq_vm.cfg.progname, fq_vm.cfg.threads);
+	else
+		fprintf(stderr,
+			"%s: warning: This family of AMD CPU doesn't support hyperthreading(%u)\n"
+			"Please configure -smp options properly or try enabling topoext feature.\n",
+			fq_vm.cfg.progname, fq_vm.cfg.threads);
+}
+
 void fq_machine_init(void)
 {
 	struct fq_config *c = &fq_vm.cfg;
@@ -338,6 +360,7 @@ void fq_machine_init(void)
 		c->accel = strdup("tcg");
 	compute_topology();
 	init_cpus();
+	warn_amd_threads();
 	if (!strcmp(c->machine, "pc"))
 		fq_pci_add_builtin(add_root_bus("pci.0", true), "pc");
 	else if (!strcmp(c->machine, "q35"))

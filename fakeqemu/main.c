@@ -18,6 +18,7 @@
 #include "loop.h"
 #include "machine.h"
 #include "monitor.h"
+#include "qjson.h"
 #include "replay.h"
 
 struct fq_vm fq_vm;
@@ -210,6 +211,7 @@ int main(int argc, char **argv)
 
 	fq_vm.run_started_ms = -1;
 	fq_parse_argv(argc, argv, &fq_vm.cfg);
+	fq_json_float_17g = fq_vm.cfg.dialect->float_17g;
 	if (fq_vm.cfg.faults_path)
 		fq_faults_load(fq_vm.cfg.faults_path);
 	if (fq_vm.cfg.replay_path)

@@ -113,6 +113,7 @@ void fq_monitor_add_qmp(const char *arg, bool pretty)
 		fq_die("-qmp %s: fakeqemu supports only server=on monitors", arg);
 	m = monitor_new(backend + 5);
 	m->path = strdup(backend + 5);
+	m->from_qmp_option = true;
 	m->wait = wait == 1;
 	m->pretty = pretty;
 	fq_opts_free(&o);

@@ -18,6 +18,7 @@ struct fq_monitor {
 	int listen_fd; /* -1 once closed */
 	bool wait;     /* server=on,wait=on: block at startup for a client */
 	bool pretty;
+	bool from_qmp_option; /* -qmp (chardev named compat_monitorN) */
 	int client_fd; /* -1 without a client */
 	struct fq_json_parser *parser;
 	struct strbuf in;  /* bytes read but not yet fed (while suspended) */

@@ -7,6 +7,7 @@
 
 #include "fakeqemu.h"
 #include "props.h"
+#include "qjson.h"
 
 const char *fq_prop_str(json_object *props, const char *name)
 {
@@ -24,6 +25,38 @@ const char *fq_prop_str(json_object *props, const char *name)
 	default:
 		return NULL;
 	}
+}
+
+static int qdict_order(const void *a, const void *b)
+{
+	const char *const *x = a, *const *y = b;
+	unsigned bx = fq_qdict_bucket(*x), by = fq_qdict_bucket(*y);
+
+	return bx < by ? -1 : bx > by ? 1 : 0;
+}
+
+bool fq_props_check_ints(json_object *props, const char *driver, struct fq_reply *r)
+{
+	static const char *const ints[] = {
+		"socket-id", "die-id", "core-id", "thread-id", "node-id", "chassis_nr",
+		"chassis", "scsi-id", "lun", "channel", NULL,
+	};
+	const char *keys[64];
+	size_t n = 0;
+	long long dummy;
+
+	json_object_object_foreach(props, key, val)
+	{
+		(void)val;
+		if (n < 64)
+			keys[n++] = key;
+	}
+	qsort(keys, n, sizeof(keys[0]), qdict_order);
+	for (size_t i = 0; i < n; i++)
+		for (int j = 0; ints[j]; j++)
+			if (!strcmp(keys[i], ints[j]) && !fq_prop_int(props, driver, keys[i], &dummy, r))
+				return false;
+	return true;
 }
 
 bool fq_prop_int(json_object *props, const char *driver, const char *name, long long *out,

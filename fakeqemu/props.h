@@ -19,4 +19,10 @@ const char *fq_prop_str(json_object *props, const char *name);
 bool fq_prop_int(json_object *props, const char *driver, const char *name, long long *out,
 		 struct fq_reply *r);
 
+/*
+ * fq_props_check_ints() - QEMU 10.0 sets device properties in QDict order
+ * from typed JSON: report the first integer property given as a string.
+ */
+bool fq_props_check_ints(json_object *props, const char *driver, struct fq_reply *r);
+
 #endif

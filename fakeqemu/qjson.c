@@ -761,6 +761,8 @@ void fq_json_parser_feed_byte(struct fq_json_parser *p, unsigned char ch)
 
 /* ---- output (qjson.c to_json) ----------------------------------------- */
 
+bool fq_json_float_17g = true;
+
 unsigned fq_qdict_bucket(const char *key)
 {
 	uint32_t value = 0x238F13AFu * (uint32_t)strlen(key);
@@ -852,7 +854,22 @@ static void to_json(struct strbuf *b, json_object *o)
 		break;
 	}
 	case json_type_double:
-		strbuf_addf(b, "%.17g", json_object_get_double(o));
+		if (fq_json_float_17g) {
+			strbuf_addf(b, "%.17g", json_object_get_double(o));
+		} else {
+			/* QEMU < 6.0: "%f", then trailing zeros and the dot dropped. */
+			struct strbuf t = {0};
+			size_t len;
+
+			strbuf_addf(&t, "%f", json_object_get_double(o));
+			len = t.len;
+			while (len > 0 && t.buf[len - 1] == '0')
+				len--;
+			if (len && t.buf[len - 1] == '.')
+				len--;
+			strbuf_add(b, t.buf, len);
+			strbuf_free(&t);
+		}
 		break;
 	case json_type_string:
 		to_json_str(b, json_object_get_string(o), (size_t)json_object_get_string_len(o));

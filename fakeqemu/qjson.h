@@ -40,6 +40,9 @@ void fq_json_parser_feed_byte(struct fq_json_parser *p, unsigned char c);
  */
 char *fq_json_to_qemu_string(json_object *o);
 
+/* fq_json_float_17g - print doubles as "%.17g" (QEMU 6.0+); else 5.2's trimmed "%f". */
+extern bool fq_json_float_17g;
+
 /* fq_qdict_bucket() - QEMU's QDict bucket for @key (tdb_hash % 512). */
 unsigned fq_qdict_bucket(const char *key);
 

@@ -209,7 +209,10 @@ static void visit_enum(struct visit *v, struct frame *f, const char *name, json_
 			if (!strcmp(json_object_get_string(json_object_array_get_idx(values, i)), s))
 				return;
 	}
-	fail(v, "Parameter '%s' does not accept value '%s'", name ? name : "null", s);
+	if (fq_vm.cfg.dialect->old_errors)
+		fail(v, "Invalid parameter '%s'", s);
+	else
+		fail(v, "Parameter '%s' does not accept value '%s'", name ? name : "null", s);
 }
 
 /* Visit the members of object type @e in @dict, marking each one seen. */
