@@ -103,7 +103,9 @@ static bool prop_allowed(const struct dev_type *t, const char *name)
 
 /* ---- PCI ------------------------------------------------------------------ */
 
-static int next_bus_number = 1;
+/* qbus_init(): anonymous buses are named "<type>.<n>" from a per-type counter. */
+static int next_pci_auto_id = 1; /* pci.0 is the root bus */
+static int next_scsi_auto_id;
 
 /* "SLOT[.FUNC]" in hex, as the PCI "addr" property takes it. */
 static int parse_pci_addr(const char *text, int *slot, int *func)
@@ -525,9 +527,8 @@ static void create_child_buses(struct fq_device *dev, const struct dev_type *t)
 			abort();
 		if (dev->id)
 			b->name = strdup(dev->id);
-		else if (asprintf(&b->name, "pci.%d", next_bus_number) < 0)
+		else if (asprintf(&b->name, "pci.%d", next_pci_auto_id++) < 0)
 			abort();
-		next_bus_number++;
 		b->bridge = dev;
 		b->hotpluggable = true;
 		for (pp = &fq_vm.pci_buses; *pp; pp = &(*pp)->next)
@@ -538,7 +539,7 @@ static void create_child_buses(struct fq_device *dev, const struct dev_type *t)
 		if (dev->id) {
 			if (asprintf(&dev->scsi_bus_name, "%s.0", dev->id) < 0)
 				abort();
-		} else if (asprintf(&dev->scsi_bus_name, "scsi.%d", next_bus_number++) < 0) {
+		} else if (asprintf(&dev->scsi_bus_name, "scsi.%d", next_scsi_auto_id++) < 0) {
 			abort();
 		}
 	}

@@ -328,6 +328,22 @@ static void create_cold_devices(void)
 	}
 }
 
+static bool host_is_amd(void)
+{
+	FILE *f = fopen("/proc/cpuinfo", "r");
+	char line[256];
+	bool amd = false;
+
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, "vendor_id", 9)) {
+			amd = strstr(line, "AuthenticAMD") != NULL;
+			break;
+		}
+	if (f)
+		fclose(f);
+	return amd;
+}
+
 /* qemu64 (the default) and the AMD models warn about threads without topoext. */
 static void warn_amd_threads(void)
 {
@@ -335,9 +351,14 @@ static void warn_amd_threads(void)
 
 	if (fq_vm.cfg.threads < 2 || !fq_vm.ncpu_slots)
 		return;
-	if (strcmp(m, "qemu64") && strcmp(m, "phenom") && strcmp(m, "athlon") &&
-	    strncmp(m, "Opteron", 7))
+	/* "max" and "host" take the host's vendor. */
+	if (!strcmp(m, "max") || !strcmp(m, "host")) {
+		if (!host_is_amd())
+			return;
+	} else if (strcmp(m, "qemu64") && strcmp(m, "phenom") && strcmp(m, "athlon") &&
+		   strncmp(m, "Opteron", 7) && strncmp(m, "EPYC", 4)) {
 		return;
+	}
 	if (fq_vm.cfg.dialect->smp_style == 2)
 		fprintf(stderr,
 			"%s: warning: This family of AMD CPU doesn't support hyperthreading(%u). "

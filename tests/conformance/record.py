@@ -87,6 +87,8 @@ def normalize_raw(line, keys):
 
 def normalize_stderr(text, subst):
     text = re.sub(r"from pid \d+", "from pid 0", text)
+    # A fake QEMU names itself by its own program name (fakeqemu: ...).
+    text = re.sub(r"^fakeqemu: ", "qemu-system-x86_64: ", text, flags=re.M)
     for k, v in subst.items():
         text = text.replace(v, k)
     return text
