@@ -76,6 +76,29 @@ static char *dupe(const char *s)
 	return s ? strdup(s) : NULL;
 }
 
+/* -object TYPE,...: the user-creatable types fakeqemu accepts (and ignores). */
+static void check_object(const char *arg, const struct fq_config *cfg)
+{
+	static const char *const prefixes[] = {
+		"memory-backend-", "iothread", "rng-", "secret", "main-loop", "throttle-group",
+		"cryptodev-", "authz-", "tls-creds-", "filter-", "input-", "sev-guest", "colo-",
+		"can-", "pr-manager-", "dbus-vmstate", "x-remote-", "acpi-generic-", NULL,
+	};
+	struct fq_opts o;
+	const char *type;
+
+	fq_opts_parse(arg, "qom-type", &o);
+	type = fq_opts_get(&o, "qom-type");
+	for (int i = 0; type && prefixes[i]; i++)
+		if (!strncmp(type, prefixes[i], strlen(prefixes[i]))) {
+			fq_opts_free(&o);
+			return;
+		}
+	if (cfg->dialect->old_errors)
+		fq_die("-object %s: invalid object type: %s", arg, type ? type : "");
+	fq_die("-object %s: Parameter 'qom-type' does not accept value '%s'", arg, type ? type : "");
+}
+
 static void parse_guest(const char *text, struct fq_config *cfg)
 {
 	char *end;
@@ -189,11 +212,21 @@ void fq_parse_argv(int argc, char **argv, struct fq_config *cfg)
 			cfg->accel = strdup("kvm");
 		} else if (!strcmp(name, "accel")) {
 			struct fq_opts o;
+			const char *a;
 
 			fq_opts_parse(optarg, "accel", &o);
+			a = fq_opts_get(&o, "accel");
+			if (!a || (strcmp(a, "kvm") && strcmp(a, "tcg") && strcmp(a, "qtest") &&
+				   strcmp(a, "xen")))
+				fq_die("%s %s: invalid accelerator %s", arg, optarg, a ? a : "");
 			free(cfg->accel);
-			cfg->accel = dupe(fq_opts_get(&o, "accel"));
+			cfg->accel = dupe(a);
 			fq_opts_free(&o);
+		} else if (!strcmp(name, "object")) {
+			check_object(optarg, cfg);
+		} else if (!strcmp(name, "kernel")) {
+			free(cfg->kernel);
+			cfg->kernel = strdup(optarg);
 		} else if (!strcmp(name, "daemonize")) {
 			cfg->daemonize = true;
 		} else if (!strcmp(name, "pidfile")) {

@@ -7,6 +7,7 @@
 /* Generated from fakeqemu-data/VERSION/schema.json by gen_data.py. */
 extern const char fq_schema_5_2[], fq_schema_7_2[], fq_schema_10_0[];
 extern const size_t fq_schema_5_2_len, fq_schema_7_2_len, fq_schema_10_0_len;
+extern const char fq_cpu_models_5_2[], fq_cpu_models_7_2[], fq_cpu_models_10_0[];
 
 /* Every value below was probed from the real binary: see tests/conformance/README.md. */
 static const struct fq_dialect dialects[] = {
@@ -30,6 +31,7 @@ static const struct fq_dialect dialects[] = {
 		.old_errors = true,
 		.machine_suffix = "5.2",
 		.schema = fq_schema_5_2,
+		.cpu_models = fq_cpu_models_5_2,
 	},
 	{
 		.name = "7.2",
@@ -51,6 +53,7 @@ static const struct fq_dialect dialects[] = {
 		.old_errors = false,
 		.machine_suffix = "7.2",
 		.schema = fq_schema_7_2,
+		.cpu_models = fq_cpu_models_7_2,
 	},
 	{
 		.name = "10.0",
@@ -72,6 +75,7 @@ static const struct fq_dialect dialects[] = {
 		.old_errors = false,
 		.machine_suffix = "10.0",
 		.schema = fq_schema_10_0,
+		.cpu_models = fq_cpu_models_10_0,
 	},
 };
 

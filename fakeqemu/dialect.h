@@ -24,7 +24,8 @@ struct fq_dialect {
 	bool node_active;            /* BlockDeviceInfo has "active" (10.0) */
 	bool old_errors;             /* 5.2's wording of duplicate id, enum, block errors */
 	const char *machine_suffix;  /* pc-i440fx-<suffix> */
-	const char *schema; /* query-qmp-schema return value, JSON text */
+	const char *schema;     /* query-qmp-schema return value, JSON text */
+	const char *cpu_models; /* " name name ... ": query-cpu-definitions names */
 };
 
 /* fq_dialect_find() - the dialect named @name, or NULL. */

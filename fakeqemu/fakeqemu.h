@@ -115,6 +115,7 @@ struct fq_config {
 	bool acpi;
 	unsigned cpus, sockets, dies, cores, threads, maxcpus;
 	unsigned long long ram_mb;
+	char *kernel;
 	/* fake-specific */
 	const struct fq_dialect *dialect;
 	enum fq_guest_kind guest;

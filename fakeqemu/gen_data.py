@@ -2,6 +2,7 @@
 """gen_data.py - embed each dialect's QAPI schema (fakeqemu-data/V/schema.json) as C strings.
 
 usage: gen_data.py OUT.c NAME=SCHEMA.json...
+Beside each schema.json, cpu-definitions.json gives the CPU model names.
 """
 import json
 import sys
@@ -28,6 +29,10 @@ def main(argv):
         lines.append(f"const char fq_schema_{name}[] =")
         lines.append(c_string(text) + ";")
         lines.append(f"const size_t fq_schema_{name}_len = {len(text)};")
+        cpus = json.load(open(path.replace("schema.json", "cpu-definitions.json")))
+        names = " ".join(sorted(c["name"] for c in cpus))
+        lines.append(f"extern const char fq_cpu_models_{name}[];")
+        lines.append(f"const char fq_cpu_models_{name}[] = \" {names} \";")
         lines.append("")
     open(out_path, "w").write("\n".join(lines))
 

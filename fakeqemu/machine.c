@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "devices.h"
 #include "fakeqemu.h"
@@ -45,12 +46,64 @@ static void queue_cold(const char *text, bool is_device)
 
 void fq_machine_queue_device(const char *arg)
 {
+	struct fq_opts o;
+	const char *id;
+
+	/* QemuOpts refuses a second -device with the same id at parse time. */
+	fq_opts_parse(arg, "driver", &o);
+	id = fq_opts_get(&o, "id");
+	if (id)
+		for (struct cold *c = colds; c; c = c->next) {
+			struct fq_opts other;
+			const char *oid;
+
+			if (!c->is_device)
+				continue;
+			fq_opts_parse(c->text, "driver", &other);
+			oid = fq_opts_get(&other, "id");
+			if (oid && !strcmp(oid, id))
+				fq_die("-device %s: Duplicate ID '%s' for device", arg, id);
+			fq_opts_free(&other);
+		}
+	fq_opts_free(&o);
 	queue_cold(arg, true);
 }
 
 void fq_machine_queue_blockdev(const char *arg)
 {
 	queue_cold(arg, false);
+}
+
+/* -cpu must name a model of the imitated version. */
+static void check_cpu_model(void)
+{
+	const char *m = fq_vm.cfg.cpu_model;
+	char needle[128];
+
+	if (!m)
+		return;
+	snprintf(needle, sizeof(needle), " %s ", m);
+	if (!strstr(fq_vm.cfg.dialect->cpu_models, needle))
+		fq_die("unable to find CPU model '%s'", m);
+}
+
+/* An unknown -machine type: reported after the command line, as QEMU does. */
+static char *bad_machine, *bad_machine_arg;
+
+static void check_machine_type(void)
+{
+	int style = fq_vm.cfg.dialect->smp_style;
+
+	if (!bad_machine)
+		return;
+	if (style == 0)
+		fq_die("-machine %s: unsupported machine type\nUse -machine help to list supported "
+		       "machines",
+		       bad_machine_arg);
+	if (style == 1)
+		fq_die("unsupported machine type\nUse -machine help to list supported machines");
+	fq_die("unsupported machine type: \"%s\"\nUse -machine help to list supported machines",
+	       bad_machine);
 }
 
 void fq_machine_option(const char *arg, struct fq_config *cfg)
@@ -62,6 +115,8 @@ void fq_machine_option(const char *arg, struct fq_config *cfg)
 	type = fq_opts_get(&o, "type");
 	accel = fq_opts_get(&o, "accel");
 	if (type) {
+		free(bad_machine_arg);
+		bad_machine_arg = strdup(arg);
 		free(cfg->machine_arg);
 		cfg->machine_arg = strdup(arg);
 		free(cfg->machine);
@@ -78,9 +133,7 @@ void fq_machine_option(const char *arg, struct fq_config *cfg)
 			       "and none are modelled)",
 			       arg, type);
 		else
-			fq_die("-machine %s: unsupported machine type\nUse -machine help to list "
-			       "supported machines",
-			       arg);
+			bad_machine = strdup(type);
 	}
 	if (accel) {
 		free(cfg->accel);
@@ -128,7 +181,10 @@ static unsigned long long parse_size_mb(const char *text, const char *arg)
 	errno = 0;
 	v = strtod(text, &end);
 	if (errno || end == text || v < 0)
-		fq_die("-m %s: Parameter 'size' expects a non-negative number below 2^64", arg);
+		fq_die("-m %s: Parameter 'size' expects a non-negative number below 2^64\nOptional "
+		       "suffix k, M, G, T, P or E means kilo-, mega-, giga-, tera-, peta-\nand "
+		       "exabytes, respectively.",
+		       arg);
 	switch (*end) {
 	case '\0':
 	case 'M':
@@ -144,7 +200,10 @@ static unsigned long long parse_size_mb(const char *text, const char *arg)
 	case 'k':
 		return (unsigned long long)(v / 1024);
 	default:
-		fq_die("-m %s: Parameter 'size' expects a non-negative number below 2^64", arg);
+		fq_die("-m %s: Parameter 'size' expects a non-negative number below 2^64\nOptional "
+		       "suffix k, M, G, T, P or E means kilo-, mega-, giga-, tera-, peta-\nand "
+		       "exabytes, respectively.",
+		       arg);
 	}
 }
 
@@ -180,7 +239,73 @@ unsigned fq_x86_apic_id(int socket, int die, int core, int thread)
 	       ((unsigned)core << smt) | (unsigned)thread;
 }
 
-/* QEMU 6.2+ machine_parse_smp_config(); 5.2's pc_smp_parse() prefers sockets. */
+/* cpu_hierarchy_to_string(): 10.0 adds modules. */
+static const char *hierarchy(unsigned sockets, unsigned dies, unsigned cores, unsigned threads)
+{
+	static char buf[160];
+
+	if (fq_vm.cfg.dialect->smp_style == 2)
+		snprintf(buf, sizeof(buf),
+			 "sockets (%u) * dies (%u) * modules (1) * cores (%u) * threads (%u)", sockets,
+			 dies, cores, threads);
+	else
+		snprintf(buf, sizeof(buf), "sockets (%u) * dies (%u) * cores (%u) * threads (%u)",
+			 sockets, dies, cores, threads);
+	return buf;
+}
+
+/* QEMU 5.2's pc_smp_parse(): sockets first, and its own messages. */
+static void compute_topology_52(void)
+{
+	struct fq_config *c = &fq_vm.cfg;
+	unsigned cpus = smp.has_cpus ? (unsigned)smp.cpus : 0;
+	unsigned sockets = smp.has_sockets ? (unsigned)smp.sockets : 0;
+	unsigned dies = smp.has_dies ? (unsigned)smp.dies : 1;
+	unsigned cores = smp.has_cores ? (unsigned)smp.cores : 0;
+	unsigned threads = smp.has_threads ? (unsigned)smp.threads : 0;
+	unsigned maxcpus;
+
+	if (!smp.given) {
+		cpus = 1;
+		sockets = cores = threads = 1;
+	} else if (cpus == 0 || sockets == 0) {
+		cores = cores ? cores : 1;
+		threads = threads ? threads : 1;
+		if (cpus == 0) {
+			sockets = sockets ? sockets : 1;
+			cpus = cores * threads * dies * sockets;
+		} else {
+			maxcpus = smp.has_maxcpus ? (unsigned)smp.maxcpus : cpus;
+			sockets = maxcpus / (cores * threads * dies);
+		}
+	} else if (cores == 0) {
+		threads = threads ? threads : 1;
+		cores = cpus / (sockets * dies * threads);
+		cores = cores ? cores : 1;
+	} else if (threads == 0) {
+		threads = cpus / (cores * dies * sockets);
+		threads = threads ? threads : 1;
+	} else if (sockets * dies * cores * threads < cpus) {
+		fq_die("cpu topology: sockets (%u) * dies (%u) * cores (%u) * threads (%u) < "
+		       "smp_cpus (%u)",
+		       sockets, dies, cores, threads, cpus);
+	}
+	maxcpus = smp.has_maxcpus ? (unsigned)smp.maxcpus : cpus;
+	if (maxcpus < cpus)
+		fq_die("maxcpus must be equal to or greater than smp");
+	if (sockets * dies * cores * threads != maxcpus)
+		fq_die("Invalid CPU topology deprecated: sockets (%u) * dies (%u) * cores (%u) * "
+		       "threads (%u) != maxcpus (%u)",
+		       sockets, dies, cores, threads, maxcpus);
+	c->cpus = cpus;
+	c->sockets = sockets;
+	c->dies = dies;
+	c->cores = cores;
+	c->threads = threads;
+	c->maxcpus = maxcpus;
+}
+
+/* QEMU 6.2+ machine_parse_smp_config(). */
 static void compute_topology(void)
 {
 	struct fq_config *c = &fq_vm.cfg;
@@ -191,14 +316,14 @@ static void compute_topology(void)
 	unsigned threads = smp.has_threads ? (unsigned)smp.threads : 0;
 	unsigned maxcpus = smp.has_maxcpus ? (unsigned)smp.maxcpus : 0;
 	bool prefer_sockets = c->dialect->prefer_sockets;
-	const char *arg = smp.text ? smp.text : "";
-
+	if (c->dialect->smp_style == 0) {
+		compute_topology_52();
+		return;
+	}
 	if ((smp.has_cpus && !cpus) || (smp.has_sockets && !sockets) || (smp.has_dies && !dies) ||
 	    (smp.has_cores && !cores) || (smp.has_threads && !threads) ||
 	    (smp.has_maxcpus && !maxcpus))
-		fq_die("-smp %s: Invalid CPU topology: CPU topology parameters must be greater "
-		       "than zero",
-		       arg);
+		fq_die("Invalid CPU topology: CPU topology parameters must be greater than zero");
 	dies = dies ? dies : 1;
 	if (cpus == 0 && maxcpus == 0) {
 		sockets = sockets ? sockets : 1;
@@ -231,27 +356,14 @@ static void compute_topology(void)
 	maxcpus = maxcpus ? maxcpus : sockets * dies * cores * threads;
 	cpus = cpus ? cpus : maxcpus;
 
-	if (sockets * dies * cores * threads != maxcpus) {
-		if (dies > 1)
-			fq_die("-smp %s: Invalid CPU topology: product of the hierarchy must match "
-			       "maxcpus: sockets (%u) * dies (%u) * cores (%u) * threads (%u) != "
-			       "maxcpus (%u)",
-			       arg, sockets, dies, cores, threads, maxcpus);
-		fq_die("-smp %s: Invalid CPU topology: product of the hierarchy must match "
-		       "maxcpus: sockets (%u) * cores (%u) * threads (%u) != maxcpus (%u)",
-		       arg, sockets, cores, threads, maxcpus);
-	}
-	if (maxcpus < cpus) {
-		if (dies > 1)
-			fq_die("-smp %s: Invalid CPU topology: maxcpus must be equal to or greater "
-			       "than smp: sockets (%u) * dies (%u) * cores (%u) * threads (%u) == "
-			       "maxcpus (%u) < smp_cpus (%u)",
-			       arg, sockets, dies, cores, threads, maxcpus, cpus);
-		fq_die("-smp %s: Invalid CPU topology: maxcpus must be equal to or greater than "
-		       "smp: sockets (%u) * cores (%u) * threads (%u) == maxcpus (%u) < "
-		       "smp_cpus (%u)",
-		       arg, sockets, cores, threads, maxcpus, cpus);
-	}
+	if (sockets * dies * cores * threads != maxcpus)
+		fq_die("Invalid CPU topology: product of the hierarchy must match maxcpus: %s != "
+		       "maxcpus (%u)",
+		       hierarchy(sockets, dies, cores, threads), maxcpus);
+	if (maxcpus < cpus)
+		fq_die("Invalid CPU topology: maxcpus must be equal to or greater than smp: %s == "
+		       "maxcpus (%u) < smp_cpus (%u)",
+		       hierarchy(sockets, dies, cores, threads), maxcpus, cpus);
 	if (maxcpus > 255 && strcmp(c->machine, "none") != 0)
 		fq_die("Invalid SMP CPUs %u. The max CPUs supported by machine '%s' is 255",
 		       maxcpus, !strcmp(c->machine, "q35") ? "pc-q35-7.2" : "pc-i440fx-7.2");
@@ -375,6 +487,8 @@ void fq_machine_init(void)
 {
 	struct fq_config *c = &fq_vm.cfg;
 
+	check_machine_type();
+	check_cpu_model();
 	if (!c->machine)
 		c->machine = strdup("pc");
 	if (!c->accel)
@@ -388,6 +502,12 @@ void fq_machine_init(void)
 		fq_pci_add_builtin(add_root_bus("pcie.0", false), "q35");
 	fq_vm.state = FQ_PRELAUNCH;
 	create_cold_devices();
+	if (c->kernel && strcmp(c->machine, "none") != 0 && access(c->kernel, R_OK) < 0) {
+		/* x86_load_linux() reports with a fixed "qemu:" prefix. */
+		fprintf(stderr, "qemu: could not open kernel file '%s': %s\n", c->kernel,
+			strerror(errno));
+		exit(1);
+	}
 }
 
 void fq_machine_start(void)

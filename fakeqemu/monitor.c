@@ -23,6 +23,7 @@ struct fq_monitor *fq_monitors;
 /* -chardev socket definitions waiting for a -mon. */
 struct chardev {
 	char *id;
+	char *text;
 	char *path;
 	int fd;
 	bool server, wait;
@@ -58,22 +59,22 @@ static struct fq_monitor *monitor_new(const char *label)
 }
 
 /* Bind and listen on @path, as QEMU's socket chardev does. */
-static int listen_path(const char *path)
+static int listen_path(const char *path, const char *option)
 {
 	struct sockaddr_un addr = {.sun_family = AF_UNIX};
 	int fd;
 
 	if (strlen(path) >= sizeof(addr.sun_path))
-		fq_die("UNIX socket path '%s' is too long", path);
+		fq_die("%s: UNIX socket path '%s' is too long", option, path);
 	memcpy(addr.sun_path, path, strlen(path) + 1);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		fq_die("socket: %s", strerror(errno));
 	unlink(path);
 	if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0)
-		fq_die("Failed to bind socket to %s: %s", path, strerror(errno));
+		fq_die("%s: Failed to bind socket to %s: %s", option, path, strerror(errno));
 	if (listen(fd, 1) < 0)
-		fq_die("Failed to listen on socket: %s", strerror(errno));
+		fq_die("%s: Failed to listen on socket: %s", option, strerror(errno));
 	return fd;
 }
 
@@ -113,6 +114,8 @@ void fq_monitor_add_qmp(const char *arg, bool pretty)
 		fq_die("-qmp %s: fakeqemu supports only server=on monitors", arg);
 	m = monitor_new(backend + 5);
 	m->path = strdup(backend + 5);
+	if (asprintf(&m->option, "-qmp %s", arg) < 0)
+		abort();
 	m->from_qmp_option = true;
 	m->wait = wait == 1;
 	m->pretty = pretty;
@@ -136,12 +139,18 @@ void fq_monitor_add_chardev(const char *arg)
 	}
 	path = fq_opts_get(&o, "path");
 	fd = fq_opts_get(&o, "fd");
+	if (!path && !fd && !fq_opts_get(&o, "host")) {
+		if (fq_vm.cfg.dialect->old_errors)
+			fq_die("-chardev %s: Exactly one of 'path', 'fd' or 'host' required", arg);
+		fq_die("-chardev %s: Unable to parse FD number ", arg);
+	}
 	if (!path && !fd)
-		fq_die("-chardev %s: fakeqemu supports socket chardevs with path= or fd=", arg);
+		fq_die("-chardev %s: fakeqemu supports socket chardevs with path= or fd= only", arg);
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		abort();
 	c->id = strdup(id);
+	c->text = strdup(arg);
 	c->path = path ? strdup(path) : NULL;
 	c->fd = fd ? adopt_fd(fd) : -1;
 	c->server = fq_opts_get_bool(&o, "server", false) == 1;
@@ -176,6 +185,8 @@ void fq_monitor_add_mon(const char *arg)
 		fq_die("-chardev %s: fakeqemu supports only server=on QMP chardevs", c->id);
 	m = monitor_new(c->id);
 	m->path = c->fd < 0 ? strdup(c->path) : NULL;
+	if (asprintf(&m->option, "-chardev %s", c->text) < 0)
+		abort();
 	m->listen_fd = c->fd;
 	m->wait = c->wait && c->fd < 0;
 	m->pretty = fq_opts_get_bool(&o, "pretty", false) == 1;
@@ -223,7 +234,7 @@ void fq_monitors_start(void)
 	for (struct fq_monitor *m = fq_monitors; m; m = m->next) {
 		m->parser = fq_json_parser_new(fq_qmp_handle_input, m);
 		if (m->listen_fd < 0)
-			m->listen_fd = listen_path(m->path);
+			m->listen_fd = listen_path(m->path, m->option);
 		set_nonblock(m->listen_fd);
 		if (m->wait) {
 			struct pollfd p = {.fd = m->listen_fd, .events = POLLIN};

@@ -15,6 +15,7 @@ struct fq_json_parser;
 struct fq_monitor {
 	char *label;   /* for messages: the chardev id or the path */
 	char *path;    /* socket path we created (unlinked at exit), or NULL */
+	char *option;  /* "-qmp ARG" / "-chardev ARG", for error messages */
 	int listen_fd; /* -1 once closed */
 	bool wait;     /* server=on,wait=on: block at startup for a client */
 	bool pretty;
