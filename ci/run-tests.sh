@@ -34,5 +34,6 @@ run_tier unit-valgrind build testlog-valgrind.json --setup valgrind --suite unit
 run_tier integration-valgrind build testlog-valgrindtools.json --setup valgrindtools --suite integration
 
 echo "=== summary"
+[ -f build/conformance-report.txt ] && cat build/conformance-report.txt
 # shellcheck disable=SC2086
 python3 ci/summarize.py $tiers
