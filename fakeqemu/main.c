@@ -112,9 +112,10 @@ static void exit_now(void *opaque)
 	int status = (int)(intptr_t)opaque;
 
 	fq_monitors_flush();
-	fq_monitors_cleanup();
+	/* Files go before the sockets close, so a client seeing EOF sees them gone. */
 	if (pidfile_written)
 		unlink(pidfile_written);
+	fq_monitors_cleanup();
 	exit(status);
 }
 

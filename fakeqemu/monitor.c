@@ -429,12 +429,13 @@ void fq_monitors_flush(void)
 
 void fq_monitors_cleanup(void)
 {
+	for (struct fq_monitor *m = fq_monitors; m; m = m->next)
+		if (m->path)
+			unlink(m->path);
 	for (struct fq_monitor *m = fq_monitors; m; m = m->next) {
 		if (m->client_fd >= 0)
 			close(m->client_fd);
 		if (m->listen_fd >= 0)
 			close(m->listen_fd);
-		if (m->path)
-			unlink(m->path);
 	}
 }

@@ -149,11 +149,11 @@ static json_object *with_fresh_fields(json_object *recorded, json_object *client
 		json_object_object_add(ts, "seconds", json_object_new_int64(tv.tv_sec));
 		json_object_object_add(ts, "microseconds", json_object_new_int64(tv.tv_usec));
 	}
-	if (json_object_object_get_ex(out, "id", NULL)) {
+	/* Replies carry the client's id (or none), whatever was recorded. */
+	if (!json_object_object_get_ex(out, "event", NULL)) {
+		json_object_object_del(out, "id");
 		if (json_object_object_get_ex(client_msg, "id", &id))
 			json_object_object_add(out, "id", json_object_get(id));
-		else
-			json_object_object_del(out, "id");
 	}
 	return out;
 }
