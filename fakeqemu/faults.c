@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* faults.c - injected failures: rules from -fake-faults or x-fakeqemu-fault, matched per command */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "fakeqemu.h"
 #include "faults.h"
+#include "strbuf.h"
 
 /*
  * A rule: {"command": NAME, "match": {ARG: VALUE, ...}, "nth": N, "count": C,
@@ -138,13 +140,23 @@ void fq_faults_clear(void)
 
 void fq_faults_load(const char *path)
 {
-	json_object *list = json_object_from_file(path);
-	char *err = NULL;
+	FILE *f = fopen(path, "r");
+	struct strbuf text = {0};
+	json_object *list;
+	char *err = NULL, buf[4096];
 	size_t n;
+	enum json_tokener_error jerr;
 
-	if (!list)
+	if (!f)
+		fq_die("-fake-faults %s: cannot read a JSON file: %s", path, strerror(errno));
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+		strbuf_add(&text, buf, n);
+	fclose(f);
+	list = json_tokener_parse_verbose(strbuf_str(&text), &jerr);
+	strbuf_free(&text);
+	if (!list && jerr != json_tokener_success)
 		fq_die("-fake-faults %s: cannot read a JSON file: %s", path,
-		       json_util_get_last_err() ? json_util_get_last_err() : "");
+		       json_tokener_error_desc(jerr));
 	if (json_object_is_type(list, json_type_object)) {
 		if (fq_faults_add(list, &err) < 0)
 			fq_die("-fake-faults %s: %s", path, err);

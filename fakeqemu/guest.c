@@ -268,9 +268,7 @@ static void cpu_unplug(struct fq_device *dev, struct fq_cpu_slot *slot, struct f
 	}
 	if (dev)
 		dev->unplug_pending = true;
-	schedule(dev, dev ? NULL : slot);
-	if (dev)
-		((struct completion *)completions)->cpu = slot;
+	schedule(dev, slot);
 }
 
 static void pci_unplug(struct fq_device *dev, const char *name, struct fq_reply *r)

@@ -261,6 +261,7 @@ void fq_monitor_disconnect(struct fq_monitor *m)
 	m->busy = false;
 	m->drop_after_write = false;
 	m->hold_output = m->hold_next = false;
+	m->hold_timer = 0;
 	m->split_bytes = 0;
 	fq_loop_cancel_opaque(m);
 	strbuf_reset(&m->in);
@@ -376,6 +377,7 @@ static void release_held(void *opaque)
 {
 	struct fq_monitor *m = opaque;
 
+	m->hold_timer = 0;
 	m->hold_output = false;
 	update_watch(m);
 }
@@ -391,11 +393,15 @@ void fq_monitor_send(struct fq_monitor *m, json_object *msg)
 	/* monitor_puts() turns every '\n' into "\r\n". */
 	strbuf_adds(&m->out, "\r\n");
 	free(text);
+	if (m->hold_timer) {
+		fq_loop_cancel(m->hold_timer);
+		m->hold_timer = 0;
+	}
 	if (m->hold_next) {
 		/* Merge fault: this message waits for the next one (at most 1 s). */
 		m->hold_next = false;
 		m->hold_output = true;
-		fq_loop_timer(1000, release_held, m);
+		m->hold_timer = fq_loop_timer(1000, release_held, m);
 	} else {
 		m->hold_output = false;
 	}

@@ -4,6 +4,7 @@
 #define FQ_MONITOR_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include <json-c/json.h>
 
@@ -32,6 +33,7 @@ struct fq_monitor {
 	int split_bytes;    /* >0: write at most this many bytes per write */
 	bool hold_output;   /* merge: keep output until the next message is added */
 	bool hold_next;     /* hold the next message sent */
+	uint64_t hold_timer; /* releases a held message after 1 s, or 0 */
 	struct fq_monitor *next;
 };
 

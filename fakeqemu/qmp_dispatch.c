@@ -202,10 +202,6 @@ static void dispatch(struct fq_monitor *m, json_object *dict, struct fq_reply *r
 			goto out;
 		}
 	}
-	if (!strcmp(name, "qmp_capabilities")) {
-		cmd_qmp_capabilities(m, args, r);
-		goto out;
-	}
 	fq_faults_match(name, args, plan);
 	if (plan->crash)
 		abort();
@@ -223,7 +219,9 @@ static void dispatch(struct fq_monitor *m, json_object *dict, struct fq_reply *r
 		goto out;
 	}
 	fq_current_plan = plan;
-	if (!cmd)
+	if (!strcmp(name, "qmp_capabilities"))
+		cmd_qmp_capabilities(m, args, r);
+	else if (!cmd)
 		fq_reply_error(r, "GenericError",
 			       "fakeqemu: command '%s' exists in QEMU %s but is not modelled by "
 			       "fakeqemu",
@@ -266,7 +264,7 @@ static json_object *build_response(struct fq_monitor *m, struct fq_reply *r, jso
 struct delayed_reply {
 	struct fq_monitor *m;
 	json_object *rsp;
-	int split_bytes;
+	struct fq_fault_plan plan; /* split, merge, garbage still apply */
 	struct delayed_reply *next;
 };
 static struct delayed_reply *delayed;
@@ -291,9 +289,9 @@ static void delayed_reply_fire(void *opaque)
 			*pp = d->next;
 			break;
 		}
-	d->m->split_bytes = d->split_bytes;
-	fq_monitor_send(d->m, d->rsp);
+	send_reply(d->m, d->rsp, &d->plan);
 	json_object_put(d->rsp);
+	fq_faults_plan_clear(&d->plan);
 	fq_monitor_resume(d->m);
 	free(d);
 }
@@ -348,11 +346,12 @@ void fq_qmp_handle_input(void *opaque, json_object *value, bool is_null, const c
 				abort();
 			d->m = m;
 			d->rsp = rsp;
-			d->split_bytes = plan.split_bytes;
+			d->plan = plan; /* takes the plan's strings */
+			memset(&plan, 0, sizeof(plan));
 			d->next = delayed;
 			delayed = d;
 			m->busy = true;
-			fq_loop_timer(plan.delay_ms, delayed_reply_fire, d);
+			fq_loop_timer(d->plan.delay_ms, delayed_reply_fire, d);
 		} else {
 			send_reply(m, rsp, &plan);
 			json_object_put(rsp);
@@ -373,6 +372,7 @@ void fq_qmp_connection_closed(struct fq_monitor *m)
 			*pp = d->next;
 			fq_loop_cancel_opaque(d);
 			json_object_put(d->rsp);
+			fq_faults_plan_clear(&d->plan);
 			free(d);
 		} else {
 			pp = &d->next;
