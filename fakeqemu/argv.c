@@ -265,6 +265,8 @@ void fq_parse_argv(int argc, char **argv, struct fq_config *cfg)
 			fq_monitor_add_mon(optarg);
 		} else if (!strcmp(name, "device")) {
 			fq_machine_queue_device(optarg);
+		} else if (!strcmp(name, "drive")) {
+			fq_machine_queue_drive(optarg);
 		} else if (!strcmp(name, "blockdev")) {
 			fq_machine_queue_blockdev(optarg);
 		} else if (!strcmp(name, "no-acpi")) {

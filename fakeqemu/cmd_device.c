@@ -76,6 +76,7 @@ static const struct dev_type dev_types[] = {
 	{"isa-serial", FQ_DEV_OTHER, "ISA", -1, -1, -1, -1, -1, NULL, "chardev index iobase irq"},
 	{"pc-dimm", FQ_DEV_OTHER, "dimm", -1, -1, -1, -1, -1, NULL, "memdev slot addr node"},
 	{"virtio-blk-device", FQ_DEV_OTHER, "other:virtio-bus", -1, -1, -1, -1, -1, NULL, "drive"},
+	{"nvdimm", FQ_DEV_OTHER, "dimm", -1, -1, -1, -1, -1, NULL, "memdev slot addr node label-size"},
 };
 
 static const struct dev_type *find_type(const char *driver)
@@ -216,6 +217,14 @@ static bool id_wellformed(const char *id)
 		if (!isalnum((unsigned char)*p) && !strchr("-._", *p))
 			return false;
 	return true;
+}
+
+static bool serial_bus_exists(void)
+{
+	for (struct fq_device *d = fq_vm.devices; d; d = d->next)
+		if (!strcmp(d->driver, "virtio-serial-pci"))
+			return true;
+	return false;
 }
 
 static struct fq_pci_bus *default_pci_bus(void)
@@ -627,9 +636,14 @@ static void device_create(json_object *props, bool hotplug, struct fq_reply *r)
 				return;
 			}
 		} else if (!strcmp(t->bus_type, "dimm")) {
-			fq_reply_error(r, "GenericError",
-				       "no slots where allocated, please specify the 'slots' option");
-			return;
+			if (hotplug) {
+				fq_reply_error(r, "GenericError",
+					       "no slots where allocated, please specify the 'slots' "
+					       "option");
+				return;
+			}
+		} else if (!strcmp(t->bus_type, "other:virtio-serial-bus") && serial_bus_exists()) {
+			/* virtconsole/virtserialport: the port bus of a virtio-serial-pci. */
 		} else {
 			fq_reply_error(r, "GenericError", "No '%s' bus found for device '%s'",
 				       t->bus_type + 6, driver);

@@ -74,6 +74,35 @@ void fq_machine_queue_blockdev(const char *arg)
 	queue_cold(arg, false);
 }
 
+/* -drive id=X,file=F,format=raw,if=none: modelled as block node X over a file node. */
+void fq_machine_queue_drive(const char *arg)
+{
+	struct fq_opts o;
+	const char *id, *file, *format, *ro;
+	json_object *args = json_object_new_object(), *child = json_object_new_object();
+	char *text;
+
+	fq_opts_parse(arg, "file", &o);
+	id = fq_opts_get(&o, "id");
+	file = fq_opts_get(&o, "file");
+	format = fq_opts_get(&o, "format");
+	ro = fq_opts_get(&o, "readonly");
+	if (!id || !file)
+		fq_die("-drive %s: fakeqemu models only -drive id=ID,file=PATH[,format=F],if=none", arg);
+	json_object_object_add(child, "driver", json_object_new_string("file"));
+	json_object_object_add(child, "filename", json_object_new_string(file));
+	json_object_object_add(args, "driver", json_object_new_string(format ? format : "raw"));
+	json_object_object_add(args, "node-name", json_object_new_string(id));
+	json_object_object_add(args, "file", child);
+	if (ro && !strcmp(ro, "on"))
+		json_object_object_add(args, "read-only", json_object_new_boolean(1));
+	text = strdup(json_object_to_json_string_ext(args, JSON_C_TO_STRING_PLAIN));
+	queue_cold(text, false);
+	free(text);
+	json_object_put(args);
+	fq_opts_free(&o);
+}
+
 /* -cpu must name a model of the imitated version. */
 static void check_cpu_model(void)
 {

@@ -15,6 +15,7 @@ void fq_machine_smp_option(const char *arg, struct fq_config *cfg);
 void fq_machine_memory_option(const char *arg, struct fq_config *cfg);
 void fq_machine_queue_device(const char *arg);
 void fq_machine_queue_blockdev(const char *arg);
+void fq_machine_queue_drive(const char *arg);
 
 /* fq_machine_init() - build the model; exits with QEMU's message on a bad configuration. */
 void fq_machine_init(void);

@@ -307,6 +307,305 @@ QD_PUBLIC int64_t qd_qmp_event_timestamp_us(json_object *event);
  */
 QD_PUBLIC int qd_qmp_broken(struct qd_qmp *q, const char **message);
 
+
+/* ------------------------------------------------------------------------ */
+/* VM configuration                                                         */
+/* ------------------------------------------------------------------------ */
+
+enum qd_machine_type {
+	QD_MACHINE_PC = 0, /* i440fx: bridges on pci.0 */
+	QD_MACHINE_Q35,    /* bridges on pcie.0 */
+};
+
+/* Block devices: hot-plugged and cold-plugged drives use this driver. */
+enum qd_block_driver {
+	QD_BLOCK_VIRTIO_BLK = 0,
+	QD_BLOCK_VIRTIO_SCSI,
+};
+
+/* The kinds of cold-plugged device. */
+enum qd_device_kind {
+	QD_DEVICE_9P = 1,     /* a host directory shared over virtio-9p */
+	QD_DEVICE_SERIAL,     /* a virtserialport backed by a unix socket */
+	QD_DEVICE_TAP,        /* a tap network endpoint on virtio-net-pci */
+	QD_DEVICE_DRIVE,      /* a disk image */
+	QD_DEVICE_VFIO,       /* a host PCI device */
+	QD_DEVICE_VHOST_USER, /* a vhost-user-net/blk/fs backend socket */
+};
+
+/**
+ * struct qd_device - one cold-plugged device
+ * @kind:       what it is
+ * @id:         its id, unique in the VM (letters, digits, '-', '.', '_')
+ * @path:       9P: host directory; SERIAL, VHOST_USER: socket; DRIVE: image file
+ * @tag:        9P: mount tag; SERIAL: port name; VHOST_USER: "net", "blk" or "fs"
+ * @ifname:     TAP: the tap interface name
+ * @mac:        TAP, VHOST_USER net: MAC address ("52:54:00:..."), or NULL
+ * @format:     DRIVE: image format, default "raw"
+ * @read_only:  DRIVE: attach read-only
+ * @bdf:        VFIO: host address, "0000:01:00.0" or "01:00.0"
+ */
+struct qd_device {
+	enum qd_device_kind kind;
+	const char *id;
+	const char *path;
+	const char *tag;
+	const char *ifname;
+	const char *mac;
+	const char *format;
+	bool read_only;
+	const char *bdf;
+};
+
+/**
+ * struct qd_vm_config - everything that decides a VM's QEMU command line
+ *
+ * Strings are borrowed for the lifetime of the calls that take the config.
+ * Zero values mean the documented default.
+ *
+ * @id:            VM (sandbox) id: names its run directory; required
+ * @name:          QEMU -name; default "sandbox-<id>"
+ * @qemu_path:     QEMU binary; default the arch's /usr/bin/qemu-system-x86_64
+ * @run_dir:       where per-VM directories go; default /run/qemudrv
+ * @machine:       machine type
+ * @machine_options: extra -machine options, e.g. "kernel_irqchip=on"
+ * @accel:         "kvm" (default) or "tcg"
+ * @cpu_model:     -cpu model; default "host" under KVM, "max" under TCG
+ * @cpu_features:  extra -cpu features, e.g. "pmu=off"
+ * @vcpus:         boot vCPUs; default 1
+ * @max_vcpus:     hot-pluggable limit; default the host's CPU count
+ * @memory_mb:     boot memory; default 2048
+ * @memory_slots:  hot-plug slots; default 10
+ * @max_memory_mb: default host memory + 1024 (as kata)
+ * @kernel:        guest kernel; @initrd and @image are the root file system
+ * @initrd:        initramfs, or NULL
+ * @image:         root disk image (used when there is no @initrd), or NULL
+ * @kernel_params: extra "key=value key2" kernel parameters (they win)
+ * @firmware:      -bios path, or NULL
+ * @debug:         kernel "debug" instead of "quiet"
+ * @bridges:       PCI bridges for hot-plug (0..5)
+ * @block_driver:  virtio-blk on bridges, or virtio-scsi (adds controller scsi0)
+ * @iothreads:     give the SCSI controller an I/O thread
+ * @mem_prealloc, @hugepages, @realtime, @mlock, @daemonize: QEMU knobs
+ * @disable_nesting_checks: do not look for a hypervisor under the host
+ * @devices:       cold-plugged devices; @ndevices of them
+ * @cpuinfo_path, @meminfo_path: for tests; default /proc/cpuinfo, /proc/meminfo
+ * @qmp_path_mode: let QEMU create the QMP socket and poll-connect (the seed's
+ *                 way) instead of handing QEMU a listening socket
+ */
+struct qd_vm_config {
+	const char *id;
+	const char *name;
+	const char *qemu_path;
+	const char *run_dir;
+	enum qd_machine_type machine;
+	const char *machine_options;
+	const char *accel;
+	const char *cpu_model;
+	const char *cpu_features;
+	unsigned vcpus;
+	unsigned max_vcpus;
+	unsigned memory_mb;
+	unsigned memory_slots;
+	unsigned long long max_memory_mb;
+	const char *kernel;
+	const char *initrd;
+	const char *image;
+	const char *kernel_params;
+	const char *firmware;
+	bool debug;
+	unsigned bridges;
+	enum qd_block_driver block_driver;
+	bool iothreads;
+	bool mem_prealloc;
+	bool hugepages;
+	bool realtime;
+	bool mlock;
+	bool daemonize;
+	bool disable_nesting_checks;
+	const struct qd_device *devices;
+	size_t ndevices;
+	const char *cpuinfo_path;
+	const char *meminfo_path;
+	bool qmp_path_mode;
+};
+
+/* One VM; opaque. Calls on one VM from several threads are serialised. */
+struct qd_vm;
+
+/**
+ * qd_vm_new() - prepare a VM: validate @cfg, load or create its state
+ * @cfg: the configuration (copied)
+ * @out: receives the VM
+ * @err: error details, or NULL
+ *
+ * Creates <run_dir>/<id>/ (mode 0700) and its state file on first use
+ * (a new UUID, the bridges); reloads them after a restart of the caller.
+ * A corrupt state file or one of an unknown version is an error and is
+ * left untouched. Nothing is started.
+ *
+ * Return: 0, -EINVAL (a field is wrong: @err names it), -EBADMSG (corrupt
+ * state), or a system errno.
+ */
+QD_PUBLIC int qd_vm_new(const struct qd_vm_config *cfg, struct qd_vm **out, qd_error *err);
+
+/**
+ * qd_vm_argv() - the QEMU command line qd_vm_start() would run
+ * @vm:  the VM
+ * @out: receives a NULL-terminated array; free it with qd_argv_free()
+ * @err: error details, or NULL
+ *
+ * Return: 0 or a negative errno.
+ */
+QD_PUBLIC int qd_vm_argv(struct qd_vm *vm, char ***out, qd_error *err);
+
+/**
+ * qd_argv_free() - free an array from qd_vm_argv()
+ * @argv: the array; NULL is allowed
+ */
+QD_PUBLIC void qd_argv_free(char **argv);
+
+/**
+ * qd_vm_start() - launch QEMU and wait until QMP is ready
+ * @vm:         the VM
+ * @timeout_ms: deadline for launch and the QMP handshake, >= 0
+ * @err:        error details, or NULL
+ *
+ * Runs QEMU without a shell, its output in <run_dir>/<id>/qemu.log. If QEMU
+ * exits early the error is "QEMU exited with status N: <its last lines>".
+ * On a timeout QEMU is killed.
+ *
+ * Return: 0; -EALREADY if running; -ETIMEDOUT; -ECHILD (QEMU exited);
+ * -ENOENT (no QEMU binary); or another negative errno.
+ */
+QD_PUBLIC int qd_vm_start(struct qd_vm *vm, int timeout_ms, qd_error *err);
+
+/**
+ * qd_vm_pause() - stop the vCPUs (QMP stop)
+ * @vm:         the VM
+ * @timeout_ms: deadline, >= 0
+ * @err:        error details, or NULL
+ *
+ * Return: 0 or a negative errno (-ENOTCONN when not started).
+ */
+QD_PUBLIC int qd_vm_pause(struct qd_vm *vm, int timeout_ms, qd_error *err);
+
+/**
+ * qd_vm_resume() - run the vCPUs again (QMP cont)
+ * @vm:         the VM
+ * @timeout_ms: deadline, >= 0
+ * @err:        error details, or NULL
+ *
+ * Return: 0 or a negative errno.
+ */
+QD_PUBLIC int qd_vm_resume(struct qd_vm *vm, int timeout_ms, qd_error *err);
+
+/**
+ * qd_vm_status() - QEMU's run state ("running", "paused", "prelaunch", ...)
+ * @vm:         the VM
+ * @timeout_ms: deadline, >= 0
+ * @out:        receives a malloc'd string the caller frees
+ * @err:        error details, or NULL
+ *
+ * Return: 0 or a negative errno.
+ */
+QD_PUBLIC int qd_vm_status(struct qd_vm *vm, int timeout_ms, char **out, qd_error *err);
+
+/**
+ * qd_vm_stop() - stop QEMU: quit, then SIGTERM, then SIGKILL
+ * @vm:         the VM
+ * @timeout_ms: grace for each step, >= 0
+ * @err:        error details, or NULL
+ *
+ * Reaps the process. Stopping a VM whose QEMU already exited succeeds.
+ *
+ * Return: 0 or a negative errno.
+ */
+QD_PUBLIC int qd_vm_stop(struct qd_vm *vm, int timeout_ms, qd_error *err);
+
+/**
+ * qd_vm_qmp() - the VM's QMP connection (NULL when not started)
+ * @vm: the VM
+ *
+ * Return: the connection, owned by @vm.
+ */
+QD_PUBLIC struct qd_qmp *qd_vm_qmp(struct qd_vm *vm);
+
+/**
+ * qd_vm_pid() - QEMU's process id, or -1
+ * @vm: the VM
+ *
+ * Return: the pid or -1.
+ */
+QD_PUBLIC int qd_vm_pid(struct qd_vm *vm);
+
+/**
+ * qd_vm_uuid() - the VM's UUID (from its state)
+ * @vm: the VM
+ *
+ * Return: a string owned by @vm.
+ */
+QD_PUBLIC const char *qd_vm_uuid(struct qd_vm *vm);
+
+/**
+ * qd_vm_dir() - the VM's run directory, <run_dir>/<id>
+ * @vm: the VM
+ *
+ * Return: a string owned by @vm.
+ */
+QD_PUBLIC const char *qd_vm_dir(struct qd_vm *vm);
+
+/**
+ * qd_vm_console_path() - the unix socket of the VM's serial console
+ * @vm: the VM
+ *
+ * Return: a string owned by @vm.
+ */
+QD_PUBLIC const char *qd_vm_console_path(struct qd_vm *vm);
+
+/**
+ * qd_vm_set_log() - route the VM's (and its QMP connection's) messages
+ * @vm:     the VM
+ * @fn:     callback, or NULL for silence
+ * @opaque: passed to @fn
+ * @level:  highest level delivered
+ */
+QD_PUBLIC void qd_vm_set_log(struct qd_vm *vm, qd_log_fn fn, void *opaque, int level);
+
+/**
+ * qd_vm_free() - free the VM; a running QEMU is left running
+ * @vm: the VM; NULL is allowed
+ */
+QD_PUBLIC void qd_vm_free(struct qd_vm *vm);
+
+/**
+ * qd_vm_config_from_json() - read a VM configuration from JSON
+ * @json: the configuration object (see README.md); borrowed, and the
+ *        config's strings point into it, so keep it alive with the config
+ * @cfg:  filled; free its device array with qd_vm_config_clear()
+ * @err:  error details, or NULL: unknown or mistyped members are named
+ *
+ * Return: 0 or -EINVAL.
+ */
+QD_PUBLIC int qd_vm_config_from_json(json_object *json, struct qd_vm_config *cfg, qd_error *err);
+
+/**
+ * qd_vm_config_clear() - free what qd_vm_config_from_json() allocated
+ * @cfg: the configuration
+ */
+QD_PUBLIC void qd_vm_config_clear(struct qd_vm_config *cfg);
+
+/**
+ * qd_host_is_nested() - whether this host is itself a virtual machine
+ * @cpuinfo_path: /proc/cpuinfo or a fixture; NULL for /proc/cpuinfo
+ * @err:          error details, or NULL
+ *
+ * Looks for the "hypervisor" flag on x86.
+ *
+ * Return: 1 nested, 0 not, or a negative errno when the file cannot be read.
+ */
+QD_PUBLIC int qd_host_is_nested(const char *cpuinfo_path, qd_error *err);
+
 #ifdef __cplusplus
 }
 #endif

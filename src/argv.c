@@ -1,0 +1,448 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* argv.c - a resolved VM configuration to QEMU's command line (no shell, ",," escaping) */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "argv.h"
+#include "cleanup.h"
+#include "error.h"
+
+/* amd64 kernel parameters, as kata's qemu_amd64.go. */
+static const char *const amd64_params[][2] = {
+	{"tsc", "reliable"},       {"no_timer_check", NULL}, {"rcupdate.rcu_expedited", "1"},
+	{"i8042.direct", "1"},     {"i8042.dumbkbd", "1"},   {"i8042.nopnp", "1"},
+	{"i8042.noaux", "1"},      {"noreplace-smp", NULL},  {"reboot", "k"},
+	{"console", "hvc0"},       {"console", "hvc1"},      {"iommu", "off"},
+	{"cryptomgr.notests", NULL}, {"net.ifnames", "0"},   {"pci", "lastbus=0"},
+};
+
+/* The root file system on the NVDIMM image, when there is no initrd. */
+static const char *const image_root_params[][2] = {
+	{"root", "/dev/pmem0p1"},
+	{"rootflags", "dax,data=ordered,errors=remount-ro ro"},
+	{"rootfstype", "ext4"},
+};
+
+struct args {
+	char **v;
+	size_t n, cap;
+	int failed;
+};
+
+static void push(struct args *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void push(struct args *a, const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	if (a->failed)
+		return;
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) < 0)
+		s = NULL;
+	va_end(ap);
+	if (!s) {
+		a->failed = -ENOMEM;
+		return;
+	}
+	if (a->n + 2 > a->cap) {
+		char **v = realloc(a->v, (a->cap = a->cap * 2 + 32) * sizeof(char *));
+
+		if (!v) {
+			free(s);
+			a->failed = -ENOMEM;
+			return;
+		}
+		a->v = v;
+	}
+	a->v[a->n++] = s;
+	a->v[a->n] = NULL;
+}
+
+void qd_argv_free(char **argv)
+{
+	for (char **p = argv; p && *p; p++)
+		free(*p);
+	free(argv);
+}
+
+char *qd_escape_opt(const char *value)
+{
+	size_t n = 0;
+	char *out, *o;
+
+	for (const char *p = value; *p; p++)
+		n += *p == ',' ? 2 : 1;
+	out = malloc(n + 1);
+	if (!out)
+		return NULL;
+	o = out;
+	for (const char *p = value; *p; p++) {
+		*o++ = *p;
+		if (*p == ',')
+			*o++ = ',';
+	}
+	*o = '\0';
+	return out;
+}
+
+/* One "key[=value]" parameter, quoted when the value has a space. */
+static int add_param(char **line, size_t *len, const char *key, const char *value, qd_error *err)
+{
+	char *p;
+	int n;
+
+	if (value && strchr(value, '"'))
+		return qd_error_set(err, -EINVAL,
+				    "kernel parameter %s: a value cannot contain a double quote", key);
+	if (strchr(key, ' ') || strchr(key, '"') || !*key)
+		return qd_error_set(err, -EINVAL, "kernel parameter name '%s' is not valid", key);
+	if (!value)
+		n = asprintf(&p, "%s%s%s", *line ? *line : "", *line ? " " : "", key);
+	else if (strchr(value, ' ') || strchr(value, '\t'))
+		n = asprintf(&p, "%s%s%s=\"%s\"", *line ? *line : "", *line ? " " : "", key, value);
+	else
+		n = asprintf(&p, "%s%s%s=%s", *line ? *line : "", *line ? " " : "", key, value);
+	if (n < 0)
+		return qd_error_set(err, -ENOMEM, "out of memory");
+	free(*line);
+	*line = p;
+	*len = (size_t)n;
+	return 0;
+}
+
+/* The user's "k=v k2 k3=\"a b\"" string, split as the kernel does. */
+static int add_user_params(char **line, size_t *len, const char *text, qd_error *err)
+{
+	const char *p = text;
+
+	while (*p) {
+		_cleanup_free_ char *tok = NULL, *key = NULL;
+		const char *start, *eq;
+		bool quoted = false;
+		size_t n;
+		int r;
+
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (!*p)
+			break;
+		start = p;
+		while (*p && (quoted || (*p != ' ' && *p != '\t'))) {
+			if (*p == '"')
+				quoted = !quoted;
+			p++;
+		}
+		if (quoted)
+			return qd_error_set(err, -EINVAL, "kernel_params: unbalanced quote in '%s'",
+					    start);
+		n = (size_t)(p - start);
+		tok = strndup(start, n);
+		if (!tok)
+			return qd_error_set(err, -ENOMEM, "out of memory");
+		eq = strchr(tok, '=');
+		if (eq) {
+			char *val = strdup(eq + 1);
+			size_t vl;
+
+			key = strndup(tok, (size_t)(eq - tok));
+			if (!key || !val) {
+				free(val);
+				return qd_error_set(err, -ENOMEM, "out of memory");
+			}
+			vl = strlen(val);
+			if (vl >= 2 && val[0] == '"' && val[vl - 1] == '"') {
+				memmove(val, val + 1, vl - 2);
+				val[vl - 2] = '\0';
+			}
+			r = add_param(line, len, key, val, err);
+			free(val);
+		} else {
+			r = add_param(line, len, tok, NULL, err);
+		}
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+int qd_kernel_cmdline(const struct qd_vm_config *cfg, char **out, qd_error *err)
+{
+	char *line = NULL, nr[16];
+	size_t len = 0;
+	int r = 0;
+
+	for (size_t i = 0; !r && i < sizeof(amd64_params) / sizeof(amd64_params[0]); i++)
+		r = add_param(&line, &len, amd64_params[i][0], amd64_params[i][1], err);
+	if (!r)
+		r = add_param(&line, &len, cfg->debug ? "debug" : "quiet", NULL, err);
+	if (!cfg->initrd && cfg->image)
+		for (size_t i = 0; !r && i < sizeof(image_root_params) / sizeof(image_root_params[0]); i++)
+			r = add_param(&line, &len, image_root_params[i][0], image_root_params[i][1], err);
+	if (!r)
+		r = add_param(&line, &len, "panic", "1", err);
+	if (!r)
+		r = add_param(&line, &len, "initcall_debug", NULL, err);
+	snprintf(nr, sizeof(nr), "%u", cfg->max_vcpus);
+	if (!r)
+		r = add_param(&line, &len, "nr_cpus", nr, err);
+	/* The kernel honours the last value: the user's come last and win. */
+	if (!r && cfg->kernel_params)
+		r = add_user_params(&line, &len, cfg->kernel_params, err);
+	if (r < 0) {
+		free(line);
+		return r;
+	}
+	*out = line;
+	return 0;
+}
+
+/* Escaped copies live until the argv is built. */
+struct esc {
+	char *s[64];
+	int n;
+};
+
+static const char *E(struct esc *e, const char *v)
+{
+	char *s;
+
+	if (!v || e->n == 64)
+		return "";
+	s = qd_escape_opt(v);
+	e->s[e->n++] = s;
+	return s ? s : "";
+}
+
+static void esc_free(struct esc *e)
+{
+	for (int i = 0; i < e->n; i++)
+		free(e->s[i]);
+	e->n = 0;
+}
+
+static void append_device(struct args *a, const struct qd_device *d, const struct qd_vm_config *cfg,
+			  bool nested)
+{
+	struct esc e = {0};
+	const char *legacy = nested ? ",disable-modern=true" : "";
+
+	switch (d->kind) {
+	case QD_DEVICE_9P:
+		push(a, "-device");
+		push(a, "virtio-9p-pci%s,fsdev=extra-9p-%s,mount_tag=%s", legacy, d->id, E(&e, d->tag));
+		push(a, "-fsdev");
+		push(a, "local,id=extra-9p-%s,path=%s,security_model=none", d->id, E(&e, d->path));
+		break;
+	case QD_DEVICE_SERIAL:
+		push(a, "-device");
+		push(a, "virtserialport,chardev=%s,id=%s,name=%s", d->id, d->id, E(&e, d->tag));
+		push(a, "-chardev");
+		push(a, "socket,id=%s,path=%s,server=on,wait=off", d->id, E(&e, d->path));
+		break;
+	case QD_DEVICE_TAP:
+		push(a, "-netdev");
+		push(a, "tap,id=network-%s,vhost=on,ifname=%s,script=no,downscript=no", d->id,
+		     E(&e, d->ifname));
+		push(a, "-device");
+		if (d->mac)
+			push(a, "driver=virtio-net-pci,netdev=network-%s,mac=%s%s", d->id, E(&e, d->mac),
+			     legacy);
+		else
+			push(a, "driver=virtio-net-pci,netdev=network-%s%s", d->id, legacy);
+		break;
+	case QD_DEVICE_DRIVE:
+		push(a, "-drive");
+		push(a, "id=drive-%s,file=%s,aio=threads,format=%s,if=none%s", d->id, E(&e, d->path),
+		     E(&e, d->format ? d->format : "raw"), d->read_only ? ",readonly=on" : "");
+		push(a, "-device");
+		if (cfg->block_driver == QD_BLOCK_VIRTIO_SCSI)
+			push(a, "scsi-hd,bus=scsi0.0,drive=drive-%s,id=%s", d->id, d->id);
+		else
+			push(a, "virtio-blk-pci%s,drive=drive-%s,id=%s,scsi=off,config-wce=off", legacy,
+			     d->id, d->id);
+		break;
+	case QD_DEVICE_VFIO:
+		push(a, "-device");
+		push(a, "vfio-pci,host=%s,id=%s", E(&e, d->bdf), d->id);
+		break;
+	case QD_DEVICE_VHOST_USER:
+		push(a, "-chardev");
+		push(a, "socket,id=char-%s,path=%s", d->id, E(&e, d->path));
+		if (!strcmp(d->tag, "net")) {
+			push(a, "-netdev");
+			push(a, "type=vhost-user,id=net-%s,chardev=char-%s,vhostforce=on", d->id, d->id);
+			push(a, "-device");
+			if (d->mac)
+				push(a, "virtio-net-pci,netdev=net-%s,mac=%s", d->id, E(&e, d->mac));
+			else
+				push(a, "virtio-net-pci,netdev=net-%s", d->id);
+		} else if (!strcmp(d->tag, "blk")) {
+			push(a, "-device");
+			push(a, "vhost-user-blk-pci,id=%s,chardev=char-%s", d->id, d->id);
+		} else {
+			push(a, "-device");
+			push(a, "vhost-user-fs-pci,id=%s,chardev=char-%s,tag=%s", d->id, d->id, d->id);
+		}
+		break;
+	}
+	esc_free(&e);
+}
+
+int qd_build_argv(const struct qd_vm_config *cfg, const struct qd_launch_params *lp, char ***out,
+		  qd_error *err)
+{
+	struct args a = {0};
+	struct esc e = {0};
+	_cleanup_free_ char *cmdline = NULL, *cpu = NULL;
+	const char *root_bus = cfg->machine == QD_MACHINE_Q35 ? "pcie.0" : "pci.0";
+	bool kvm = !strcmp(cfg->accel, "kvm");
+	int r;
+
+	*out = NULL;
+	r = qd_kernel_cmdline(cfg, &cmdline, err);
+	if (r < 0)
+		return r;
+
+	push(&a, "%s", lp->qemu);
+	push(&a, "-name");
+	if (cfg->name)
+		push(&a, "%s", E(&e, cfg->name));
+	else
+		push(&a, "sandbox-%s", cfg->id);
+	push(&a, "-uuid");
+	push(&a, "%s", lp->uuid);
+	push(&a, "-machine");
+	push(&a, "%s,accel=%s%s%s%s", cfg->machine == QD_MACHINE_Q35 ? "q35" : "pc", cfg->accel,
+	     kvm ? ",kernel_irqchip=on" : "", cfg->image && !cfg->initrd ? ",nvdimm=on" : "",
+	     cfg->machine_options ? "," : "");
+	if (cfg->machine_options)
+		a.v[a.n - 1] = (free(a.v[a.n - 1]), NULL),
+		a.n--, push(&a, "%s,accel=%s%s%s,%s", cfg->machine == QD_MACHINE_Q35 ? "q35" : "pc",
+			    cfg->accel, kvm ? ",kernel_irqchip=on" : "",
+			    cfg->image && !cfg->initrd ? ",nvdimm=on" : "", cfg->machine_options);
+
+	/* The CPU model, with the nesting workaround where it applies. */
+	if (asprintf(&cpu, "%s%s%s%s", cfg->cpu_model,
+		     lp->nested && kvm && !strcmp(cfg->cpu_model, "host") ? ",-arch-capabilities,pmu=off"
+									   : "",
+		     cfg->cpu_features ? "," : "", cfg->cpu_features ? cfg->cpu_features : "") < 0)
+		a.failed = -ENOMEM;
+	push(&a, "-cpu");
+	push(&a, "%s", cpu ? cpu : "");
+
+	if (lp->qmp_fd >= 0) {
+		push(&a, "-chardev");
+		push(&a, "socket,id=qmp0,fd=%d,server=on,wait=off", lp->qmp_fd);
+		push(&a, "-mon");
+		push(&a, "chardev=qmp0,mode=control");
+	} else {
+		push(&a, "-qmp");
+		push(&a, "unix:%s,server=on,wait=off", E(&e, lp->qmp_path));
+	}
+	push(&a, "-m");
+	push(&a, "%uM,slots=%u,maxmem=%lluM", cfg->memory_mb, cfg->memory_slots,
+	     cfg->max_memory_mb);
+
+	/* Bridges first, so they take the first free slots on the root bus. */
+	for (size_t i = 0; lp->state && i < lp->state->nbridges; i++) {
+		const struct qd_bridge *b = &lp->state->bridges[i];
+
+		push(&a, "-device");
+		push(&a, "pci-bridge,bus=%s,id=%s,chassis_nr=%d,shpc=on,addr=%d", root_bus, b->id,
+		     b->chassis, b->addr);
+	}
+	push(&a, "-device");
+	push(&a, "virtio-serial-pci%s,id=serial0", lp->nested ? ",disable-modern=true" : "");
+	push(&a, "-device");
+	push(&a, "virtconsole,chardev=charconsole0,id=console0");
+	push(&a, "-chardev");
+	push(&a, "socket,id=charconsole0,path=%s,server=on,wait=off", E(&e, lp->console_path));
+	if (cfg->image && !cfg->initrd) {
+		struct stat st;
+
+		if (stat(cfg->image, &st) < 0) {
+			r = qd_error_set(err, -errno, "image %s: %s", cfg->image, strerror(errno));
+			goto fail;
+		}
+		push(&a, "-device");
+		push(&a, "nvdimm,id=nv0,memdev=mem0");
+		push(&a, "-object");
+		push(&a, "memory-backend-file,id=mem0,mem-path=%s,size=%lld", E(&e, cfg->image),
+		     (long long)st.st_size);
+	}
+	if (cfg->block_driver == QD_BLOCK_VIRTIO_SCSI) {
+		if (cfg->iothreads) {
+			push(&a, "-object");
+			push(&a, "iothread,id=iothread-scsi0");
+		}
+		push(&a, "-device");
+		push(&a, "virtio-scsi-pci%s,id=scsi0%s", lp->nested ? ",disable-modern=true" : "",
+		     cfg->iothreads ? ",iothread=iothread-scsi0" : "");
+	}
+	for (size_t i = 0; i < cfg->ndevices; i++)
+		append_device(&a, &cfg->devices[i], cfg, lp->nested);
+
+	push(&a, "-rtc");
+	push(&a, "base=utc,driftfix=slew");
+	push(&a, "-global");
+	push(&a, "kvm-pit.lost_tick_policy=discard");
+	push(&a, "-vga");
+	push(&a, "none");
+	push(&a, "-no-user-config");
+	push(&a, "-nodefaults");
+	push(&a, "-nographic");
+	if (cfg->daemonize) {
+		push(&a, "-daemonize");
+		push(&a, "-pidfile");
+		push(&a, "%s", lp->pidfile);
+	}
+	if (cfg->hugepages) {
+		push(&a, "-object");
+		push(&a, "memory-backend-file,id=dimm1,size=%uM,mem-path=/dev/hugepages,share=on,"
+			 "prealloc=on",
+		     cfg->memory_mb);
+		push(&a, "-numa");
+		push(&a, "node,memdev=dimm1");
+	} else if (cfg->mem_prealloc) {
+		push(&a, "-object");
+		push(&a, "memory-backend-ram,id=dimm1,size=%uM,prealloc=on", cfg->memory_mb);
+		push(&a, "-numa");
+		push(&a, "node,memdev=dimm1");
+	}
+	if (cfg->realtime || cfg->mlock) {
+		push(&a, "-overcommit");
+		push(&a, "mem-lock=%s", cfg->mlock ? "on" : "off");
+	}
+	push(&a, "-kernel");
+	push(&a, "%s", cfg->kernel);
+	if (cfg->initrd) {
+		push(&a, "-initrd");
+		push(&a, "%s", cfg->initrd);
+	}
+	push(&a, "-append");
+	push(&a, "%s", cmdline);
+	if (cfg->firmware) {
+		push(&a, "-bios");
+		push(&a, "%s", cfg->firmware);
+	}
+	push(&a, "-smp");
+	push(&a, "%u,cores=1,threads=1,sockets=%u,maxcpus=%u", cfg->vcpus, cfg->max_vcpus,
+	     cfg->max_vcpus);
+	if (a.failed) {
+		r = qd_error_set(err, a.failed, "out of memory building the QEMU command line");
+		goto fail;
+	}
+	esc_free(&e);
+	*out = a.v;
+	return 0;
+fail:
+	esc_free(&e);
+	qd_argv_free(a.v);
+	return r;
+}

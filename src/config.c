@@ -1,0 +1,149 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* config.c - VM configuration: defaults, validation naming the bad field */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "config.h"
+#include "error.h"
+
+#define DEFAULT_RUN_DIR "/run/qemudrv"
+#define MAX_BRIDGES 5
+
+bool qd_id_valid(const char *id)
+{
+	if (!id || !isalpha((unsigned char)id[0]))
+		return false;
+	for (const char *p = id; *p; p++)
+		if (!isalnum((unsigned char)*p) && !strchr("-._", *p))
+			return false;
+	return true;
+}
+
+/* No control characters: they cannot be passed through QEMU's option syntax. */
+static int check_text(const char *field, const char *v, qd_error *err)
+{
+	for (const char *p = v; p && *p; p++)
+		if ((unsigned char)*p < 0x20)
+			return qd_error_set(err, -EINVAL, "%s contains a control character", field);
+	return 0;
+}
+
+static int check_device(const struct qd_device *d, size_t i, const struct qd_vm_config *cfg,
+			qd_error *err)
+{
+	char field[48];
+	int r;
+
+	snprintf(field, sizeof(field), "devices[%zu]", i);
+	if (!qd_id_valid(d->id))
+		return qd_error_set(err, -EINVAL,
+				    "%s.id '%s' is not a valid id (letters, digits, '-', '.', '_', "
+				    "starting with a letter)",
+				    field, d->id ? d->id : "");
+	for (size_t j = 0; j < i; j++)
+		if (!strcmp(cfg->devices[j].id, d->id))
+			return qd_error_set(err, -EINVAL, "%s.id '%s' is used twice", field, d->id);
+	if ((r = check_text(field, d->path, err)) || (r = check_text(field, d->tag, err)) ||
+	    (r = check_text(field, d->ifname, err)) || (r = check_text(field, d->mac, err)))
+		return r;
+	switch (d->kind) {
+	case QD_DEVICE_9P:
+		if (!d->path || !d->tag)
+			return qd_error_set(err, -EINVAL, "%s (9p) needs path and tag", field);
+		return 0;
+	case QD_DEVICE_SERIAL:
+		if (!d->path || !d->tag)
+			return qd_error_set(err, -EINVAL, "%s (serial) needs path and tag (port name)",
+					    field);
+		return 0;
+	case QD_DEVICE_TAP:
+		if (!d->ifname)
+			return qd_error_set(err, -EINVAL, "%s (tap) needs ifname", field);
+		return 0;
+	case QD_DEVICE_DRIVE:
+		if (!d->path)
+			return qd_error_set(err, -EINVAL, "%s (drive) needs path", field);
+		return 0;
+	case QD_DEVICE_VFIO:
+		if (!d->bdf)
+			return qd_error_set(err, -EINVAL, "%s (vfio) needs bdf", field);
+		return 0;
+	case QD_DEVICE_VHOST_USER:
+		if (!d->path || !d->tag ||
+		    (strcmp(d->tag, "net") && strcmp(d->tag, "blk") && strcmp(d->tag, "fs")))
+			return qd_error_set(err, -EINVAL,
+					    "%s (vhost-user) needs path and tag net, blk or fs", field);
+		return 0;
+	}
+	return qd_error_set(err, -EINVAL, "%s.kind %d is not a known device kind", field, d->kind);
+}
+
+int qd_config_resolve(const struct qd_vm_config *in, const struct qd_host_facts *host,
+		      struct qd_vm_config *out, qd_error *err)
+{
+	int r;
+
+	*out = *in;
+	if (!in->id || !*in->id)
+		return qd_error_set(err, -EINVAL, "id is required");
+	if (!qd_id_valid(in->id))
+		return qd_error_set(err, -EINVAL,
+				    "id '%s' is not valid (letters, digits, '-', '.', '_', starting "
+				    "with a letter)",
+				    in->id);
+	if (!out->run_dir)
+		out->run_dir = DEFAULT_RUN_DIR;
+	if (out->run_dir[0] != '/')
+		return qd_error_set(err, -EINVAL, "run_dir '%s' must be an absolute path",
+				    out->run_dir);
+	if (in->machine != QD_MACHINE_PC && in->machine != QD_MACHINE_Q35)
+		return qd_error_set(err, -EINVAL, "machine %d is not pc or q35", in->machine);
+	if (!out->accel)
+		out->accel = "kvm";
+	if (strcmp(out->accel, "kvm") && strcmp(out->accel, "tcg"))
+		return qd_error_set(err, -EINVAL, "accel '%s' is not kvm or tcg", out->accel);
+	if (!out->cpu_model)
+		out->cpu_model = !strcmp(out->accel, "kvm") ? "host" : "max";
+	if (!out->vcpus)
+		out->vcpus = 1;
+	if (!out->max_vcpus)
+		out->max_vcpus = host->ncpus > out->vcpus ? host->ncpus : out->vcpus;
+	if (out->max_vcpus > 255)
+		return qd_error_set(err, -EINVAL, "max_vcpus %u is over QEMU's limit of 255",
+				    out->max_vcpus);
+	if (out->vcpus > out->max_vcpus)
+		return qd_error_set(err, -EINVAL, "vcpus (%u) is more than max_vcpus (%u)",
+				    out->vcpus, out->max_vcpus);
+	if (!out->memory_mb)
+		out->memory_mb = 2048;
+	if (!out->memory_slots)
+		out->memory_slots = 10;
+	if (!out->max_memory_mb)
+		out->max_memory_mb = host->mem_mb + 1024;
+	if (out->max_memory_mb < out->memory_mb)
+		return qd_error_set(err, -EINVAL, "max_memory_mb (%llu) is less than memory_mb (%u)",
+				    out->max_memory_mb, out->memory_mb);
+	if (!out->kernel)
+		return qd_error_set(err, -EINVAL, "kernel is required");
+	if (in->bridges > MAX_BRIDGES)
+		return qd_error_set(err, -EINVAL, "bridges %u is more than %d", in->bridges,
+				    MAX_BRIDGES);
+	if (in->block_driver != QD_BLOCK_VIRTIO_BLK && in->block_driver != QD_BLOCK_VIRTIO_SCSI)
+		return qd_error_set(err, -EINVAL, "block_driver %d is not virtio-blk or virtio-scsi",
+				    in->block_driver);
+	if ((r = check_text("name", out->name, err)) || (r = check_text("kernel", out->kernel, err)) ||
+	    (r = check_text("initrd", out->initrd, err)) || (r = check_text("image", out->image, err)) ||
+	    (r = check_text("firmware", out->firmware, err)) ||
+	    (r = check_text("kernel_params", out->kernel_params, err)) ||
+	    (r = check_text("cpu_features", out->cpu_features, err)) ||
+	    (r = check_text("machine_options", out->machine_options, err)))
+		return r;
+	if (in->ndevices && !in->devices)
+		return qd_error_set(err, -EINVAL, "ndevices is %zu but devices is NULL", in->ndevices);
+	for (size_t i = 0; i < in->ndevices; i++)
+		if ((r = check_device(&in->devices[i], i, in, err)) < 0)
+			return r;
+	return 0;
+}

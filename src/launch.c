@@ -1,0 +1,275 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* launch.c - run QEMU without a shell: output to a log, a pre-opened QMP socket, exit tracking */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "deadline.h"
+#include "error.h"
+#include "launch.h"
+
+/* The fd number QEMU finds its listening QMP socket at. */
+#define QMP_CHILD_FD 3
+
+int qd_launch_qmp_child_fd(void)
+{
+	return QMP_CHILD_FD;
+}
+
+static int pidfd_open_compat(pid_t pid)
+{
+#ifdef SYS_pidfd_open
+	return (int)syscall(SYS_pidfd_open, pid, 0);
+#else
+	errno = ENOSYS;
+	return -1;
+#endif
+}
+
+int qd_listen_unix(const char *path, int *out, qd_error *err)
+{
+	struct sockaddr_un addr = {.sun_family = AF_UNIX};
+	_cleanup_close_ int fd = -1;
+
+	*out = -1;
+	if (strlen(path) >= sizeof(addr.sun_path))
+		return qd_error_set(err, -ENAMETOOLONG, "socket path too long: %s", path);
+	memcpy(addr.sun_path, path, strlen(path) + 1);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return qd_error_set(err, -errno, "socket: %s", strerror(errno));
+	unlink(path); /* a stale socket of an earlier run */
+	if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0)
+		return qd_error_set(err, -errno, "cannot bind %s: %s", path, strerror(errno));
+	/* Owner only (the directory is 0700 as well). */
+	if (chmod(path, 0600) < 0 || listen(fd, 4) < 0)
+		return qd_error_set(err, -errno, "cannot listen on %s: %s", path, strerror(errno));
+	*out = steal_fd(&fd);
+	return 0;
+}
+
+int qd_connect_unix(const char *path, int *out, qd_error *err)
+{
+	struct sockaddr_un addr = {.sun_family = AF_UNIX};
+	_cleanup_close_ int fd = -1;
+
+	*out = -1;
+	if (strlen(path) >= sizeof(addr.sun_path))
+		return qd_error_set(err, -ENAMETOOLONG, "socket path too long: %s", path);
+	memcpy(addr.sun_path, path, strlen(path) + 1);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return qd_error_set(err, -errno, "socket: %s", strerror(errno));
+	if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0)
+		return -errno; /* callers decide whether to retry */
+	*out = steal_fd(&fd);
+	return 0;
+}
+
+/* In the child: never returns. Reports exec failure through @errpipe. */
+static void child_exec(char *const argv[], int qmp_fd, int logfd, int errpipe)
+{
+	int null = open("/dev/null", O_RDONLY);
+	int e;
+
+	if (null < 0 || dup2(null, STDIN_FILENO) < 0 || dup2(logfd, STDOUT_FILENO) < 0 ||
+	    dup2(logfd, STDERR_FILENO) < 0)
+		goto fail;
+	if (qmp_fd == QMP_CHILD_FD) {
+		/* dup2() onto itself would keep close-on-exec. */
+		if (fcntl(qmp_fd, F_SETFD, 0) < 0)
+			goto fail;
+	} else if (qmp_fd >= 0 && dup2(qmp_fd, QMP_CHILD_FD) < 0) {
+		goto fail;
+	}
+	/* Nothing else leaks into QEMU; errpipe closes itself on exec. */
+	for (int fd = QMP_CHILD_FD + (qmp_fd >= 0); fd < 1024; fd++)
+		if (fd != errpipe)
+			close(fd);
+	signal(SIGPIPE, SIG_DFL);
+	execv(argv[0], argv);
+fail:
+	e = errno;
+	if (write(errpipe, &e, sizeof(e)) != sizeof(e))
+		_exit(127);
+	_exit(127);
+}
+
+int qd_spawn(char *const argv[], int qmp_fd, const char *log_path, struct qd_process *p,
+	     qd_error *err)
+{
+	_cleanup_close_ int logfd = -1;
+	int pipefd[2], child_errno = 0;
+	ssize_t n;
+	pid_t pid;
+
+	memset(p, 0, sizeof(*p));
+	p->pid = -1;
+	p->pidfd = -1;
+	logfd = open(log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (logfd < 0)
+		return qd_error_set(err, -errno, "cannot create QEMU log %s: %s", log_path,
+				    strerror(errno));
+	if (pipe2(pipefd, O_CLOEXEC) < 0)
+		return qd_error_set(err, -errno, "pipe: %s", strerror(errno));
+	pid = fork();
+	if (pid < 0) {
+		close(pipefd[0]);
+		close(pipefd[1]);
+		return qd_error_set(err, -errno, "fork: %s", strerror(errno));
+	}
+	if (pid == 0) {
+		close(pipefd[0]);
+		child_exec(argv, qmp_fd, logfd, pipefd[1]);
+	}
+	close(pipefd[1]);
+	do
+		n = read(pipefd[0], &child_errno, sizeof(child_errno));
+	while (n < 0 && errno == EINTR);
+	close(pipefd[0]);
+	if (n == sizeof(child_errno)) {
+		waitpid(pid, NULL, 0);
+		return qd_error_set(err, -child_errno, "cannot execute %s: %s", argv[0],
+				    strerror(child_errno));
+	}
+	p->pid = pid;
+	p->is_child = true;
+	p->pidfd = pidfd_open_compat(pid);
+	return 0;
+}
+
+int qd_process_adopt(pid_t pid, struct qd_process *p, qd_error *err)
+{
+	memset(p, 0, sizeof(*p));
+	p->pid = pid;
+	p->is_child = false;
+	p->pidfd = pidfd_open_compat(pid);
+	if (p->pidfd < 0)
+		return qd_error_set(err, -errno, "cannot watch QEMU process %d: %s", (int)pid,
+				    strerror(errno));
+	return 0;
+}
+
+/* Reap (for a child) once the pidfd says it exited. */
+static void reap(struct qd_process *p)
+{
+	int status;
+
+	if (p->is_child && waitpid(p->pid, &status, WNOHANG) == p->pid)
+		p->status = status;
+	else if (!p->is_child)
+		p->status = 0; /* not ours to reap: its status is unknown */
+	p->exited = true;
+}
+
+int qd_process_wait(struct qd_process *p, int timeout_ms)
+{
+	struct pollfd pfd = {.fd = p->pidfd, .events = POLLIN};
+	int64_t deadline = qd_deadline_after_ms(timeout_ms);
+
+	if (p->exited || p->pid < 0)
+		return 0;
+	if (p->pidfd < 0) {
+		/* No pidfd: poll the child with waitpid. */
+		for (;;) {
+			int status;
+
+			if (waitpid(p->pid, &status, WNOHANG) == p->pid) {
+				p->status = status;
+				p->exited = true;
+				return 0;
+			}
+			if (qd_deadline_left_ms(deadline) == 0)
+				return -ETIMEDOUT;
+			poll(NULL, 0, 10);
+		}
+	}
+	for (;;) {
+		int r = poll(&pfd, 1, qd_deadline_left_ms(deadline));
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -errno;
+		if (r == 0)
+			return -ETIMEDOUT;
+		reap(p);
+		return 0;
+	}
+}
+
+int qd_process_poll_exit(struct qd_process *p)
+{
+	return qd_process_wait(p, 0) == 0;
+}
+
+void qd_process_close(struct qd_process *p)
+{
+	if (p->pidfd >= 0)
+		close(p->pidfd);
+	p->pidfd = -1;
+}
+
+char *qd_describe_exit(int status)
+{
+	char *s = NULL;
+
+	if (WIFEXITED(status)) {
+		if (asprintf(&s, "exited with status %d", WEXITSTATUS(status)) < 0)
+			s = NULL;
+	} else if (WIFSIGNALED(status)) {
+		if (asprintf(&s, "was killed by signal %d (%s)", WTERMSIG(status),
+			     strsignal(WTERMSIG(status))) < 0)
+			s = NULL;
+	} else if (asprintf(&s, "ended with wait status %d", status) < 0) {
+		s = NULL;
+	}
+	return s;
+}
+
+char *qd_log_tail(const char *path, int max_lines)
+{
+	FILE *f = fopen(path, "r");
+	char *buf = NULL, *start;
+	long size, from;
+	size_t n;
+	int lines = 0;
+
+	if (!f)
+		return strdup("");
+	fseek(f, 0, SEEK_END);
+	size = ftell(f);
+	from = size > 4096 ? size - 4096 : 0;
+	fseek(f, from, SEEK_SET);
+	buf = calloc(1, (size_t)(size - from) + 1);
+	n = buf ? fread(buf, 1, (size_t)(size - from), f) : 0;
+	fclose(f);
+	if (!buf)
+		return NULL;
+	buf[n] = '\0';
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
+		buf[--n] = '\0';
+	start = buf + n;
+	while (start > buf) {
+		if (start[-1] == '\n' && ++lines == max_lines)
+			break;
+		start--;
+	}
+	memmove(buf, start, strlen(start) + 1);
+	/* One line of text for error messages. */
+	for (char *c = buf; *c; c++)
+		if (*c == '\n')
+			*c = '|';
+	return buf;
+}

@@ -1,0 +1,459 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* state.c - a VM's persistent hypervisor state: versioned JSON, atomic writes, validated loads */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <uuid/uuid.h>
+
+#include "cleanup.h"
+#include "error.h"
+#include "state.h"
+
+/*
+ * The file: {"version": 1, "uuid": "...", "bridges": [{"id", "addr",
+ * "chassis", "slots": {"1": "dev-id", ...}}], "vcpus": [{"id", "socket-id",
+ * "die-id", "core-id", "thread-id"}], "devices": [{"id", "kind", "node",
+ * "bridge", "slot", "scsi-id", "lun", "bdf", "unplugging"}]}
+ */
+
+static const char *const kind_names[] = {NULL, "virtio-blk", "scsi-hd", "vfio"};
+
+void qd_state_clear(struct qd_state *st)
+{
+	for (size_t i = 0; i < st->nbridges; i++) {
+		free(st->bridges[i].id);
+		for (int s = 0; s < QD_BRIDGE_SLOTS; s++)
+			free(st->bridges[i].slots[s]);
+	}
+	for (size_t i = 0; i < st->nvcpus; i++)
+		free(st->vcpus[i].id);
+	for (size_t i = 0; i < st->ndevices; i++) {
+		free(st->devices[i].id);
+		free(st->devices[i].node);
+		free(st->devices[i].bridge);
+		free(st->devices[i].bdf);
+	}
+	free(st->bridges);
+	free(st->vcpus);
+	free(st->devices);
+	memset(st, 0, sizeof(*st));
+}
+
+int qd_state_add_bridge(struct qd_state *st, const char *id, int addr, int chassis)
+{
+	struct qd_bridge *b = realloc(st->bridges, (st->nbridges + 1) * sizeof(*b));
+
+	if (!b)
+		return -ENOMEM;
+	st->bridges = b;
+	b = &st->bridges[st->nbridges];
+	memset(b, 0, sizeof(*b));
+	b->id = strdup(id);
+	b->addr = addr;
+	b->chassis = chassis;
+	if (!b->id)
+		return -ENOMEM;
+	st->nbridges++;
+	return 0;
+}
+
+int qd_state_add_vcpu(struct qd_state *st, const char *id, int socket, int die, int core,
+		      int thread)
+{
+	struct qd_vcpu_record *v = realloc(st->vcpus, (st->nvcpus + 1) * sizeof(*v));
+
+	if (!v)
+		return -ENOMEM;
+	st->vcpus = v;
+	v = &st->vcpus[st->nvcpus];
+	*v = (struct qd_vcpu_record){strdup(id), socket, die, core, thread};
+	if (!v->id)
+		return -ENOMEM;
+	st->nvcpus++;
+	return 0;
+}
+
+void qd_state_remove_vcpu(struct qd_state *st, const char *id)
+{
+	for (size_t i = 0; i < st->nvcpus; i++)
+		if (!strcmp(st->vcpus[i].id, id)) {
+			free(st->vcpus[i].id);
+			memmove(&st->vcpus[i], &st->vcpus[i + 1],
+				(st->nvcpus - i - 1) * sizeof(st->vcpus[0]));
+			st->nvcpus--;
+			return;
+		}
+}
+
+static char *dup_or_null(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+int qd_state_add_device(struct qd_state *st, const struct qd_device_record *rec)
+{
+	struct qd_device_record *d = realloc(st->devices, (st->ndevices + 1) * sizeof(*d));
+
+	if (!d)
+		return -ENOMEM;
+	st->devices = d;
+	d = &st->devices[st->ndevices];
+	*d = *rec;
+	d->id = strdup(rec->id);
+	d->node = dup_or_null(rec->node);
+	d->bridge = dup_or_null(rec->bridge);
+	d->bdf = dup_or_null(rec->bdf);
+	if (!d->id)
+		return -ENOMEM;
+	st->ndevices++;
+	return 0;
+}
+
+struct qd_device_record *qd_state_find_device(struct qd_state *st, const char *id)
+{
+	for (size_t i = 0; i < st->ndevices; i++)
+		if (!strcmp(st->devices[i].id, id))
+			return &st->devices[i];
+	return NULL;
+}
+
+void qd_state_remove_device(struct qd_state *st, const char *id)
+{
+	for (size_t i = 0; i < st->ndevices; i++)
+		if (!strcmp(st->devices[i].id, id)) {
+			free(st->devices[i].id);
+			free(st->devices[i].node);
+			free(st->devices[i].bridge);
+			free(st->devices[i].bdf);
+			memmove(&st->devices[i], &st->devices[i + 1],
+				(st->ndevices - i - 1) * sizeof(st->devices[0]));
+			st->ndevices--;
+			return;
+		}
+}
+
+/* ---- serialisation ------------------------------------------------------------- */
+
+static void add_str(json_object *o, const char *key, const char *v)
+{
+	if (v)
+		json_object_object_add(o, key, json_object_new_string(v));
+}
+
+json_object *qd_state_to_json(const struct qd_state *st)
+{
+	json_object *o = json_object_new_object(), *bridges = json_object_new_array();
+	json_object *vcpus = json_object_new_array(), *devices = json_object_new_array();
+
+	json_object_object_add(o, "version", json_object_new_int(QD_STATE_VERSION));
+	json_object_object_add(o, "uuid", json_object_new_string(st->uuid));
+	for (size_t i = 0; i < st->nbridges; i++) {
+		const struct qd_bridge *b = &st->bridges[i];
+		json_object *j = json_object_new_object(), *slots = json_object_new_object();
+
+		add_str(j, "id", b->id);
+		json_object_object_add(j, "addr", json_object_new_int(b->addr));
+		json_object_object_add(j, "chassis", json_object_new_int(b->chassis));
+		for (int s = 0; s < QD_BRIDGE_SLOTS; s++) {
+			char key[8];
+
+			if (!b->slots[s])
+				continue;
+			snprintf(key, sizeof(key), "%d", s);
+			json_object_object_add(slots, key, json_object_new_string(b->slots[s]));
+		}
+		json_object_object_add(j, "slots", slots);
+		json_object_array_add(bridges, j);
+	}
+	json_object_object_add(o, "bridges", bridges);
+	for (size_t i = 0; i < st->nvcpus; i++) {
+		const struct qd_vcpu_record *v = &st->vcpus[i];
+		json_object *j = json_object_new_object();
+
+		add_str(j, "id", v->id);
+		json_object_object_add(j, "socket-id", json_object_new_int(v->socket));
+		json_object_object_add(j, "die-id", json_object_new_int(v->die));
+		json_object_object_add(j, "core-id", json_object_new_int(v->core));
+		json_object_object_add(j, "thread-id", json_object_new_int(v->thread));
+		json_object_array_add(vcpus, j);
+	}
+	json_object_object_add(o, "vcpus", vcpus);
+	for (size_t i = 0; i < st->ndevices; i++) {
+		const struct qd_device_record *d = &st->devices[i];
+		json_object *j = json_object_new_object();
+
+		add_str(j, "id", d->id);
+		add_str(j, "kind", kind_names[d->kind]);
+		add_str(j, "node", d->node);
+		add_str(j, "bridge", d->bridge);
+		json_object_object_add(j, "slot", json_object_new_int(d->slot));
+		json_object_object_add(j, "scsi-id", json_object_new_int(d->scsi_id));
+		json_object_object_add(j, "lun", json_object_new_int(d->lun));
+		add_str(j, "bdf", d->bdf);
+		json_object_object_add(j, "unplugging", json_object_new_boolean(d->unplugging));
+		json_object_array_add(devices, j);
+	}
+	json_object_object_add(o, "devices", devices);
+	return o;
+}
+
+/* Typed member access; the first problem wins and names the member. */
+struct reader {
+	qd_error *err;
+	int r;
+	char where[64];
+};
+
+static json_object *member(struct reader *rd, json_object *o, const char *key,
+			   enum json_type type, bool required)
+{
+	json_object *v;
+
+	if (rd->r)
+		return NULL;
+	if (!json_object_object_get_ex(o, key, &v)) {
+		if (required)
+			rd->r = qd_error_set(rd->err, -EBADMSG, "state: %s%s'%s' is missing",
+					     rd->where, *rd->where ? " " : "", key);
+		return NULL;
+	}
+	if (!json_object_is_type(v, type)) {
+		rd->r = qd_error_set(rd->err, -EBADMSG, "state: %s%s'%s' has the wrong type",
+				     rd->where, *rd->where ? " " : "", key);
+		return NULL;
+	}
+	return v;
+}
+
+static int int_member(struct reader *rd, json_object *o, const char *key, int min, int max)
+{
+	json_object *v = member(rd, o, key, json_type_int, true);
+	int64_t n;
+
+	if (!v)
+		return min;
+	n = json_object_get_int64(v);
+	if (n < min || n > max) {
+		rd->r = qd_error_set(rd->err, -EBADMSG, "state: %s '%s' is %lld, outside %d..%d",
+				     rd->where, key, (long long)n, min, max);
+		return min;
+	}
+	return (int)n;
+}
+
+static const char *str_member(struct reader *rd, json_object *o, const char *key, bool required)
+{
+	json_object *v = member(rd, o, key, json_type_string, required);
+
+	return v ? json_object_get_string(v) : NULL;
+}
+
+int qd_state_from_json(json_object *o, struct qd_state *st, qd_error *err)
+{
+	struct reader rd = {.err = err};
+	json_object *bridges, *vcpus, *devices, *ver;
+	const char *uuid;
+	uuid_t parsed;
+
+	memset(st, 0, sizeof(*st));
+	if (!json_object_is_type(o, json_type_object))
+		return qd_error_set(err, -EBADMSG, "state: not a JSON object");
+	ver = member(&rd, o, "version", json_type_int, true);
+	if (ver && json_object_get_int(ver) != QD_STATE_VERSION)
+		return qd_error_set(err, -EBADMSG,
+				    "state: version %d is not supported (this qemudrv reads "
+				    "version %d)",
+				    json_object_get_int(ver), QD_STATE_VERSION);
+	uuid = str_member(&rd, o, "uuid", true);
+	if (uuid && (strlen(uuid) != 36 || uuid_parse(uuid, parsed) != 0))
+		rd.r = qd_error_set(err, -EBADMSG, "state: 'uuid' is not a UUID: %s", uuid);
+	if (!rd.r)
+		memcpy(st->uuid, uuid, 37);
+	bridges = member(&rd, o, "bridges", json_type_array, true);
+	for (size_t i = 0; bridges && !rd.r && i < json_object_array_length(bridges); i++) {
+		json_object *b = json_object_array_get_idx(bridges, i), *slots;
+		const char *id;
+		int addr, chassis;
+
+		snprintf(rd.where, sizeof(rd.where), "bridge %zu", i);
+		if (!json_object_is_type(b, json_type_object)) {
+			rd.r = qd_error_set(err, -EBADMSG, "state: %s is not an object", rd.where);
+			break;
+		}
+		id = str_member(&rd, b, "id", true);
+		addr = int_member(&rd, b, "addr", 1, 31);
+		chassis = int_member(&rd, b, "chassis", 1, 255);
+		slots = member(&rd, b, "slots", json_type_object, true);
+		if (rd.r)
+			break;
+		if (qd_state_add_bridge(st, id, addr, chassis) < 0) {
+			rd.r = qd_error_set(err, -ENOMEM, "out of memory");
+			break;
+		}
+		json_object_object_foreach(slots, key, val)
+		{
+			char *end;
+			long s = strtol(key, &end, 10);
+
+			if (*end || s < 1 || s >= QD_BRIDGE_SLOTS ||
+			    !json_object_is_type(val, json_type_string)) {
+				rd.r = qd_error_set(err, -EBADMSG, "state: %s has a bad slot '%s'",
+						    rd.where, key);
+				break;
+			}
+			st->bridges[st->nbridges - 1].slots[s] = strdup(json_object_get_string(val));
+		}
+	}
+	vcpus = member(&rd, o, "vcpus", json_type_array, true);
+	for (size_t i = 0; vcpus && !rd.r && i < json_object_array_length(vcpus); i++) {
+		json_object *v = json_object_array_get_idx(vcpus, i);
+		const char *id;
+		int s, d, c, t;
+
+		snprintf(rd.where, sizeof(rd.where), "vcpu %zu", i);
+		id = str_member(&rd, v, "id", true);
+		s = int_member(&rd, v, "socket-id", -1, 1 << 20);
+		d = int_member(&rd, v, "die-id", -1, 1 << 20);
+		c = int_member(&rd, v, "core-id", -1, 1 << 20);
+		t = int_member(&rd, v, "thread-id", -1, 1 << 20);
+		if (!rd.r && qd_state_add_vcpu(st, id, s, d, c, t) < 0)
+			rd.r = qd_error_set(err, -ENOMEM, "out of memory");
+	}
+	devices = member(&rd, o, "devices", json_type_array, true);
+	for (size_t i = 0; devices && !rd.r && i < json_object_array_length(devices); i++) {
+		json_object *d = json_object_array_get_idx(devices, i), *unpl;
+		struct qd_device_record rec = {0};
+		const char *kind;
+
+		snprintf(rd.where, sizeof(rd.where), "device %zu", i);
+		rec.id = (char *)str_member(&rd, d, "id", true);
+		kind = str_member(&rd, d, "kind", true);
+		for (int k = 1; kind && k <= QD_HOTPLUG_VFIO; k++)
+			if (!strcmp(kind, kind_names[k]))
+				rec.kind = (enum qd_hotplug_kind)k;
+		if (!rd.r && !rec.kind)
+			rd.r = qd_error_set(err, -EBADMSG, "state: %s has unknown kind '%s'",
+					    rd.where, kind);
+		rec.node = (char *)str_member(&rd, d, "node", false);
+		rec.bridge = (char *)str_member(&rd, d, "bridge", false);
+		rec.slot = int_member(&rd, d, "slot", 0, QD_BRIDGE_SLOTS - 1);
+		rec.scsi_id = int_member(&rd, d, "scsi-id", 0, 255);
+		rec.lun = int_member(&rd, d, "lun", 0, 16383);
+		rec.bdf = (char *)str_member(&rd, d, "bdf", false);
+		unpl = member(&rd, d, "unplugging", json_type_boolean, false);
+		rec.unplugging = unpl && json_object_get_boolean(unpl);
+		if (!rd.r && qd_state_add_device(st, &rec) < 0)
+			rd.r = qd_error_set(err, -ENOMEM, "out of memory");
+	}
+	if (rd.r)
+		qd_state_clear(st);
+	return rd.r;
+}
+
+int qd_state_load(const char *path, struct qd_state *st, qd_error *err)
+{
+	_cleanup_json_ json_object *o = NULL;
+	struct json_tokener *tok;
+	_cleanup_free_ char *buf = NULL;
+	size_t len = 0, cap = 0;
+	FILE *f;
+	int r;
+
+	memset(st, 0, sizeof(*st));
+	f = fopen(path, "r");
+	if (!f) {
+		if (errno == ENOENT)
+			return -ENOENT;
+		return qd_error_set(err, -errno, "cannot read state %s: %s", path, strerror(errno));
+	}
+	for (;;) {
+		if (len + 4096 > cap) {
+			char *p = realloc(buf, cap = cap * 2 + 4096);
+
+			if (!p) {
+				fclose(f);
+				return qd_error_set(err, -ENOMEM, "out of memory");
+			}
+			buf = p;
+		}
+		size_t n = fread(buf + len, 1, cap - len - 1, f);
+
+		len += n;
+		if (n == 0)
+			break;
+	}
+	fclose(f);
+	buf[len] = '\0';
+	tok = json_tokener_new();
+	o = json_tokener_parse_ex(tok, buf, (int)len);
+	r = json_tokener_get_error(tok) == json_tokener_success && o &&
+	    json_tokener_get_parse_end(tok) == len;
+	json_tokener_free(tok);
+	if (!r)
+		return qd_error_set(err, -EBADMSG,
+				    "state file %s is corrupt (not complete JSON); it was left as "
+				    "it is",
+				    path);
+	r = qd_state_from_json(o, st, err);
+	if (r < 0 && err && err->message) {
+		char *m = err->message;
+
+		err->message = NULL;
+		qd_error_set(err, r, "state file %s: %s; it was left as it is", path, m);
+		free(m);
+	}
+	return r;
+}
+
+int qd_state_save(const char *path, const struct qd_state *st, qd_error *err)
+{
+	_cleanup_json_ json_object *o = qd_state_to_json(st);
+	_cleanup_free_ char *tmp = NULL, *dircopy = strdup(path);
+	const char *text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
+								    JSON_C_TO_STRING_NOSLASHESCAPE);
+	size_t len = strlen(text), off = 0;
+	int fd, dfd;
+
+	if (!dircopy || asprintf(&tmp, "%s.tmp.%d", path, (int)getpid()) < 0)
+		return qd_error_set(err, -ENOMEM, "out of memory");
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return qd_error_set(err, -errno, "cannot write state %s: %s", tmp, strerror(errno));
+	while (off < len) {
+		ssize_t n = write(fd, text + off, len - off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			goto fail;
+		off += (size_t)n;
+	}
+	if (write(fd, "\n", 1) != 1 || fsync(fd) < 0)
+		goto fail;
+	if (close(fd) < 0) {
+		fd = -1;
+		goto fail;
+	}
+	fd = -1;
+	if (rename(tmp, path) < 0)
+		goto fail;
+	/* Make the rename itself durable. */
+	dfd = open(dirname(dircopy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd >= 0) {
+		fsync(dfd);
+		close(dfd);
+	}
+	return 0;
+fail: {
+	int e = errno ? errno : EIO;
+
+	if (fd >= 0)
+		close(fd);
+	unlink(tmp);
+	return qd_error_set(err, -e, "cannot write state %s: %s", path, strerror(e));
+}
+}

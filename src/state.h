@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* state.h - a VM's persistent hypervisor state: versioned JSON, atomic writes, validated loads */
+#ifndef QD_STATE_H
+#define QD_STATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "qemudrv.h"
+
+#define QD_STATE_VERSION 1
+#define QD_BRIDGE_SLOTS 32
+
+/* struct qd_bridge - a PCI bridge and which device holds each of its slots. */
+struct qd_bridge {
+	char *id;    /* "pci-bridge-0" */
+	int addr;    /* its slot on the root bus */
+	int chassis; /* unique, > 0 */
+	char *slots[QD_BRIDGE_SLOTS]; /* device id, or NULL; slot 0 is never used (SHPC) */
+};
+
+/* struct qd_vcpu_record - a hot-plugged vCPU. */
+struct qd_vcpu_record {
+	char *id;
+	int socket, die, core, thread; /* -1 when QEMU did not report it */
+};
+
+enum qd_hotplug_kind {
+	QD_HOTPLUG_VIRTIO_BLK = 1,
+	QD_HOTPLUG_SCSI_HD,
+	QD_HOTPLUG_VFIO,
+};
+
+/* struct qd_device_record - a hot-plugged device. */
+struct qd_device_record {
+	char *id;
+	enum qd_hotplug_kind kind;
+	char *node;   /* block node name, or NULL */
+	char *bridge; /* bridge id for PCI devices, or NULL */
+	int slot;
+	int scsi_id, lun;
+	char *bdf; /* VFIO host address */
+	bool unplugging; /* device_del sent, removal not confirmed */
+};
+
+/* struct qd_state - everything qemudrv keeps about a VM across restarts. */
+struct qd_state {
+	char uuid[37];
+	struct qd_bridge *bridges;
+	size_t nbridges;
+	struct qd_vcpu_record *vcpus;
+	size_t nvcpus;
+	struct qd_device_record *devices;
+	size_t ndevices;
+};
+
+/* qd_state_load() - read @path; -ENOENT when absent, -EBADMSG (message says why) when invalid. */
+int qd_state_load(const char *path, struct qd_state *st, qd_error *err);
+
+/* qd_state_save() - write @path atomically: temp file, fsync, rename, fsync of the directory. */
+int qd_state_save(const char *path, const struct qd_state *st, qd_error *err);
+
+/* qd_state_to_json() / qd_state_from_json() - the file format, for tests and tools. */
+json_object *qd_state_to_json(const struct qd_state *st);
+int qd_state_from_json(json_object *o, struct qd_state *st, qd_error *err);
+
+void qd_state_clear(struct qd_state *st);
+
+/* Helpers used by the VM and hotplug code. */
+int qd_state_add_bridge(struct qd_state *st, const char *id, int addr, int chassis);
+int qd_state_add_vcpu(struct qd_state *st, const char *id, int socket, int die, int core,
+		      int thread);
+void qd_state_remove_vcpu(struct qd_state *st, const char *id);
+int qd_state_add_device(struct qd_state *st, const struct qd_device_record *rec);
+struct qd_device_record *qd_state_find_device(struct qd_state *st, const char *id);
+void qd_state_remove_device(struct qd_state *st, const char *id);
+
+#endif
