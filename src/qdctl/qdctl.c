@@ -10,6 +10,7 @@ static void usage(FILE *f)
 	fputs("usage: qdctl COMMAND [ARGS...]\n"
 	      "\n"
 	      "commands:\n"
+	      "  host    is this host a VM, is KVM usable (qdctl host --help)\n"
 	      "  run     start a VM from a JSON config, pause, resume, stop it (qdctl run --help)\n"
 	      "  qmp     connect to a QMP socket and run commands (qdctl qmp --help)\n",
 	      f);
@@ -25,6 +26,8 @@ int main(int argc, char **argv)
 		usage(stdout);
 		return QDCTL_OK;
 	}
+	if (strcmp(argv[1], "host") == 0)
+		return qdctl_host_main(argc - 1, argv + 1);
 	if (strcmp(argv[1], "run") == 0)
 		return qdctl_run_main(argc - 1, argv + 1);
 	if (strcmp(argv[1], "qmp") == 0)

@@ -14,6 +14,9 @@ enum {
 /* qdctl_qmp_main() - `qdctl qmp`: run QMP commands against a socket. */
 int qdctl_qmp_main(int argc, char **argv);
 
+/* qdctl_host_main() - `qdctl host`: nesting and KVM. */
+int qdctl_host_main(int argc, char **argv);
+
 /* qdctl_run_main() - `qdctl run`: a VM's life cycle from a JSON config. */
 int qdctl_run_main(int argc, char **argv);
 
