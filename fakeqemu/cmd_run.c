@@ -272,3 +272,38 @@ void fq_cmd_query_yank(json_object *args, struct fq_reply *r)
 	}
 	r->ret = list;
 }
+
+/* qom-list of the containers devices live in: /machine/peripheral(-anon). */
+void fq_cmd_qom_list(json_object *args, struct fq_reply *r)
+{
+	const char *path = json_object_get_string(json_object_object_get(args, "path"));
+	bool anon = !strcmp(path, "/machine/peripheral-anon");
+	json_object *list, *e;
+
+	if (!anon && strcmp(path, "/machine/peripheral") != 0) {
+		if (fq_device_by_path(path) || !strcmp(path, "/machine"))
+			fq_reply_error(r, "GenericError",
+				       "fakeqemu: qom-list of %s is not modelled by fakeqemu", path);
+		else
+			fq_reply_error(r, "DeviceNotFound", "Device '%s' not found", path);
+		return;
+	}
+	list = json_object_new_array();
+	e = json_object_new_object();
+	json_object_object_add(e, "name", json_object_new_string("type"));
+	json_object_object_add(e, "type", json_object_new_string("string"));
+	json_object_array_add(list, e);
+	for (struct fq_device *d = fq_vm.devices; d; d = d->next) {
+		const char *slash = strrchr(d->qom_path, '/');
+		char type[160];
+
+		if ((d->id != NULL) == anon || strncmp(d->qom_path, path, strlen(path)) != 0)
+			continue;
+		e = json_object_new_object();
+		snprintf(type, sizeof(type), "child<%s>", d->driver);
+		json_object_object_add(e, "name", json_object_new_string(slash + 1));
+		json_object_object_add(e, "type", json_object_new_string(type));
+		json_object_array_add(list, e);
+	}
+	r->ret = list;
+}

@@ -35,6 +35,7 @@ static const struct fq_command commands[] = {
 	{"query-block", fq_cmd_query_block, true},
 	{"query-named-block-nodes", fq_cmd_query_named_block_nodes, true},
 	{"qom-get", fq_cmd_qom_get, true},
+	{"qom-list", fq_cmd_qom_list, true},
 	{"migrate-pause", fq_cmd_migrate_pause, true},
 	{"query-yank", fq_cmd_query_yank, true},
 	/* fakeqemu's own, not in any QEMU schema. */
