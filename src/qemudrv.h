@@ -606,6 +606,161 @@ QD_PUBLIC void qd_vm_config_clear(struct qd_vm_config *cfg);
  */
 QD_PUBLIC int qd_host_is_nested(const char *cpuinfo_path, qd_error *err);
 
+/* ------------------------------------------------------------------------ */
+/* Hot-plug                                                                 */
+/* ------------------------------------------------------------------------ */
+
+/* What a VM can hot-plug (qd_vm_capabilities()). */
+enum qd_capability {
+	QD_CAP_BLOCK_HOTPLUG = 1 << 0, /* virtio-blk on bridges, or scsi-hd */
+	QD_CAP_CPU_HOTPLUG = 1 << 1,
+	QD_CAP_VFIO_HOTPLUG = 1 << 2,
+};
+
+/**
+ * qd_vm_capabilities() - the device kinds this VM's arch and machine can hot-plug
+ * @vm: the VM
+ *
+ * Return: a mask of enum qd_capability.
+ */
+QD_PUBLIC unsigned qd_vm_capabilities(struct qd_vm *vm);
+
+/**
+ * qd_vm_add_vcpus() - hot-add @n vCPUs
+ * @vm:         a started VM
+ * @n:          how many; clamped to max_vcpus with a warning; 0 does nothing
+ * @timeout_ms: deadline of each QMP command, >= 0
+ * @added:      receives how many were added (also on failure)
+ * @err:        error details, or NULL
+ *
+ * Takes free slots from query-hotpluggable-cpus, lowest first, and records
+ * each vCPU in the state as soon as QEMU accepted it.
+ *
+ * Return: 0, or the first failure: -EREMOTEIO with QEMU's error verbatim
+ * (*@added tells how many went in before it), or another negative errno.
+ */
+QD_PUBLIC int qd_vm_add_vcpus(struct qd_vm *vm, unsigned n, int timeout_ms, unsigned *added,
+			      qd_error *err);
+
+/**
+ * qd_vm_remove_vcpus() - hot-remove @n hot-plugged vCPUs, last added first
+ * @vm:         a started VM
+ * @n:          how many; more than were hot-plugged is an error
+ * @timeout_ms: deadline for QEMU to confirm each removal, >= 0
+ * @removed:    receives how many QEMU confirmed gone
+ * @err:        error details, or NULL
+ *
+ * A vCPU leaves the state only once QEMU confirms it is gone (its lapic's or
+ * its own DEVICE_DELETED, checked against query-cpus-fast).
+ *
+ * Return: 0; -EREMOTEIO when QEMU refused (e.g. no guest support);
+ * -ETIMEDOUT when not confirmed in time (the vCPU stays recorded).
+ */
+QD_PUBLIC int qd_vm_remove_vcpus(struct qd_vm *vm, unsigned n, int timeout_ms, unsigned *removed,
+				 qd_error *err);
+
+/**
+ * struct qd_block_device - a disk to hot-plug
+ * @id:        device id, unique in the VM
+ * @path:      image file (or block device)
+ * @format:    "raw" (default) or "qcow2"
+ * @read_only: attach read-only
+ * @index:     drive index: gives the SCSI id and LUN with virtio-scsi
+ *             (id = index / 256, lun = index % 256)
+ */
+struct qd_block_device {
+	const char *id;
+	const char *path;
+	const char *format;
+	bool read_only;
+	unsigned index;
+};
+
+/**
+ * qd_vm_add_block() - hot-plug a disk (virtio-blk on a bridge slot, or scsi-hd)
+ * @vm:         a started VM
+ * @dev:        the disk
+ * @timeout_ms: deadline of each QMP command, >= 0
+ * @location:   receives where the guest finds it (malloc'd): "BB/SS" (bridge
+ *              slot / device slot, hex) for virtio-blk, "scsi0.0:ID:LUN" for SCSI
+ * @err:        error details, or NULL
+ *
+ * blockdev-add, then device_add. A failure after the first step undoes it
+ * (blockdev-del, the slot freed) so a retry with the same id works.
+ *
+ * Return: 0; -ENOSPC when every bridge slot is taken (nothing sent);
+ * -EEXIST for an id in use; -EREMOTEIO with QEMU's error; another errno.
+ */
+QD_PUBLIC int qd_vm_add_block(struct qd_vm *vm, const struct qd_block_device *dev, int timeout_ms,
+			      char **location, qd_error *err);
+
+/**
+ * qd_vm_remove_block() - hot-unplug a disk
+ * @vm:         a started VM
+ * @id:         its id
+ * @timeout_ms: deadline for DEVICE_DELETED, >= 0
+ * @err:        error details, or NULL
+ *
+ * device_del, wait for QEMU to delete it, blockdev-del, free the slot. A
+ * device QEMU no longer knows counts as removed.
+ *
+ * Return: 0; -ENOENT (not hot-plugged here); -ETIMEDOUT (recorded as
+ * unplugging; a later call or qd_vm_reconcile() finishes it); -EREMOTEIO.
+ */
+QD_PUBLIC int qd_vm_remove_block(struct qd_vm *vm, const char *id, int timeout_ms, qd_error *err);
+
+/**
+ * qd_vm_add_vfio() - hot-plug a host PCI device on a bridge slot
+ * @vm:         a started VM
+ * @id:         device id
+ * @bdf:        host address, e.g. "0000:01:00.0"
+ * @timeout_ms: deadline, >= 0
+ * @location:   receives "BB/SS" (malloc'd), or NULL
+ * @err:        error details, or NULL
+ *
+ * Return: as qd_vm_add_block().
+ */
+QD_PUBLIC int qd_vm_add_vfio(struct qd_vm *vm, const char *id, const char *bdf, int timeout_ms,
+			     char **location, qd_error *err);
+
+/**
+ * qd_vm_remove_vfio() - hot-unplug a host PCI device
+ * @vm:         a started VM
+ * @id:         its id
+ * @timeout_ms: deadline for DEVICE_DELETED, >= 0
+ * @err:        error details, or NULL
+ *
+ * Return: as qd_vm_remove_block().
+ */
+QD_PUBLIC int qd_vm_remove_vfio(struct qd_vm *vm, const char *id, int timeout_ms, qd_error *err);
+
+/**
+ * qd_vm_attach() - take over a QEMU this VM started before the caller restarted
+ * @vm:         a VM from qd_vm_new() (its state names the QEMU)
+ * @timeout_ms: deadline, >= 0
+ * @err:        error details, or NULL
+ *
+ * Connects to the VM's QMP socket and checks the process is that VM's QEMU.
+ *
+ * Return: 0, -ESRCH (not running), or another negative errno.
+ */
+QD_PUBLIC int qd_vm_attach(struct qd_vm *vm, int timeout_ms, qd_error *err);
+
+/**
+ * qd_vm_reconcile() - make the state agree with what QEMU reports
+ * @vm:         a started or attached VM
+ * @timeout_ms: deadline of each query, >= 0
+ * @report:     receives one line per fix (malloc'd, "" when none), or NULL
+ * @err:        error details, or NULL
+ *
+ * vCPUs and devices QEMU no longer has leave the state (their slots and
+ * nodes are freed); unplugs that completed meanwhile are finished; block
+ * nodes qemudrv created but no device uses (a crash mid-plug) are deleted.
+ *
+ * Return: 0 or a negative errno.
+ */
+QD_PUBLIC int qd_vm_reconcile(struct qd_vm *vm, int timeout_ms, char **report, qd_error *err);
+
 #ifdef __cplusplus
 }
 #endif

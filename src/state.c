@@ -151,6 +151,8 @@ json_object *qd_state_to_json(const struct qd_state *st)
 
 	json_object_object_add(o, "version", json_object_new_int(QD_STATE_VERSION));
 	json_object_object_add(o, "uuid", json_object_new_string(st->uuid));
+	json_object_object_add(o, "qemu-pid", json_object_new_int(st->qemu_pid));
+	json_object_object_add(o, "vcpu-seq", json_object_new_int((int)st->vcpu_seq));
 	for (size_t i = 0; i < st->nbridges; i++) {
 		const struct qd_bridge *b = &st->bridges[i];
 		json_object *j = json_object_new_object(), *slots = json_object_new_object();
@@ -273,6 +275,10 @@ int qd_state_from_json(json_object *o, struct qd_state *st, qd_error *err)
 		rd.r = qd_error_set(err, -EBADMSG, "state: 'uuid' is not a UUID: %s", uuid);
 	if (!rd.r)
 		memcpy(st->uuid, uuid, 37);
+	if (json_object_object_get_ex(o, "qemu-pid", NULL))
+		st->qemu_pid = int_member(&rd, o, "qemu-pid", 0, 1 << 30);
+	if (json_object_object_get_ex(o, "vcpu-seq", NULL))
+		st->vcpu_seq = (unsigned)int_member(&rd, o, "vcpu-seq", 0, 1 << 30);
 	bridges = member(&rd, o, "bridges", json_type_array, true);
 	for (size_t i = 0; bridges && !rd.r && i < json_object_array_length(bridges); i++) {
 		json_object *b = json_object_array_get_idx(bridges, i), *slots;

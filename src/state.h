@@ -46,6 +46,8 @@ struct qd_device_record {
 /* struct qd_state - everything qemudrv keeps about a VM across restarts. */
 struct qd_state {
 	char uuid[37];
+	int qemu_pid;      /* the running QEMU, for qd_vm_attach(); 0 when none */
+	unsigned vcpu_seq; /* hot-plugged vCPU ids are cpu-<seq>, never reused */
 	struct qd_bridge *bridges;
 	size_t nbridges;
 	struct qd_vcpu_record *vcpus;

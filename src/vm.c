@@ -393,7 +393,10 @@ int qd_vm_start(struct qd_vm *vm, int timeout_ms, qd_error *err)
 			r = early_exit_error(vm, err);
 		goto fail;
 	}
-	r = 0;
+	vm->st.qemu_pid = (int)vm->proc.pid;
+	r = qd_state_save(vm->state_path, &vm->st, err);
+	if (r < 0)
+		goto fail;
 	goto out;
 fail:
 	qd_qmp_free(vm->qmp);
@@ -492,8 +495,14 @@ int qd_vm_stop(struct qd_vm *vm, int timeout_ms, qd_error *err)
 	qd_qmp_free(vm->qmp);
 	vm->qmp = NULL;
 	if (r == 0) {
+		qd_error ignored = {0};
+
 		qd_process_close(&vm->proc);
 		vm->proc.pid = -1;
+		vm->st.qemu_pid = 0;
+		if (qd_state_save(vm->state_path, &vm->st, &ignored) < 0)
+			qd_log(&vm->log, QD_LOG_WARNING, "%s", ignored.message);
+		qd_error_clear(&ignored);
 		unlink(vm->qmp_path);
 		unlink(vm->console_path);
 	}

@@ -1,0 +1,182 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* hotplug_cpu.c - vCPU hot-add and hot-remove, each step recorded, removals confirmed */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cleanup.h"
+#include "error.h"
+#include "hotplug.h"
+
+struct free_slot {
+	json_object *props; /* borrowed from the query result */
+	const char *type;
+	int key[4]; /* socket, die, core, thread: the order slots are taken in */
+};
+
+static int prop(json_object *props, const char *name)
+{
+	json_object *v;
+
+	return json_object_object_get_ex(props, name, &v) ? json_object_get_int(v) : -1;
+}
+
+static int slot_order(const void *a, const void *b)
+{
+	const struct free_slot *x = a, *y = b;
+
+	for (int i = 0; i < 4; i++)
+		if (x->key[i] != y->key[i])
+			return x->key[i] < y->key[i] ? -1 : 1;
+	return 0;
+}
+
+/* 1 when query-cpus-fast no longer lists /machine/peripheral/@id. */
+static int cpu_gone(struct qd_vm *vm, const char *id, int timeout_ms, qd_error *err)
+{
+	_cleanup_json_ json_object *ret = NULL;
+	char path[256];
+	int r;
+
+	r = qd_qmp_execute(vm->qmp, "query-cpus-fast", NULL, timeout_ms, &ret, err);
+	if (r < 0)
+		return r;
+	snprintf(path, sizeof(path), "/machine/peripheral/%s", id);
+	for (size_t i = 0; i < json_object_array_length(ret); i++) {
+		json_object *qp;
+
+		if (json_object_object_get_ex(json_object_array_get_idx(ret, i), "qom-path", &qp) &&
+		    !strcmp(json_object_get_string(qp), path))
+			return 0;
+	}
+	return 1;
+}
+
+static int add_one(struct qd_vm *vm, const struct free_slot *s, int timeout_ms, qd_error *err)
+{
+	_cleanup_json_ json_object *args = json_object_new_object();
+	char id[32];
+	int r;
+
+	snprintf(id, sizeof(id), "cpu-%u", vm->st.vcpu_seq);
+	json_object_object_add(args, "driver", json_object_new_string(s->type));
+	json_object_object_add(args, "id", json_object_new_string(id));
+	/* Exactly the ids QEMU reported for the slot (socket/die/core/thread/node). */
+	json_object_object_foreach(s->props, key, val)
+		json_object_object_add(args, key, json_object_get(val));
+	r = qd_qmp_execute(vm->qmp, "device_add", args, timeout_ms, NULL, err);
+	if (r < 0)
+		return r;
+	vm->st.vcpu_seq++;
+	if (qd_state_add_vcpu(&vm->st, id, prop(s->props, "socket-id"), prop(s->props, "die-id"),
+			      prop(s->props, "core-id"), prop(s->props, "thread-id")) < 0)
+		return qd_error_set(err, -ENOMEM, "out of memory");
+	qd_log(&vm->log, QD_LOG_INFO, "hot-added vCPU %s", id);
+	return qd_hp_save(vm, err);
+}
+
+int qd_vm_add_vcpus(struct qd_vm *vm, unsigned n, int timeout_ms, unsigned *added, qd_error *err)
+{
+	_cleanup_json_ json_object *list = NULL;
+	_cleanup_free_ struct free_slot *slots = NULL;
+	unsigned current, nfree = 0;
+	size_t len;
+	int r;
+
+	*added = 0;
+	if (n == 0) {
+		qd_log(&vm->log, QD_LOG_INFO, "adding 0 vCPUs: nothing to do");
+		return qd_error_check_timeout(err, timeout_ms);
+	}
+	r = qd_hp_begin(vm, timeout_ms, err);
+	if (r < 0)
+		return r;
+	current = vm->cfg.vcpus + (unsigned)vm->st.nvcpus;
+	if (current + n > vm->cfg.max_vcpus) {
+		qd_log(&vm->log, QD_LOG_WARNING,
+		       "cannot hot-add %u vCPUs: the VM has %u of at most %u; adding %u", n, current,
+		       vm->cfg.max_vcpus, vm->cfg.max_vcpus - current);
+		n = vm->cfg.max_vcpus - current;
+		if (n == 0)
+			goto out;
+	}
+	r = qd_qmp_execute(vm->qmp, "query-hotpluggable-cpus", NULL, timeout_ms, &list, err);
+	if (r < 0)
+		goto out;
+	len = json_object_array_length(list);
+	slots = calloc(len ? len : 1, sizeof(*slots));
+	if (!slots) {
+		r = qd_error_set(err, -ENOMEM, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < len; i++) {
+		json_object *e = json_object_array_get_idx(list, i), *props, *type;
+
+		/* A qom-path means the slot is in use. */
+		if (json_object_object_get_ex(e, "qom-path", NULL) ||
+		    !json_object_object_get_ex(e, "props", &props) ||
+		    !json_object_object_get_ex(e, "type", &type))
+			continue;
+		slots[nfree] = (struct free_slot){props, json_object_get_string(type),
+						  {prop(props, "socket-id"), prop(props, "die-id"),
+						   prop(props, "core-id"), prop(props, "thread-id")}};
+		nfree++;
+	}
+	qsort(slots, nfree, sizeof(*slots), slot_order);
+	for (unsigned i = 0; i < nfree && *added < n; i++) {
+		r = add_one(vm, &slots[i], timeout_ms, err);
+		if (r < 0)
+			goto out; /* QEMU's error for this one, verbatim; the count says the rest */
+		(*added)++;
+	}
+	if (*added < n)
+		r = qd_error_set(err, -ENOSPC, "only %u of %u vCPUs were added: QEMU has no more free "
+					       "CPU slots",
+				 *added, n);
+out:
+	pthread_mutex_unlock(&vm->lock);
+	return r;
+}
+
+int qd_vm_remove_vcpus(struct qd_vm *vm, unsigned n, int timeout_ms, unsigned *removed,
+		       qd_error *err)
+{
+	int r;
+
+	*removed = 0;
+	if (n == 0)
+		return qd_error_check_timeout(err, timeout_ms);
+	r = qd_hp_begin(vm, timeout_ms, err);
+	if (r < 0)
+		return r;
+	if (n > vm->st.nvcpus) {
+		r = qd_error_set(err, -EINVAL,
+				 "cannot remove %u vCPUs: only %zu were hot-plugged (boot vCPUs stay)",
+				 n, vm->st.nvcpus);
+		goto out;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		/* Last in, first out. */
+		_cleanup_free_ char *id = strdup(vm->st.vcpus[vm->st.nvcpus - 1].id);
+		char lapic[256];
+
+		if (!id) {
+			r = qd_error_set(err, -ENOMEM, "out of memory");
+			goto out;
+		}
+		/* QEMU 7.2 deletes the lapic, not always the CPU object: either will do. */
+		snprintf(lapic, sizeof(lapic), "/machine/peripheral/%s/lapic", id);
+		r = qd_hp_device_del(vm, id, lapic, cpu_gone, timeout_ms, err);
+		if (r < 0)
+			goto out;
+		qd_state_remove_vcpu(&vm->st, id);
+		(*removed)++;
+		r = qd_hp_save(vm, err);
+		if (r < 0)
+			goto out;
+	}
+out:
+	pthread_mutex_unlock(&vm->lock);
+	return r;
+}
