@@ -11,6 +11,7 @@ static void usage(FILE *f)
 	      "\n"
 	      "commands:\n"
 	      "  host    is this host a VM, is KVM usable (qdctl host --help)\n"
+	      "  vm      hot-plug vCPUs, disks, VFIO on one VM, step by step (qdctl vm --help)\n"
 	      "  run     start a VM from a JSON config, pause, resume, stop it (qdctl run --help)\n"
 	      "  qmp     connect to a QMP socket and run commands (qdctl qmp --help)\n",
 	      f);
@@ -28,6 +29,8 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "host") == 0)
 		return qdctl_host_main(argc - 1, argv + 1);
+	if (strcmp(argv[1], "vm") == 0)
+		return qdctl_vm_main(argc - 1, argv + 1);
 	if (strcmp(argv[1], "run") == 0)
 		return qdctl_run_main(argc - 1, argv + 1);
 	if (strcmp(argv[1], "qmp") == 0)

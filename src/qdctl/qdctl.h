@@ -20,4 +20,13 @@ int qdctl_host_main(int argc, char **argv);
 /* qdctl_run_main() - `qdctl run`: a VM's life cycle from a JSON config. */
 int qdctl_run_main(int argc, char **argv);
 
+/* qdctl_vm_main() - `qdctl vm`: hot-plug and life-cycle operations on one VM. */
+int qdctl_vm_main(int argc, char **argv);
+
+/* qdctl_find_fakeqemu() - the fakeqemu installed or built next to qdctl (malloc'd), or NULL. */
+char *qdctl_find_fakeqemu(void);
+
+/* qdctl_placeholder_kernel() - an empty kernel file in @run_dir for fakeqemu, or NULL. */
+const char *qdctl_placeholder_kernel(const char *run_dir);
+
 #endif

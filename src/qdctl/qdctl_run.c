@@ -37,25 +37,6 @@ static void log_to_stderr(void *opaque, int level, const char *message)
 	fprintf(stderr, "qdctl: %s\n", message);
 }
 
-/* The fakeqemu next to qdctl: installed side by side, or in the build tree. */
-static char *find_fakeqemu(void)
-{
-	char self[PATH_MAX], *dir, *path;
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-
-	if (n <= 0)
-		return NULL;
-	self[n] = '\0';
-	dir = dirname(self);
-	if (asprintf(&path, "%s/fakeqemu", dir) >= 0 && access(path, X_OK) == 0)
-		return path;
-	free(path);
-	if (asprintf(&path, "%s/../../fakeqemu/fakeqemu", dir) >= 0 && access(path, X_OK) == 0)
-		return path;
-	free(path);
-	return NULL;
-}
-
 static const char default_config[] = "{\"id\": \"qdctl-demo\", \"accel\": \"tcg\", "
 				     "\"vcpus\": 1, \"max_vcpus\": 4, \"memory_mb\": 512, "
 				     "\"bridges\": 2, \"kernel_params\": \"console=ttyS0\"}";
@@ -73,19 +54,6 @@ static int fail(const char *what, qd_error *err)
 	fprintf(stderr, "qdctl: %s: %s\n", what, err->message ? err->message : strerror(-err->code));
 	qd_error_clear(err);
 	return QDCTL_FAILED;
-}
-
-/* A kernel for fakeqemu, which only checks that the file exists. */
-static const char *placeholder_kernel(const char *run_dir)
-{
-	static char path[PATH_MAX];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/placeholder-vmlinuz", run_dir);
-	f = fopen(path, "a");
-	if (f)
-		fclose(f);
-	return path;
 }
 
 int qdctl_run_main(int argc, char **argv)
@@ -164,7 +132,7 @@ int qdctl_run_main(int argc, char **argv)
 	if (qemu) {
 		cfg.qemu_path = qemu;
 	} else if (!cfg.qemu_path) {
-		fake = find_fakeqemu();
+		fake = qdctl_find_fakeqemu();
 		if (!fake) {
 			fprintf(stderr, "qdctl: fakeqemu not found next to qdctl; use --qemu PATH\n");
 			rc = QDCTL_FAILED;
@@ -173,15 +141,12 @@ int qdctl_run_main(int argc, char **argv)
 		cfg.qemu_path = fake;
 	}
 	if (!cfg.kernel) {
-		char mk[PATH_MAX];
-
-		snprintf(mk, sizeof(mk), "mkdir -p '%s'", run_dir);
-		if (access(run_dir, F_OK) != 0 && system(mk) != 0) {
+		cfg.kernel = qdctl_placeholder_kernel(run_dir);
+		if (!cfg.kernel) {
 			fprintf(stderr, "qdctl: cannot create %s\n", run_dir);
 			rc = QDCTL_FAILED;
 			goto out;
 		}
-		cfg.kernel = placeholder_kernel(run_dir);
 	}
 
 	if (qd_vm_new(&cfg, &vm, &err) < 0) {

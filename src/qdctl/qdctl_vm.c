@@ -1,0 +1,289 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* qdctl_vm.c - `qdctl vm`: drive one VM through a sequence of operations, one JSON line each */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "qdctl.h"
+#include "qemudrv.h"
+
+static void usage(FILE *f)
+{
+	fputs("usage: qdctl vm [OPTIONS] CONFIG.json OP [ARGS] [OP [ARGS]]...\n"
+	      "\n"
+	      "Runs the operations in order on the VM of CONFIG.json and prints one JSON\n"
+	      "line per operation. QEMU keeps running when qdctl exits unless `stop` ran,\n"
+	      "so a later `qdctl vm CONFIG.json attach ...` continues (state is reloaded).\n"
+	      "\n"
+	      "operations:\n"
+	      "  start | attach | stop | status | caps | reconcile | qmp-socket\n"
+	      "  add-vcpus N | remove-vcpus N\n"
+	      "  add-block ID PATH [INDEX] | remove-block ID\n"
+	      "  add-vfio ID BDF | remove-vfio ID\n"
+	      "\n"
+	      "options:\n"
+	      "  -q, --qemu PATH      QEMU binary (default: the config's, else fakeqemu)\n"
+	      "  -d, --run-dir DIR    run directory (default /tmp/qemudrv)\n"
+	      "  -t, --timeout MS     deadline of each operation (default 10000)\n"
+	      "  -k, --keep-going     run the next operations after a failure\n"
+	      "  -v, --verbose        log what the library does\n"
+	      "\n"
+	      "exit status: 0 all succeeded, 1 an operation failed, 2 usage, 3 set-up failed\n",
+	      f);
+}
+
+static void log_to_stderr(void *opaque, int level, const char *message)
+{
+	(void)opaque;
+	(void)level;
+	fprintf(stderr, "qdctl: %s\n", message);
+}
+
+static json_object *result(const char *op, int r, const qd_error *err)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "op", json_object_new_string(op));
+	json_object_object_add(o, "ok", json_object_new_boolean(r == 0));
+	if (r < 0) {
+		json_object *e = json_object_new_object();
+
+		json_object_object_add(e, "errno", json_object_new_int(-r));
+		json_object_object_add(e, "name", json_object_new_string(strerrorname_np(-r) ?
+									       strerrorname_np(-r) : "?"));
+		if (err->qmp_class)
+			json_object_object_add(e, "class", json_object_new_string(err->qmp_class));
+		json_object_object_add(e, "message",
+				       json_object_new_string(err->message ? err->message : ""));
+		json_object_object_add(o, "error", e);
+	}
+	return o;
+}
+
+static void print(json_object *o)
+{
+	printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+							      JSON_C_TO_STRING_NOSLASHESCAPE));
+	fflush(stdout);
+	json_object_put(o);
+}
+
+static int parse_uint(const char *s, unsigned *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || *end || end == s || v < 0 || v > 0xffff)
+		return -1;
+	*out = (unsigned)v;
+	return 0;
+}
+
+/* Run the operation at @argv[*i]; advance *i past its arguments. 0, -1 failed, -2 usage. */
+static int run_op(struct qd_vm *vm, int argc, char **argv, int *i, int timeout)
+{
+	const char *op = argv[(*i)++];
+	qd_error err = {0};
+	json_object *o;
+	unsigned n = 0, done = 0;
+	char *text = NULL;
+	int r;
+
+#define ARG(k) ((*i) + (k) < argc ? argv[(*i) + (k)] : NULL)
+	if (!strcmp(op, "start")) {
+		r = qd_vm_start(vm, timeout, &err);
+		o = result(op, r, &err);
+		if (r == 0)
+			json_object_object_add(o, "pid", json_object_new_int(qd_vm_pid(vm)));
+	} else if (!strcmp(op, "attach")) {
+		r = qd_vm_attach(vm, timeout, &err);
+		o = result(op, r, &err);
+	} else if (!strcmp(op, "stop")) {
+		r = qd_vm_stop(vm, timeout, &err);
+		o = result(op, r, &err);
+	} else if (!strcmp(op, "status")) {
+		r = qd_vm_status(vm, timeout, &text, &err);
+		o = result(op, r, &err);
+		if (r == 0)
+			json_object_object_add(o, "status", json_object_new_string(text));
+	} else if (!strcmp(op, "caps")) {
+		unsigned caps = qd_vm_capabilities(vm);
+
+		r = 0;
+		o = result(op, 0, &err);
+		json_object_object_add(o, "block", json_object_new_boolean(caps & QD_CAP_BLOCK_HOTPLUG));
+		json_object_object_add(o, "cpu", json_object_new_boolean(caps & QD_CAP_CPU_HOTPLUG));
+		json_object_object_add(o, "vfio", json_object_new_boolean(caps & QD_CAP_VFIO_HOTPLUG));
+	} else if (!strcmp(op, "reconcile")) {
+		r = qd_vm_reconcile(vm, timeout, &text, &err);
+		o = result(op, r, &err);
+		if (r == 0)
+			json_object_object_add(o, "report", json_object_new_string(text));
+	} else if (!strcmp(op, "qmp-socket")) {
+		char path[4096];
+
+		r = 0;
+		o = result(op, 0, &err);
+		snprintf(path, sizeof(path), "%s", qd_vm_dir(vm));
+		json_object_object_add(o, "dir", json_object_new_string(path));
+		json_object_object_add(o, "uuid", json_object_new_string(qd_vm_uuid(vm)));
+	} else if (!strcmp(op, "add-vcpus") || !strcmp(op, "remove-vcpus")) {
+		if (!ARG(0) || parse_uint(ARG(0), &n) < 0)
+			return -2;
+		(*i)++;
+		if (op[0] == 'a')
+			r = qd_vm_add_vcpus(vm, n, timeout, &done, &err);
+		else
+			r = qd_vm_remove_vcpus(vm, n, timeout, &done, &err);
+		o = result(op, r, &err);
+		json_object_object_add(o, op[0] == 'a' ? "added" : "removed",
+				       json_object_new_int((int)done));
+	} else if (!strcmp(op, "add-block")) {
+		struct qd_block_device d = {0};
+
+		if (!ARG(0) || !ARG(1))
+			return -2;
+		d.id = ARG(0);
+		d.path = ARG(1);
+		*i += 2;
+		if (ARG(0) && parse_uint(ARG(0), &d.index) == 0)
+			(*i)++;
+		r = qd_vm_add_block(vm, &d, timeout, &text, &err);
+		o = result(op, r, &err);
+		if (r == 0)
+			json_object_object_add(o, "location", json_object_new_string(text));
+	} else if (!strcmp(op, "add-vfio")) {
+		if (!ARG(0) || !ARG(1))
+			return -2;
+		r = qd_vm_add_vfio(vm, ARG(0), ARG(1), timeout, &text, &err);
+		*i += 2;
+		o = result(op, r, &err);
+		if (r == 0)
+			json_object_object_add(o, "location", json_object_new_string(text));
+	} else if (!strcmp(op, "remove-block") || !strcmp(op, "remove-vfio")) {
+		if (!ARG(0))
+			return -2;
+		if (!strcmp(op, "remove-block"))
+			r = qd_vm_remove_block(vm, ARG(0), timeout, &err);
+		else
+			r = qd_vm_remove_vfio(vm, ARG(0), timeout, &err);
+		(*i)++;
+		o = result(op, r, &err);
+	} else {
+		fprintf(stderr, "qdctl: unknown operation '%s'\n", op);
+		return -2;
+	}
+#undef ARG
+	print(o);
+	free(text);
+	qd_error_clear(&err);
+	return r < 0 ? -1 : 0;
+}
+
+int qdctl_vm_main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"qemu", required_argument, NULL, 'q'},   {"run-dir", required_argument, NULL, 'd'},
+		{"timeout", required_argument, NULL, 't'}, {"keep-going", no_argument, NULL, 'k'},
+		{"verbose", no_argument, NULL, 'v'},       {"help", no_argument, NULL, 'h'},
+		{0},
+	};
+	const char *qemu = NULL, *run_dir = "/tmp/qemudrv";
+	struct qd_vm_config cfg;
+	struct qd_vm *vm = NULL;
+	json_object *json;
+	qd_error err = {0};
+	char *fake = NULL;
+	bool keep_going = false, verbose = false;
+	long timeout = 10000;
+	int c, status = QDCTL_OK, i;
+
+	while ((c = getopt_long(argc, argv, "+q:d:t:kvh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'q':
+			qemu = optarg;
+			break;
+		case 'd':
+			run_dir = optarg;
+			break;
+		case 't': {
+			char *end;
+
+			errno = 0;
+			timeout = strtol(optarg, &end, 10);
+			if (errno || *end || timeout < 0 || timeout > 0x7fffffff) {
+				fprintf(stderr, "qdctl: invalid timeout '%s'\n", optarg);
+				return QDCTL_USAGE;
+			}
+			break;
+		}
+		case 'k':
+			keep_going = true;
+			break;
+		case 'v':
+			verbose = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return QDCTL_OK;
+		default:
+			usage(stderr);
+			return QDCTL_USAGE;
+		}
+	}
+	if (argc - optind < 2) {
+		usage(stderr);
+		return QDCTL_USAGE;
+	}
+	json = json_object_from_file(argv[optind]);
+	if (!json) {
+		fprintf(stderr, "qdctl: cannot read config %s: %s", argv[optind],
+			json_util_get_last_err());
+		return QDCTL_USAGE;
+	}
+	if (qd_vm_config_from_json(json, &cfg, &err) < 0) {
+		fprintf(stderr, "qdctl: bad configuration: %s\n", err.message);
+		status = QDCTL_USAGE;
+		goto out;
+	}
+	if (!cfg.run_dir)
+		cfg.run_dir = run_dir;
+	if (qemu)
+		cfg.qemu_path = qemu;
+	else if (!cfg.qemu_path)
+		cfg.qemu_path = fake = qdctl_find_fakeqemu();
+	if (!cfg.kernel)
+		cfg.kernel = qdctl_placeholder_kernel(run_dir);
+	if (qd_vm_new(&cfg, &vm, &err) < 0) {
+		fprintf(stderr, "qdctl: cannot create the VM: %s\n", err.message);
+		status = QDCTL_FAILED;
+		goto out;
+	}
+	if (verbose)
+		qd_vm_set_log(vm, log_to_stderr, NULL, QD_LOG_DEBUG);
+	for (i = optind + 1; i < argc;) {
+		int r = run_op(vm, argc, argv, &i, (int)timeout);
+
+		if (r == -2) {
+			fprintf(stderr, "qdctl: missing or bad arguments for '%s'\n", argv[i - 1]);
+			status = QDCTL_USAGE;
+			break;
+		}
+		if (r < 0) {
+			status = QDCTL_QMP_ERROR;
+			if (!keep_going)
+				break;
+		}
+	}
+out:
+	qd_error_clear(&err);
+	qd_vm_free(vm);
+	qd_vm_config_clear(&cfg);
+	json_object_put(json);
+	free(fake);
+	return status;
+}
