@@ -19,7 +19,7 @@ struct watch {
 
 struct timer {
 	uint64_t id;
-	int64_t when;
+	int64_t when; /* ns */
 	fq_timer_fn fn;
 	void *opaque;
 	struct timer *next;
@@ -32,12 +32,17 @@ static uint64_t next_timer_id = 1;
 static bool quitting;
 static int quit_status;
 
-int64_t fq_loop_now_ms(void)
+static int64_t now_ns(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+int64_t fq_loop_now_ms(void)
+{
+	return now_ns() / 1000000;
 }
 
 void fq_loop_watch(int fd, short events, fq_fd_fn fn, void *opaque)
@@ -70,7 +75,7 @@ uint64_t fq_loop_timer(int64_t delay_ms, fq_timer_fn fn, void *opaque)
 	if (!t)
 		abort();
 	t->id = next_timer_id++;
-	t->when = fq_loop_now_ms() + (delay_ms > 0 ? delay_ms : 0);
+	t->when = now_ns() + (delay_ms > 0 ? delay_ms : 0) * 1000000;
 	t->fn = fn;
 	t->opaque = opaque;
 	for (pp = &timers; *pp && (*pp)->when <= t->when; pp = &(*pp)->next)
@@ -117,7 +122,7 @@ void fq_loop_quit(int status)
 
 static void run_due_timers(void)
 {
-	int64_t now = fq_loop_now_ms();
+	int64_t now = now_ns();
 
 	while (timers && timers->when <= now && !quitting) {
 		struct timer *t = timers;
@@ -139,7 +144,8 @@ int fq_loop_run(void)
 		if (quitting)
 			break;
 		if (timers) {
-			int64_t left = timers->when - fq_loop_now_ms();
+			/* Round up: a timer never fires early. */
+			int64_t left = (timers->when - now_ns() + 999999) / 1000000;
 
 			timeout = left < 0 ? 0 : (int)(left > 60000 ? 60000 : left);
 		}

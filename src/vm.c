@@ -250,10 +250,14 @@ static int wait_qmp_or_exit(struct qd_vm *vm, int qmp_fd, int64_t deadline, qd_e
 			{.fd = qmp_fd, .events = POLLIN},
 			{.fd = vm->proc.pidfd, .events = POLLIN},
 		};
-		int r = poll(pfd, vm->proc.pidfd >= 0 ? 2 : 1, qd_deadline_left_ms(deadline));
+		int left = qd_deadline_left_ms(deadline);
+		int r = poll(pfd, vm->proc.pidfd >= 0 ? 2 : 1,
+			     vm->proc.pidfd >= 0 || left < PATH_MODE_POLL_MS ? left : PATH_MODE_POLL_MS);
 
 		if (r < 0 && errno == EINTR)
 			continue;
+		if (r == 0 && vm->proc.pidfd < 0 && qd_process_poll_exit(&vm->proc))
+			return early_exit_error(vm, err);
 		if (r < 0)
 			return qd_error_set(err, -errno, "poll: %s", strerror(errno));
 		if (pfd[0].revents)
@@ -369,6 +373,11 @@ int qd_vm_start(struct qd_vm *vm, int timeout_ms, qd_error *err)
 	qd_argv_free(argv);
 	if (r < 0)
 		goto out;
+	/* QEMU holds the listener now: if it dies, our queued connection sees EOF. */
+	if (listen_fd >= 0) {
+		close(listen_fd);
+		listen_fd = -1;
+	}
 	qd_log(&vm->log, QD_LOG_INFO, "started QEMU pid %d for VM %s", (int)vm->proc.pid,
 	       vm->cfg.id);
 	if (vm->cfg.daemonize) {
@@ -403,7 +412,7 @@ fail:
 	vm->qmp = NULL;
 	kill_and_reap(vm);
 out:
-	if (listen_fd >= 0 && r < 0)
+	if (!vm->cfg.qmp_path_mode && r < 0)
 		unlink(vm->qmp_path);
 	pthread_mutex_unlock(&vm->lock);
 	return r;

@@ -8,7 +8,7 @@ import subprocess
 import pytest
 
 from fakeqemu_client import QmpConnection
-from qdtest import QDCTL, WRAPPER, short_tmpdir
+from qdtest import QDCTL, WRAPPER, short_tmpdir, without_wrapper_noise
 
 
 def write_config(tmp_path, **members):
@@ -23,7 +23,8 @@ def qdctl_run(rundir, *args, check=None, env=None):
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("FAKEQEMU_")}
     full_env.update(env or {})
     proc = subprocess.run([*WRAPPER, QDCTL, "run", "-d", rundir, *args],
-                          capture_output=True, text=True, timeout=60, env=full_env)
+                          capture_output=True, text=True, timeout=120, env=full_env)
+    proc.stderr = without_wrapper_noise(proc.stderr)
     if check is not None:
         assert proc.returncode == check, proc.stdout + proc.stderr
     return proc

@@ -1,5 +1,6 @@
 """qdtest.py - helpers shared by the pytest tiers: paths, running qdctl, QEMU."""
 import os
+import re
 import shlex
 import shutil
 import socket
@@ -12,10 +13,17 @@ QDCTL = os.path.join(BUILD_DIR, "src", "qdctl", "qdctl")
 WRAPPER = shlex.split(os.environ.get("QD_WRAPPER", ""))
 
 
+def without_wrapper_noise(text):
+    """stderr without valgrind's own lines (--PID-- / ==PID==), when QD_WRAPPER is set."""
+    return "".join(line for line in text.splitlines(keepends=True)
+                   if not re.match(r"^(--|==)\d+(--|==)", line))
+
+
 def run_qdctl(*args, timeout=60, check=None):
     """Run qdctl with ARGS; return the CompletedProcess (text mode)."""
     proc = subprocess.run(WRAPPER + [QDCTL, *args], capture_output=True, text=True,
                           timeout=timeout)
+    proc.stderr = without_wrapper_noise(proc.stderr)
     if check is not None:
         assert proc.returncode == check, (
             f"qdctl {args} exited {proc.returncode}, expected {check}\n"
