@@ -13,18 +13,19 @@
 
 /* amd64 kernel parameters, as kata's qemu_amd64.go. */
 static const char *const amd64_params[][2] = {
-	{"tsc", "reliable"},       {"no_timer_check", NULL}, {"rcupdate.rcu_expedited", "1"},
-	{"i8042.direct", "1"},     {"i8042.dumbkbd", "1"},   {"i8042.nopnp", "1"},
-	{"i8042.noaux", "1"},      {"noreplace-smp", NULL},  {"reboot", "k"},
-	{"console", "hvc0"},       {"console", "hvc1"},      {"iommu", "off"},
-	{"cryptomgr.notests", NULL}, {"net.ifnames", "0"},   {"pci", "lastbus=0"},
+    {"tsc", "reliable"},	 {"no_timer_check", NULL}, {"rcupdate.rcu_expedited", "1"},
+    {"i8042.direct", "1"},	 {"i8042.dumbkbd", "1"},   {"i8042.nopnp", "1"},
+    {"i8042.noaux", "1"},	 {"noreplace-smp", NULL},  {"reboot", "k"},
+    {"console", "hvc0"},	 {"console", "hvc1"},	   {"iommu", "off"},
+    {"cryptomgr.notests", NULL}, {"net.ifnames", "0"},	   {"pci", "lastbus=0"},
 };
 
 /* The root file system on the NVDIMM image, when there is no initrd. */
 static const char *const image_root_params[][2] = {
-	{"root", "/dev/pmem0p1"},
-	{"rootflags", "dax,data=ordered,errors=remount-ro ro"},
-	{"rootfstype", "ext4"},
+    {"root", "/dev/pmem0p1"},
+    {"rootflags", "dax,data=ordered,errors=remount-ro"},
+    {"ro", NULL},
+    {"rootfstype", "ext4"},
 };
 
 struct args {
@@ -99,7 +100,8 @@ static int add_param(char **line, size_t *len, const char *key, const char *valu
 
 	if (value && strchr(value, '"'))
 		return qd_error_set(err, -EINVAL,
-				    "kernel parameter %s: a value cannot contain a double quote", key);
+				    "kernel parameter %s: a value cannot contain a double quote",
+				    key);
 	if (strchr(key, ' ') || strchr(key, '"') || !*key)
 		return qd_error_set(err, -EINVAL, "kernel parameter name '%s' is not valid", key);
 	if (!value)
@@ -182,8 +184,10 @@ int qd_kernel_cmdline(const struct qd_vm_config *cfg, char **out, qd_error *err)
 	if (!r)
 		r = add_param(&line, &len, cfg->debug ? "debug" : "quiet", NULL, err);
 	if (!cfg->initrd && cfg->image)
-		for (size_t i = 0; !r && i < sizeof(image_root_params) / sizeof(image_root_params[0]); i++)
-			r = add_param(&line, &len, image_root_params[i][0], image_root_params[i][1], err);
+		for (size_t i = 0;
+		     !r && i < sizeof(image_root_params) / sizeof(image_root_params[0]); i++)
+			r = add_param(&line, &len, image_root_params[i][0], image_root_params[i][1],
+				      err);
 	if (!r)
 		r = add_param(&line, &len, "panic", "1", err);
 	if (!r)
@@ -235,7 +239,8 @@ static void append_device(struct args *a, const struct qd_device *d, const struc
 	switch (d->kind) {
 	case QD_DEVICE_9P:
 		push(a, "-device");
-		push(a, "virtio-9p-pci%s,fsdev=extra-9p-%s,mount_tag=%s", legacy, d->id, E(&e, d->tag));
+		push(a, "virtio-9p-pci%s,fsdev=extra-9p-%s,mount_tag=%s", legacy, d->id,
+		     E(&e, d->tag));
 		push(a, "-fsdev");
 		push(a, "local,id=extra-9p-%s,path=%s,security_model=none", d->id, E(&e, d->path));
 		break;
@@ -251,21 +256,22 @@ static void append_device(struct args *a, const struct qd_device *d, const struc
 		     E(&e, d->ifname));
 		push(a, "-device");
 		if (d->mac)
-			push(a, "driver=virtio-net-pci,netdev=network-%s,mac=%s%s", d->id, E(&e, d->mac),
-			     legacy);
+			push(a, "driver=virtio-net-pci,netdev=network-%s,mac=%s%s", d->id,
+			     E(&e, d->mac), legacy);
 		else
 			push(a, "driver=virtio-net-pci,netdev=network-%s%s", d->id, legacy);
 		break;
 	case QD_DEVICE_DRIVE:
 		push(a, "-drive");
-		push(a, "id=drive-%s,file=%s,aio=threads,format=%s,if=none%s", d->id, E(&e, d->path),
-		     E(&e, d->format ? d->format : "raw"), d->read_only ? ",readonly=on" : "");
+		push(a, "id=drive-%s,file=%s,aio=threads,format=%s,if=none%s", d->id,
+		     E(&e, d->path), E(&e, d->format ? d->format : "raw"),
+		     d->read_only ? ",readonly=on" : "");
 		push(a, "-device");
 		if (cfg->block_driver == QD_BLOCK_VIRTIO_SCSI)
 			push(a, "scsi-hd,bus=scsi0.0,drive=drive-%s,id=%s", d->id, d->id);
 		else
-			push(a, "virtio-blk-pci%s,drive=drive-%s,id=%s,scsi=off,config-wce=off", legacy,
-			     d->id, d->id);
+			push(a, "virtio-blk-pci%s,drive=drive-%s,id=%s,scsi=off,config-wce=off",
+			     legacy, d->id, d->id);
 		break;
 	case QD_DEVICE_VFIO:
 		push(a, "-device");
@@ -276,10 +282,12 @@ static void append_device(struct args *a, const struct qd_device *d, const struc
 		push(a, "socket,id=char-%s,path=%s", d->id, E(&e, d->path));
 		if (!strcmp(d->tag, "net")) {
 			push(a, "-netdev");
-			push(a, "type=vhost-user,id=net-%s,chardev=char-%s,vhostforce=on", d->id, d->id);
+			push(a, "type=vhost-user,id=net-%s,chardev=char-%s,vhostforce=on", d->id,
+			     d->id);
 			push(a, "-device");
 			if (d->mac)
-				push(a, "virtio-net-pci,netdev=net-%s,mac=%s", d->id, E(&e, d->mac));
+				push(a, "virtio-net-pci,netdev=net-%s,mac=%s", d->id,
+				     E(&e, d->mac));
 			else
 				push(a, "virtio-net-pci,netdev=net-%s", d->id);
 		} else if (!strcmp(d->tag, "blk")) {
@@ -287,7 +295,8 @@ static void append_device(struct args *a, const struct qd_device *d, const struc
 			push(a, "vhost-user-blk-pci,id=%s,chardev=char-%s", d->id, d->id);
 		} else {
 			push(a, "-device");
-			push(a, "vhost-user-fs-pci,id=%s,chardev=char-%s,tag=%s", d->id, d->id, d->id);
+			push(a, "vhost-user-fs-pci,id=%s,chardev=char-%s,tag=%s", d->id, d->id,
+			     d->id);
 		}
 		break;
 	}
@@ -301,8 +310,11 @@ int qd_build_argv(const struct qd_vm_config *cfg, const struct qd_launch_params 
 	struct esc e = {0};
 	_cleanup_free_ char *cmdline = NULL, *cpu = NULL;
 	const char *root_bus = cfg->machine == QD_MACHINE_Q35 ? "pcie.0" : "pci.0";
-	bool kvm = !strcmp(cfg->accel, "kvm");
+	bool kvm = !strcmp(cfg->accel, "kvm"), needs_shared = false;
 	int r;
+
+	for (size_t i = 0; i < cfg->ndevices; i++)
+		needs_shared |= cfg->devices[i].kind == QD_DEVICE_VHOST_USER;
 
 	*out = NULL;
 	r = qd_kernel_cmdline(cfg, &cmdline, err);
@@ -322,15 +334,18 @@ int qd_build_argv(const struct qd_vm_config *cfg, const struct qd_launch_params 
 	     kvm ? ",kernel_irqchip=on" : "", cfg->image && !cfg->initrd ? ",nvdimm=on" : "",
 	     cfg->machine_options ? "," : "");
 	if (cfg->machine_options)
-		a.v[a.n - 1] = (free(a.v[a.n - 1]), NULL),
-		a.n--, push(&a, "%s,accel=%s%s%s,%s", cfg->machine == QD_MACHINE_Q35 ? "q35" : "pc",
-			    cfg->accel, kvm ? ",kernel_irqchip=on" : "",
-			    cfg->image && !cfg->initrd ? ",nvdimm=on" : "", cfg->machine_options);
+		a.v[a.n - 1] = (free(a.v[a.n - 1]), NULL), a.n--,
+			  push(&a, "%s,accel=%s%s%s,%s",
+			       cfg->machine == QD_MACHINE_Q35 ? "q35" : "pc", cfg->accel,
+			       kvm ? ",kernel_irqchip=on" : "",
+			       cfg->image && !cfg->initrd ? ",nvdimm=on" : "",
+			       cfg->machine_options);
 
 	/* The CPU model, with the nesting workaround where it applies. */
 	if (asprintf(&cpu, "%s%s%s%s", cfg->cpu_model,
-		     lp->nested && kvm && !strcmp(cfg->cpu_model, "host") ? ",-arch-capabilities,pmu=off"
-									   : "",
+		     lp->nested && kvm && !strcmp(cfg->cpu_model, "host")
+			 ? ",-arch-capabilities,pmu=off"
+			 : "",
 		     cfg->cpu_features ? "," : "", cfg->cpu_features ? cfg->cpu_features : "") < 0)
 		a.failed = -ENOMEM;
 	push(&a, "-cpu");
@@ -354,7 +369,7 @@ int qd_build_argv(const struct qd_vm_config *cfg, const struct qd_launch_params 
 		const struct qd_bridge *b = &lp->state->bridges[i];
 
 		push(&a, "-device");
-		push(&a, "pci-bridge,bus=%s,id=%s,chassis_nr=%d,shpc=on,addr=%d", root_bus, b->id,
+		push(&a, "pci-bridge,bus=%s,id=%s,chassis_nr=%d,shpc=on,addr=%x", root_bus, b->id,
 		     b->chassis, b->addr);
 	}
 	push(&a, "-device");
@@ -404,9 +419,16 @@ int qd_build_argv(const struct qd_vm_config *cfg, const struct qd_launch_params 
 	}
 	if (cfg->hugepages) {
 		push(&a, "-object");
-		push(&a, "memory-backend-file,id=dimm1,size=%uM,mem-path=/dev/hugepages,share=on,"
-			 "prealloc=on",
+		push(&a,
+		     "memory-backend-file,id=dimm1,size=%uM,mem-path=/dev/hugepages,share=on,"
+		     "prealloc=on",
 		     cfg->memory_mb);
+		push(&a, "-numa");
+		push(&a, "node,memdev=dimm1");
+	} else if (needs_shared) {
+		push(&a, "-object");
+		push(&a, "memory-backend-file,id=dimm1,size=%uM,mem-path=/dev/shm,share=on%s",
+		     cfg->memory_mb, cfg->mem_prealloc ? ",prealloc=on" : "");
 		push(&a, "-numa");
 		push(&a, "node,memdev=dimm1");
 	} else if (cfg->mem_prealloc) {

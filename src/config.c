@@ -9,7 +9,7 @@
 #include "error.h"
 
 #define DEFAULT_RUN_DIR "/run/qemudrv"
-#define MAX_BRIDGES 5
+#define MAX_BRIDGES	5
 
 bool qd_id_valid(const char *id)
 {
@@ -30,6 +30,18 @@ static int check_text(const char *field, const char *v, qd_error *err)
 	return 0;
 }
 
+/* Ids qemudrv gives its own devices, chardevs and objects on the command line. */
+static bool reserved_id(const char *id)
+{
+	static const char *const ids[] = {"serial0", "console0", "charconsole0", "scsi0",
+					  "iothread-scsi0", "qmp0", "nv0", "mem0", "dimm1", NULL};
+
+	for (int i = 0; ids[i]; i++)
+		if (!strcmp(ids[i], id))
+			return true;
+	return !strncmp(id, "pci-bridge-", 11);
+}
+
 static int check_device(const struct qd_device *d, size_t i, const struct qd_vm_config *cfg,
 			qd_error *err)
 {
@@ -42,12 +54,22 @@ static int check_device(const struct qd_device *d, size_t i, const struct qd_vm_
 				    "%s.id '%s' is not a valid id (letters, digits, '-', '.', '_', "
 				    "starting with a letter)",
 				    field, d->id ? d->id : "");
+	if (reserved_id(d->id))
+		return qd_error_set(err, -EINVAL, "%s.id '%s' is reserved for qemudrv's own devices",
+				    field, d->id);
 	for (size_t j = 0; j < i; j++)
 		if (!strcmp(cfg->devices[j].id, d->id))
 			return qd_error_set(err, -EINVAL, "%s.id '%s' is used twice", field, d->id);
-	if ((r = check_text(field, d->path, err)) || (r = check_text(field, d->tag, err)) ||
-	    (r = check_text(field, d->ifname, err)) || (r = check_text(field, d->mac, err)))
-		return r;
+	{
+		const char *names[] = {"path", "tag", "ifname", "mac", "format", "bdf"};
+		const char *vals[] = {d->path, d->tag, d->ifname, d->mac, d->format, d->bdf};
+		for (int k = 0; k < 6; k++) {
+			char f[64];
+			snprintf(f, sizeof(f), "%s.%s", field, names[k]);
+			if ((r = check_text(f, vals[k], err)))
+				return r;
+		}
+	}
 	switch (d->kind) {
 	case QD_DEVICE_9P:
 		if (!d->path || !d->tag)
@@ -55,8 +77,8 @@ static int check_device(const struct qd_device *d, size_t i, const struct qd_vm_
 		return 0;
 	case QD_DEVICE_SERIAL:
 		if (!d->path || !d->tag)
-			return qd_error_set(err, -EINVAL, "%s (serial) needs path and tag (port name)",
-					    field);
+			return qd_error_set(err, -EINVAL,
+					    "%s (serial) needs path and tag (port name)", field);
 		return 0;
 	case QD_DEVICE_TAP:
 		if (!d->ifname)
@@ -74,7 +96,8 @@ static int check_device(const struct qd_device *d, size_t i, const struct qd_vm_
 		if (!d->path || !d->tag ||
 		    (strcmp(d->tag, "net") && strcmp(d->tag, "blk") && strcmp(d->tag, "fs")))
 			return qd_error_set(err, -EINVAL,
-					    "%s (vhost-user) needs path and tag net, blk or fs", field);
+					    "%s (vhost-user) needs path and tag net, blk or fs",
+					    field);
 		return 0;
 	}
 	return qd_error_set(err, -EINVAL, "%s.kind %d is not a known device kind", field, d->kind);
@@ -89,10 +112,11 @@ int qd_config_resolve(const struct qd_vm_config *in, const struct qd_host_facts 
 	if (!in->id || !*in->id)
 		return qd_error_set(err, -EINVAL, "id is required");
 	if (!qd_id_valid(in->id))
-		return qd_error_set(err, -EINVAL,
-				    "id '%s' is not valid (letters, digits, '-', '.', '_', starting "
-				    "with a letter)",
-				    in->id);
+		return qd_error_set(
+		    err, -EINVAL,
+		    "id '%s' is not valid (letters, digits, '-', '.', '_', starting "
+		    "with a letter)",
+		    in->id);
 	if (!out->run_dir)
 		out->run_dir = DEFAULT_RUN_DIR;
 	if (out->run_dir[0] != '/')
@@ -108,8 +132,12 @@ int qd_config_resolve(const struct qd_vm_config *in, const struct qd_host_facts 
 		out->cpu_model = !strcmp(out->accel, "kvm") ? "host" : "max";
 	if (!out->vcpus)
 		out->vcpus = 1;
-	if (!out->max_vcpus)
+	if (!out->max_vcpus) {
+		/* The host's CPUs, but never over QEMU's limit unless vcpus asks for it. */
 		out->max_vcpus = host->ncpus > out->vcpus ? host->ncpus : out->vcpus;
+		if (out->max_vcpus > 255 && out->vcpus <= 255)
+			out->max_vcpus = 255;
+	}
 	if (out->max_vcpus > 255)
 		return qd_error_set(err, -EINVAL, "max_vcpus %u is over QEMU's limit of 255",
 				    out->max_vcpus);
@@ -123,7 +151,8 @@ int qd_config_resolve(const struct qd_vm_config *in, const struct qd_host_facts 
 	if (!out->max_memory_mb)
 		out->max_memory_mb = host->mem_mb + 1024;
 	if (out->max_memory_mb < out->memory_mb)
-		return qd_error_set(err, -EINVAL, "max_memory_mb (%llu) is less than memory_mb (%u)",
+		return qd_error_set(err, -EINVAL,
+				    "max_memory_mb (%llu) is less than memory_mb (%u)",
 				    out->max_memory_mb, out->memory_mb);
 	if (!out->kernel)
 		return qd_error_set(err, -EINVAL, "kernel is required");
@@ -131,17 +160,21 @@ int qd_config_resolve(const struct qd_vm_config *in, const struct qd_host_facts 
 		return qd_error_set(err, -EINVAL, "bridges %u is more than %d", in->bridges,
 				    MAX_BRIDGES);
 	if (in->block_driver != QD_BLOCK_VIRTIO_BLK && in->block_driver != QD_BLOCK_VIRTIO_SCSI)
-		return qd_error_set(err, -EINVAL, "block_driver %d is not virtio-blk or virtio-scsi",
+		return qd_error_set(err, -EINVAL,
+				    "block_driver %d is not virtio-blk or virtio-scsi",
 				    in->block_driver);
-	if ((r = check_text("name", out->name, err)) || (r = check_text("kernel", out->kernel, err)) ||
-	    (r = check_text("initrd", out->initrd, err)) || (r = check_text("image", out->image, err)) ||
+	if ((r = check_text("name", out->name, err)) ||
+	    (r = check_text("kernel", out->kernel, err)) ||
+	    (r = check_text("initrd", out->initrd, err)) ||
+	    (r = check_text("image", out->image, err)) ||
 	    (r = check_text("firmware", out->firmware, err)) ||
 	    (r = check_text("kernel_params", out->kernel_params, err)) ||
 	    (r = check_text("cpu_features", out->cpu_features, err)) ||
 	    (r = check_text("machine_options", out->machine_options, err)))
 		return r;
 	if (in->ndevices && !in->devices)
-		return qd_error_set(err, -EINVAL, "ndevices is %zu but devices is NULL", in->ndevices);
+		return qd_error_set(err, -EINVAL, "ndevices is %zu but devices is NULL",
+				    in->ndevices);
 	for (size_t i = 0; i < in->ndevices; i++)
 		if ((r = check_device(&in->devices[i], i, in, err)) < 0)
 			return r;

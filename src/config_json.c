@@ -7,7 +7,12 @@
 #include "error.h"
 #include "qemudrv.h"
 
-enum field_type { F_STR, F_UINT, F_ULL, F_BOOL };
+enum field_type {
+	F_STR,
+	F_UINT,
+	F_ULL,
+	F_BOOL
+};
 
 struct field {
 	const char *name;
@@ -15,28 +20,58 @@ struct field {
 	size_t offset;
 };
 
-#define S(n) {#n, F_STR, offsetof(struct qd_vm_config, n)}
-#define U(n) {#n, F_UINT, offsetof(struct qd_vm_config, n)}
-#define B(n) {#n, F_BOOL, offsetof(struct qd_vm_config, n)}
+#define S(n)                                                                                       \
+	{                                                                                          \
+#n, F_STR, offsetof(struct qd_vm_config, n)                                        \
+	}
+#define U(n)                                                                                       \
+	{                                                                                          \
+#n, F_UINT, offsetof(struct qd_vm_config, n)                                       \
+	}
+#define B(n)                                                                                       \
+	{                                                                                          \
+#n, F_BOOL, offsetof(struct qd_vm_config, n)                                       \
+	}
 
 static const struct field fields[] = {
-	S(id), S(name), {"qemu", F_STR, offsetof(struct qd_vm_config, qemu_path)}, S(run_dir),
-	S(machine_options), S(accel), S(cpu_model), S(cpu_features), U(vcpus), U(max_vcpus),
-	U(memory_mb), U(memory_slots), {"max_memory_mb", F_ULL, offsetof(struct qd_vm_config, max_memory_mb)},
-	S(kernel), S(initrd), S(image), S(kernel_params), S(firmware), B(debug), U(bridges),
-	B(iothreads), B(mem_prealloc), B(hugepages), B(realtime), B(mlock), B(daemonize),
-	B(disable_nesting_checks), B(qmp_path_mode),
+    S(id),
+    S(name),
+    {"qemu", F_STR, offsetof(struct qd_vm_config, qemu_path)},
+    S(run_dir),
+    S(machine_options),
+    S(accel),
+    S(cpu_model),
+    S(cpu_features),
+    U(vcpus),
+    U(max_vcpus),
+    U(memory_mb),
+    U(memory_slots),
+    {"max_memory_mb", F_ULL, offsetof(struct qd_vm_config, max_memory_mb)},
+    S(kernel),
+    S(initrd),
+    S(image),
+    S(kernel_params),
+    S(firmware),
+    B(debug),
+    U(bridges),
+    B(iothreads),
+    B(mem_prealloc),
+    B(hugepages),
+    B(realtime),
+    B(mlock),
+    B(daemonize),
+    B(disable_nesting_checks),
+    B(qmp_path_mode),
 };
 
 #undef S
 #undef U
 #undef B
 
-static const char *const device_kinds[] = {NULL, "9p", "serial", "tap", "drive", "vfio",
-					   "vhost-user"};
+static const char *const device_kinds[] = {NULL,    "9p",   "serial",	 "tap",
+					   "drive", "vfio", "vhost-user"};
 
-static int set_field(struct qd_vm_config *cfg, const struct field *f, json_object *v,
-		     qd_error *err)
+static int set_field(struct qd_vm_config *cfg, const struct field *f, json_object *v, qd_error *err)
 {
 	char *base = (char *)cfg + f->offset;
 
@@ -50,8 +85,8 @@ static int set_field(struct qd_vm_config *cfg, const struct field *f, json_objec
 	case F_ULL:
 		if (!json_object_is_type(v, json_type_int) || json_object_get_int64(v) < 0 ||
 		    (f->type == F_UINT && json_object_get_int64(v) > 0x7fffffff))
-			return qd_error_set(err, -EINVAL, "config: '%s' must be a non-negative integer",
-					    f->name);
+			return qd_error_set(err, -EINVAL,
+					    "config: '%s' must be a non-negative integer", f->name);
 		if (f->type == F_UINT)
 			*(unsigned *)base = (unsigned)json_object_get_int64(v);
 		else
@@ -59,7 +94,8 @@ static int set_field(struct qd_vm_config *cfg, const struct field *f, json_objec
 		return 0;
 	case F_BOOL:
 		if (!json_object_is_type(v, json_type_boolean))
-			return qd_error_set(err, -EINVAL, "config: '%s' must be true or false", f->name);
+			return qd_error_set(err, -EINVAL, "config: '%s' must be true or false",
+					    f->name);
 		*(bool *)base = json_object_get_boolean(v);
 		return 0;
 	}
@@ -69,7 +105,8 @@ static int set_field(struct qd_vm_config *cfg, const struct field *f, json_objec
 static int read_device(json_object *o, size_t i, struct qd_device *d, qd_error *err)
 {
 	static const char *const strs[] = {"id", "path", "tag", "ifname", "mac", "format", "bdf"};
-	const char **slots[] = {&d->id, &d->path, &d->tag, &d->ifname, &d->mac, &d->format, &d->bdf};
+	const char **slots[] = {&d->id,	 &d->path,   &d->tag, &d->ifname,
+				&d->mac, &d->format, &d->bdf};
 
 	if (!json_object_is_type(o, json_type_object))
 		return qd_error_set(err, -EINVAL, "config: devices[%zu] must be an object", i);
@@ -83,16 +120,18 @@ static int read_device(json_object *o, size_t i, struct qd_device *d, qd_error *
 				    !strcmp(json_object_get_string(v), device_kinds[k]))
 					d->kind = (enum qd_device_kind)k;
 			if (!d->kind)
-				return qd_error_set(err, -EINVAL,
-						    "config: devices[%zu].kind must be one of 9p, serial, "
-						    "tap, drive, vfio, vhost-user",
-						    i);
+				return qd_error_set(
+				    err, -EINVAL,
+				    "config: devices[%zu].kind must be one of 9p, serial, "
+				    "tap, drive, vfio, vhost-user",
+				    i);
 			continue;
 		}
 		if (!strcmp(key, "read_only")) {
 			if (!json_object_is_type(v, json_type_boolean))
-				return qd_error_set(err, -EINVAL,
-						    "config: devices[%zu].read_only must be true or false", i);
+				return qd_error_set(
+				    err, -EINVAL,
+				    "config: devices[%zu].read_only must be true or false", i);
 			d->read_only = json_object_get_boolean(v);
 			continue;
 		}
@@ -100,14 +139,15 @@ static int read_device(json_object *o, size_t i, struct qd_device *d, qd_error *
 			if (strcmp(key, strs[k]) != 0)
 				continue;
 			if (!json_object_is_type(v, json_type_string))
-				return qd_error_set(err, -EINVAL, "config: devices[%zu].%s must be a string",
-						    i, key);
+				return qd_error_set(err, -EINVAL,
+						    "config: devices[%zu].%s must be a string", i,
+						    key);
 			*slots[k] = json_object_get_string(v);
 			known = true;
 		}
 		if (!known)
-			return qd_error_set(err, -EINVAL, "config: devices[%zu]: unknown member '%s'", i,
-					    key);
+			return qd_error_set(err, -EINVAL,
+					    "config: devices[%zu]: unknown member '%s'", i, key);
 	}
 	if (!d->kind)
 		return qd_error_set(err, -EINVAL, "config: devices[%zu].kind is missing", i);
@@ -128,20 +168,21 @@ int qd_vm_config_from_json(json_object *json, struct qd_vm_config *cfg, qd_error
 
 		if (!strcmp(key, "machine")) {
 			const char *m = json_object_is_type(v, json_type_string)
-						? json_object_get_string(v)
-						: "";
+					    ? json_object_get_string(v)
+					    : "";
 
 			if (!strcmp(m, "pc"))
 				cfg->machine = QD_MACHINE_PC;
 			else if (!strcmp(m, "q35"))
 				cfg->machine = QD_MACHINE_Q35;
 			else
-				r = qd_error_set(err, -EINVAL, "config: 'machine' must be \"pc\" or \"q35\"");
+				r = qd_error_set(err, -EINVAL,
+						 "config: 'machine' must be \"pc\" or \"q35\"");
 			known = true;
 		} else if (!strcmp(key, "block_driver")) {
 			const char *b = json_object_is_type(v, json_type_string)
-						? json_object_get_string(v)
-						: "";
+					    ? json_object_get_string(v)
+					    : "";
 
 			if (!strcmp(b, "virtio-blk"))
 				cfg->block_driver = QD_BLOCK_VIRTIO_BLK;
@@ -157,7 +198,8 @@ int qd_vm_config_from_json(json_object *json, struct qd_vm_config *cfg, qd_error
 
 			known = true;
 			if (!json_object_is_type(v, json_type_array)) {
-				r = qd_error_set(err, -EINVAL, "config: 'devices' must be an array");
+				r = qd_error_set(err, -EINVAL,
+						 "config: 'devices' must be an array");
 				break;
 			}
 			n = json_object_array_length(v);

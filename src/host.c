@@ -41,6 +41,8 @@ int qd_host_is_nested(const char *cpuinfo_path, qd_error *err)
 				return 1;
 		return 0; /* the first CPU's flags decide */
 	}
+	if (ferror(f))
+		return qd_error_set(err, -errno, "cannot read %s: %s", path, strerror(errno));
 	return 0;
 }
 
@@ -124,7 +126,8 @@ int qd_mkdir_private(const char *path, qd_error *err)
 			continue;
 		*p = '\0';
 		if (mkdir(copy, 0755) < 0 && errno != EEXIST)
-			return qd_error_set(err, -errno, "cannot create %s: %s", copy, strerror(errno));
+			return qd_error_set(err, -errno, "cannot create %s: %s", copy,
+					    strerror(errno));
 		*p = '/';
 	}
 	if (mkdir(path, 0700) < 0 && errno != EEXIST)
@@ -132,6 +135,7 @@ int qd_mkdir_private(const char *path, qd_error *err)
 	if (stat(path, &st) < 0 || !S_ISDIR(st.st_mode))
 		return qd_error_set(err, -ENOTDIR, "%s is not a directory", path);
 	if ((st.st_mode & 0777) != 0700 && chmod(path, 0700) < 0)
-		return qd_error_set(err, -errno, "cannot make %s private: %s", path, strerror(errno));
+		return qd_error_set(err, -errno, "cannot make %s private: %s", path,
+				    strerror(errno));
 	return 0;
 }

@@ -155,10 +155,11 @@ int qd_hp_device_del(struct qd_vm *vm, const char *id, const char *alt_path, qd_
 		       "device %s is gone but no DEVICE_DELETED came within %d ms", id, timeout_ms);
 		r = 0;
 	} else if (r == 0) {
-		r = qd_error_set(err, -ETIMEDOUT,
-				 "device %s: QEMU did not confirm the unplug within %d ms (the guest "
-				 "did not release it); it stays recorded as unplugging",
-				 id, timeout_ms);
+		r = qd_error_set(
+		    err, -ETIMEDOUT,
+		    "device %s: QEMU did not confirm the unplug within %d ms (the guest "
+		    "did not release it); it stays recorded as unplugging",
+		    id, timeout_ms);
 	}
 out:
 	qd_qmp_watch_free(vm->qmp, w);

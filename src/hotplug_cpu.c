@@ -64,7 +64,7 @@ static int add_one(struct qd_vm *vm, const struct free_slot *s, int timeout_ms, 
 	json_object_object_add(args, "id", json_object_new_string(id));
 	/* Exactly the ids QEMU reported for the slot (socket/die/core/thread/node). */
 	json_object_object_foreach(s->props, key, val)
-		json_object_object_add(args, key, json_object_get(val));
+	    json_object_object_add(args, key, json_object_get(val));
 	r = qd_qmp_execute(vm->qmp, "device_add", args, timeout_ms, NULL, err);
 	if (r < 0)
 		return r;
@@ -95,8 +95,8 @@ int qd_vm_add_vcpus(struct qd_vm *vm, unsigned n, int timeout_ms, unsigned *adde
 	current = vm->cfg.vcpus + (unsigned)vm->st.nvcpus;
 	if (current + n > vm->cfg.max_vcpus) {
 		qd_log(&vm->log, QD_LOG_WARNING,
-		       "cannot hot-add %u vCPUs: the VM has %u of at most %u; adding %u", n, current,
-		       vm->cfg.max_vcpus, vm->cfg.max_vcpus - current);
+		       "cannot hot-add %u vCPUs: the VM has %u of at most %u; adding %u", n,
+		       current, vm->cfg.max_vcpus, vm->cfg.max_vcpus - current);
 		n = vm->cfg.max_vcpus - current;
 		if (n == 0)
 			goto out;
@@ -118,9 +118,11 @@ int qd_vm_add_vcpus(struct qd_vm *vm, unsigned n, int timeout_ms, unsigned *adde
 		    !json_object_object_get_ex(e, "props", &props) ||
 		    !json_object_object_get_ex(e, "type", &type))
 			continue;
-		slots[nfree] = (struct free_slot){props, json_object_get_string(type),
-						  {prop(props, "socket-id"), prop(props, "die-id"),
-						   prop(props, "core-id"), prop(props, "thread-id")}};
+		slots[nfree] =
+		    (struct free_slot){props,
+				       json_object_get_string(type),
+				       {prop(props, "socket-id"), prop(props, "die-id"),
+					prop(props, "core-id"), prop(props, "thread-id")}};
 		nfree++;
 	}
 	qsort(slots, nfree, sizeof(*slots), slot_order);
@@ -131,8 +133,9 @@ int qd_vm_add_vcpus(struct qd_vm *vm, unsigned n, int timeout_ms, unsigned *adde
 		(*added)++;
 	}
 	if (*added < n)
-		r = qd_error_set(err, -ENOSPC, "only %u of %u vCPUs were added: QEMU has no more free "
-					       "CPU slots",
+		r = qd_error_set(err, -ENOSPC,
+				 "only %u of %u vCPUs were added: QEMU has no more free "
+				 "CPU slots",
 				 *added, n);
 out:
 	pthread_mutex_unlock(&vm->lock);
@@ -151,9 +154,10 @@ int qd_vm_remove_vcpus(struct qd_vm *vm, unsigned n, int timeout_ms, unsigned *r
 	if (r < 0)
 		return r;
 	if (n > vm->st.nvcpus) {
-		r = qd_error_set(err, -EINVAL,
-				 "cannot remove %u vCPUs: only %zu were hot-plugged (boot vCPUs stay)",
-				 n, vm->st.nvcpus);
+		r = qd_error_set(
+		    err, -EINVAL,
+		    "cannot remove %u vCPUs: only %zu were hot-plugged (boot vCPUs stay)", n,
+		    vm->st.nvcpus);
 		goto out;
 	}
 	for (unsigned i = 0; i < n; i++) {

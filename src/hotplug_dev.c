@@ -71,7 +71,8 @@ static int check_new_id(struct qd_vm *vm, const char *id, qd_error *err)
 		return qd_error_set(err, -EEXIST, "device id '%s' is already hot-plugged", id);
 	for (size_t i = 0; i < vm->cfg.ndevices; i++)
 		if (!strcmp(vm->cfg.devices[i].id, id))
-			return qd_error_set(err, -EEXIST, "device id '%s' is a cold-plugged device", id);
+			return qd_error_set(err, -EEXIST, "device id '%s' is a cold-plugged device",
+					    id);
 	return 0;
 }
 
@@ -155,8 +156,9 @@ int qd_vm_add_block(struct qd_vm *vm, const struct qd_block_device *dev, int tim
 	if (r < 0)
 		goto out;
 	if (strlen("drive-") + strlen(dev->id) > MAX_NODE_NAME) {
-		r = qd_error_set(err, -EINVAL, "device id '%s' is too long: QEMU node names hold %d "
-					       "characters, and the node is 'drive-<id>'",
+		r = qd_error_set(err, -EINVAL,
+				 "device id '%s' is too long: QEMU node names hold %d "
+				 "characters, and the node is 'drive-<id>'",
 				 dev->id, MAX_NODE_NAME);
 		goto out;
 	}
@@ -184,10 +186,10 @@ int qd_vm_add_block(struct qd_vm *vm, const struct qd_block_device *dev, int tim
 		rec.kind = QD_HOTPLUG_VIRTIO_BLK;
 	}
 
-	json_object_object_add(file, "driver", json_object_new_string(
-						       stat(dev->path, &st) == 0 && S_ISBLK(st.st_mode)
-							       ? "host_device"
-							       : "file"));
+	json_object_object_add(
+	    file, "driver",
+	    json_object_new_string(stat(dev->path, &st) == 0 && S_ISBLK(st.st_mode) ? "host_device"
+										    : "file"));
 	json_object_object_add(file, "filename", json_object_new_string(dev->path));
 	json_object_object_add(node_args, "driver",
 			       json_object_new_string(dev->format ? dev->format : "raw"));
@@ -209,7 +211,8 @@ int qd_vm_add_block(struct qd_vm *vm, const struct qd_block_device *dev, int tim
 		char addr[8];
 
 		snprintf(addr, sizeof(addr), "0x%x", slot);
-		json_object_object_add(dev_args, "driver", json_object_new_string("virtio-blk-pci"));
+		json_object_object_add(dev_args, "driver",
+				       json_object_new_string("virtio-blk-pci"));
 		json_object_object_add(dev_args, "bus", json_object_new_string(bridge->id));
 		json_object_object_add(dev_args, "addr", json_object_new_string(addr));
 	}
@@ -237,8 +240,8 @@ int qd_vm_add_block(struct qd_vm *vm, const struct qd_block_device *dev, int tim
 		else if (asprintf(location, "scsi0.0:%d:%d", rec.scsi_id, rec.lun) < 0)
 			*location = NULL;
 	}
-	qd_log(&vm->log, QD_LOG_INFO, "hot-plugged %s %s on %s", scsi ? "scsi-hd" : "virtio-blk-pci",
-	       dev->id, node);
+	qd_log(&vm->log, QD_LOG_INFO, "hot-plugged %s %s on %s",
+	       scsi ? "scsi-hd" : "virtio-blk-pci", dev->id, node);
 out:
 	pthread_mutex_unlock(&vm->lock);
 	return r;
@@ -274,8 +277,11 @@ int qd_vm_add_vfio(struct qd_vm *vm, const char *id, const char *bdf, int timeou
 	r = device_add(vm, args, id, timeout_ms, err);
 	if (r < 0)
 		goto out;
-	rec = (struct qd_device_record){.id = (char *)id, .kind = QD_HOTPLUG_VFIO,
-					.bridge = bridge->id, .slot = slot, .bdf = (char *)bdf};
+	rec = (struct qd_device_record){.id = (char *)id,
+					.kind = QD_HOTPLUG_VFIO,
+					.bridge = bridge->id,
+					.slot = slot,
+					.bdf = (char *)bdf};
 	bridge->slots[slot] = strdup(id);
 	if (qd_state_add_device(&vm->st, &rec) < 0) {
 		r = qd_error_set(err, -ENOMEM, "out of memory");

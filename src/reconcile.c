@@ -37,9 +37,9 @@ static bool process_is_vm(int pid, const char *uuid)
 int qd_vm_attach(struct qd_vm *vm, int timeout_ms, qd_error *err)
 {
 	struct qd_qmp_options opts = {
-		.log_fn = vm->log.fn,
-		.log_opaque = vm->log.opaque,
-		.log_level = vm->log.max_level,
+	    .log_fn = vm->log.fn,
+	    .log_opaque = vm->log.opaque,
+	    .log_level = vm->log.max_level,
 	};
 	int r = qd_error_check_timeout(err, timeout_ms);
 
@@ -51,8 +51,8 @@ int qd_vm_attach(struct qd_vm *vm, int timeout_ms, qd_error *err)
 		goto out;
 	}
 	if (vm->st.qemu_pid <= 0 || !process_is_vm(vm->st.qemu_pid, vm->st.uuid)) {
-		r = qd_error_set(err, -ESRCH, "VM %s has no running QEMU (state pid %d)", vm->cfg.id,
-				 vm->st.qemu_pid);
+		r = qd_error_set(err, -ESRCH, "VM %s has no running QEMU (state pid %d)",
+				 vm->cfg.id, vm->st.qemu_pid);
 		goto out;
 	}
 	r = qd_process_adopt(vm->st.qemu_pid, &vm->proc, err);
@@ -101,7 +101,8 @@ static bool cpu_listed(json_object *cpus, const char *id)
 	for (size_t i = 0; i < json_object_array_length(cpus); i++) {
 		json_object *qp;
 
-		if (json_object_object_get_ex(json_object_array_get_idx(cpus, i), "qom-path", &qp) &&
+		if (json_object_object_get_ex(json_object_array_get_idx(cpus, i), "qom-path",
+					      &qp) &&
 		    !strcmp(json_object_get_string(qp), path))
 			return true;
 	}
@@ -128,7 +129,7 @@ static int delete_orphan_nodes(struct qd_vm *vm, int timeout_ms, char **report, 
 		return r;
 	for (size_t i = 0; i < json_object_array_length(nodes); i++) {
 		const char *name = json_object_get_string(
-			json_object_object_get(json_object_array_get_idx(nodes, i), "node-name"));
+		    json_object_object_get(json_object_array_get_idx(nodes, i), "node-name"));
 		bool attached = false;
 		_cleanup_json_ json_object *args = NULL;
 		qd_error e = {0};
@@ -141,10 +142,11 @@ static int delete_orphan_nodes(struct qd_vm *vm, int timeout_ms, char **report, 
 		for (size_t j = 0; !attached && j < json_object_array_length(blocks); j++) {
 			json_object *ins;
 
-			if (json_object_object_get_ex(json_object_array_get_idx(blocks, j), "inserted",
-						      &ins) &&
-			    !strcmp(json_object_get_string(json_object_object_get(ins, "node-name")),
-				    name))
+			if (json_object_object_get_ex(json_object_array_get_idx(blocks, j),
+						      "inserted", &ins) &&
+			    !strcmp(
+				json_object_get_string(json_object_object_get(ins, "node-name")),
+				name))
 				attached = true;
 		}
 		if (attached)
@@ -152,10 +154,11 @@ static int delete_orphan_nodes(struct qd_vm *vm, int timeout_ms, char **report, 
 		args = json_object_new_object();
 		json_object_object_add(args, "node-name", json_object_new_string(name));
 		if (qd_qmp_execute(vm->qmp, "blockdev-del", args, timeout_ms, NULL, &e) == 0)
-			note(report, "deleted block node %s, left by an interrupted hot-plug", name);
+			note(report, "deleted block node %s, left by an interrupted hot-plug",
+			     name);
 		else
-			note(report, "block node %s has no device but could not be deleted: %s", name,
-			     e.message);
+			note(report, "block node %s has no device but could not be deleted: %s",
+			     name, e.message);
 		qd_error_clear(&e);
 	}
 	return 0;
@@ -194,14 +197,16 @@ int qd_vm_reconcile(struct qd_vm *vm, int timeout_ms, char **report, qd_error *e
 
 		if (qd_hp_has(ids, id))
 			continue;
-		note(&text, rec->unplugging ? "device %s: its unplug completed; finished it"
-					    : "device %s is no longer in QEMU: removed from the state",
+		note(&text,
+		     rec->unplugging ? "device %s: its unplug completed; finished it"
+				     : "device %s is no longer in QEMU: removed from the state",
 		     id);
 		if (rec->node) {
 			_cleanup_json_ json_object *args = json_object_new_object();
 			qd_error e = {0};
 
-			json_object_object_add(args, "node-name", json_object_new_string(rec->node));
+			json_object_object_add(args, "node-name",
+					       json_object_new_string(rec->node));
 			qd_qmp_execute(vm->qmp, "blockdev-del", args, timeout_ms, NULL, &e);
 			qd_error_clear(&e);
 		}

@@ -210,8 +210,8 @@ struct reader {
 	char where[64];
 };
 
-static json_object *member(struct reader *rd, json_object *o, const char *key,
-			   enum json_type type, bool required)
+static json_object *member(struct reader *rd, json_object *o, const char *key, enum json_type type,
+			   bool required)
 {
 	json_object *v;
 
@@ -240,8 +240,8 @@ static int int_member(struct reader *rd, json_object *o, const char *key, int mi
 		return min;
 	n = json_object_get_int64(v);
 	if (n < min || n > max) {
-		rd->r = qd_error_set(rd->err, -EBADMSG, "state: %s '%s' is %lld, outside %d..%d",
-				     rd->where, key, (long long)n, min, max);
+		rd->r = qd_error_set(rd->err, -EBADMSG, "state: %s%s'%s' is %lld, outside %d..%d",
+				     rd->where, *rd->where ? " " : "", key, (long long)n, min, max);
 		return min;
 	}
 	return (int)n;
@@ -306,14 +306,17 @@ int qd_state_from_json(json_object *o, struct qd_state *st, qd_error *err)
 			long s = strtol(key, &end, 10);
 
 			if (*end || s < 1 || s >= QD_BRIDGE_SLOTS ||
+			    st->bridges[st->nbridges - 1].slots[s] ||
 			    !json_object_is_type(val, json_type_string)) {
 				rd.r = qd_error_set(err, -EBADMSG, "state: %s has a bad slot '%s'",
 						    rd.where, key);
 				break;
 			}
-			st->bridges[st->nbridges - 1].slots[s] = strdup(json_object_get_string(val));
+			st->bridges[st->nbridges - 1].slots[s] =
+			    strdup(json_object_get_string(val));
 		}
 	}
+	rd.where[0] = '\0';
 	vcpus = member(&rd, o, "vcpus", json_type_array, true);
 	for (size_t i = 0; vcpus && !rd.r && i < json_object_array_length(vcpus); i++) {
 		json_object *v = json_object_array_get_idx(vcpus, i);
@@ -329,6 +332,7 @@ int qd_state_from_json(json_object *o, struct qd_state *st, qd_error *err)
 		if (!rd.r && qd_state_add_vcpu(st, id, s, d, c, t) < 0)
 			rd.r = qd_error_set(err, -ENOMEM, "out of memory");
 	}
+	rd.where[0] = '\0';
 	devices = member(&rd, o, "devices", json_type_array, true);
 	for (size_t i = 0; devices && !rd.r && i < json_object_array_length(devices); i++) {
 		json_object *d = json_object_array_get_idx(devices, i), *unpl;
@@ -420,7 +424,7 @@ int qd_state_save(const char *path, const struct qd_state *st, qd_error *err)
 	_cleanup_json_ json_object *o = qd_state_to_json(st);
 	_cleanup_free_ char *tmp = NULL, *dircopy = strdup(path);
 	const char *text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
-								    JSON_C_TO_STRING_NOSLASHESCAPE);
+								 JSON_C_TO_STRING_NOSLASHESCAPE);
 	size_t len = strlen(text), off = 0;
 	int fd, dfd;
 
@@ -454,7 +458,7 @@ int qd_state_save(const char *path, const struct qd_state *st, qd_error *err)
 		close(dfd);
 	}
 	return 0;
-fail: {
+fail : {
 	int e = errno ? errno : EIO;
 
 	if (fd >= 0)

@@ -194,14 +194,14 @@ void qd_vm_set_log(struct qd_vm *vm, qd_log_fn fn, void *opaque, int level)
 static int build_argv(struct qd_vm *vm, const char *qemu, int qmp_fd, char ***out, qd_error *err)
 {
 	struct qd_launch_params lp = {
-		.qemu = qemu,
-		.uuid = vm->st.uuid,
-		.state = &vm->st,
-		.qmp_path = vm->qmp_path,
-		.qmp_fd = qmp_fd,
-		.console_path = vm->console_path,
-		.pidfile = vm->pidfile,
-		.nested = vm->nested,
+	    .qemu = qemu,
+	    .uuid = vm->st.uuid,
+	    .state = &vm->st,
+	    .qmp_path = vm->qmp_path,
+	    .qmp_fd = qmp_fd,
+	    .console_path = vm->console_path,
+	    .pidfile = vm->pidfile,
+	    .nested = vm->nested,
 	};
 
 	return qd_build_argv(&vm->cfg, &lp, out, err);
@@ -227,8 +227,8 @@ static int early_exit_error(struct qd_vm *vm, qd_error *err)
 	_cleanup_free_ char *how = qd_describe_exit(vm->proc.status);
 	_cleanup_free_ char *tail = qd_log_tail(vm->log_path, 5);
 
-	return qd_error_set(err, -ECHILD, "QEMU %s before QMP was ready: %s",
-			    how ? how : "exited", tail && *tail ? tail : "(no output)");
+	return qd_error_set(err, -ECHILD, "QEMU %s before QMP was ready: %s", how ? how : "exited",
+			    tail && *tail ? tail : "(no output)");
 }
 
 static void kill_and_reap(struct qd_vm *vm)
@@ -247,12 +247,13 @@ static int wait_qmp_or_exit(struct qd_vm *vm, int qmp_fd, int64_t deadline, qd_e
 {
 	for (;;) {
 		struct pollfd pfd[2] = {
-			{.fd = qmp_fd, .events = POLLIN},
-			{.fd = vm->proc.pidfd, .events = POLLIN},
+		    {.fd = qmp_fd, .events = POLLIN},
+		    {.fd = vm->proc.pidfd, .events = POLLIN},
 		};
 		int left = qd_deadline_left_ms(deadline);
 		int r = poll(pfd, vm->proc.pidfd >= 0 ? 2 : 1,
-			     vm->proc.pidfd >= 0 || left < PATH_MODE_POLL_MS ? left : PATH_MODE_POLL_MS);
+			     vm->proc.pidfd >= 0 || left < PATH_MODE_POLL_MS ? left
+									     : PATH_MODE_POLL_MS);
 
 		if (r < 0 && errno == EINTR)
 			continue;
@@ -324,9 +325,9 @@ int qd_vm_start(struct qd_vm *vm, int timeout_ms, qd_error *err)
 	_cleanup_free_ char *qemu = NULL;
 	_cleanup_close_ int listen_fd = -1, client_fd = -1;
 	struct qd_qmp_options opts = {
-		.log_fn = vm->log.fn,
-		.log_opaque = vm->log.opaque,
-		.log_level = vm->log.max_level,
+	    .log_fn = vm->log.fn,
+	    .log_opaque = vm->log.opaque,
+	    .log_level = vm->log.max_level,
 	};
 	char **argv = NULL;
 	int64_t deadline;

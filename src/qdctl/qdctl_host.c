@@ -12,9 +12,9 @@
 int qdctl_host_main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{"cpuinfo", required_argument, NULL, 'c'},
-		{"help", no_argument, NULL, 'h'},
-		{0},
+	    {"cpuinfo", required_argument, NULL, 'c'},
+	    {"help", no_argument, NULL, 'h'},
+	    {0},
 	};
 	const char *cpuinfo = NULL;
 	qd_error err = {0};
@@ -27,7 +27,8 @@ int qdctl_host_main(int argc, char **argv)
 			break;
 		case 'h':
 			puts("usage: qdctl host [--cpuinfo PATH]\n\nPrints whether this host is "
-			     "itself a VM (the hypervisor CPU flag) and whether /dev/kvm is usable.");
+			     "itself a VM (the hypervisor CPU flag) and whether /dev/kvm is "
+			     "usable.");
 			return QDCTL_OK;
 		default:
 			return QDCTL_USAGE;
@@ -40,8 +41,8 @@ int qdctl_host_main(int argc, char **argv)
 		return QDCTL_FAILED;
 	}
 	printf("nested: %s\n", nested ? "yes (the hypervisor flag is set: this host is a VM; "
-					 "qemudrv applies the nesting workarounds)"
-				       : "no");
+					"qemudrv applies the nesting workarounds)"
+				      : "no");
 	fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	printf("kvm: %s\n", fd >= 0 ? "/dev/kvm is usable" : "/dev/kvm is not usable");
 	if (fd >= 0)

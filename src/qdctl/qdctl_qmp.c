@@ -84,7 +84,8 @@ static void print_json_line(const char *key, json_object *value)
 	json_object *wrap = json_object_new_object();
 
 	json_object_object_add(wrap, key, json_object_get(value));
-	printf("%s\n", json_object_to_json_string_ext(wrap, JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE));
+	printf("%s\n", json_object_to_json_string_ext(wrap, JSON_C_TO_STRING_SPACED |
+								JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(wrap);
 	fflush(stdout);
 }

@@ -51,7 +51,8 @@ static double ms_since(const struct timespec *t0)
 
 static int fail(const char *what, qd_error *err)
 {
-	fprintf(stderr, "qdctl: %s: %s\n", what, err->message ? err->message : strerror(-err->code));
+	fprintf(stderr, "qdctl: %s: %s\n", what,
+		err->message ? err->message : strerror(-err->code));
 	qd_error_clear(err);
 	return QDCTL_FAILED;
 }
@@ -59,10 +60,13 @@ static int fail(const char *what, qd_error *err)
 int qdctl_run_main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{"qemu", required_argument, NULL, 'q'},   {"run-dir", required_argument, NULL, 'd'},
-		{"timeout", required_argument, NULL, 't'}, {"keep", no_argument, NULL, 'k'},
-		{"verbose", no_argument, NULL, 'v'},       {"help", no_argument, NULL, 'h'},
-		{0},
+	    {"qemu", required_argument, NULL, 'q'},
+	    {"run-dir", required_argument, NULL, 'd'},
+	    {"timeout", required_argument, NULL, 't'},
+	    {"keep", no_argument, NULL, 'k'},
+	    {"verbose", no_argument, NULL, 'v'},
+	    {"help", no_argument, NULL, 'h'},
+	    {0},
 	};
 	const char *qemu = NULL, *run_dir = "/tmp/qemudrv";
 	char *fake = NULL, *status = NULL, **qargv = NULL;
@@ -134,7 +138,8 @@ int qdctl_run_main(int argc, char **argv)
 	} else if (!cfg.qemu_path) {
 		fake = qdctl_find_fakeqemu();
 		if (!fake) {
-			fprintf(stderr, "qdctl: fakeqemu not found next to qdctl; use --qemu PATH\n");
+			fprintf(stderr,
+				"qdctl: fakeqemu not found next to qdctl; use --qemu PATH\n");
 			rc = QDCTL_FAILED;
 			goto out;
 		}

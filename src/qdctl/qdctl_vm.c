@@ -51,8 +51,9 @@ static json_object *result(const char *op, int r, const qd_error *err)
 		json_object *e = json_object_new_object();
 
 		json_object_object_add(e, "errno", json_object_new_int(-r));
-		json_object_object_add(e, "name", json_object_new_string(strerrorname_np(-r) ?
-									       strerrorname_np(-r) : "?"));
+		json_object_object_add(
+		    e, "name",
+		    json_object_new_string(strerrorname_np(-r) ? strerrorname_np(-r) : "?"));
 		if (err->qmp_class)
 			json_object_object_add(e, "class", json_object_new_string(err->qmp_class));
 		json_object_object_add(e, "message",
@@ -65,7 +66,7 @@ static json_object *result(const char *op, int r, const qd_error *err)
 static void print(json_object *o)
 {
 	printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
-							      JSON_C_TO_STRING_NOSLASHESCAPE));
+							     JSON_C_TO_STRING_NOSLASHESCAPE));
 	fflush(stdout);
 	json_object_put(o);
 }
@@ -115,9 +116,12 @@ static int run_op(struct qd_vm *vm, int argc, char **argv, int *i, int timeout)
 
 		r = 0;
 		o = result(op, 0, &err);
-		json_object_object_add(o, "block", json_object_new_boolean(caps & QD_CAP_BLOCK_HOTPLUG));
-		json_object_object_add(o, "cpu", json_object_new_boolean(caps & QD_CAP_CPU_HOTPLUG));
-		json_object_object_add(o, "vfio", json_object_new_boolean(caps & QD_CAP_VFIO_HOTPLUG));
+		json_object_object_add(o, "block",
+				       json_object_new_boolean(caps & QD_CAP_BLOCK_HOTPLUG));
+		json_object_object_add(o, "cpu",
+				       json_object_new_boolean(caps & QD_CAP_CPU_HOTPLUG));
+		json_object_object_add(o, "vfio",
+				       json_object_new_boolean(caps & QD_CAP_VFIO_HOTPLUG));
 	} else if (!strcmp(op, "reconcile")) {
 		r = qd_vm_reconcile(vm, timeout, &text, &err);
 		o = result(op, r, &err);
@@ -187,10 +191,13 @@ static int run_op(struct qd_vm *vm, int argc, char **argv, int *i, int timeout)
 int qdctl_vm_main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{"qemu", required_argument, NULL, 'q'},   {"run-dir", required_argument, NULL, 'd'},
-		{"timeout", required_argument, NULL, 't'}, {"keep-going", no_argument, NULL, 'k'},
-		{"verbose", no_argument, NULL, 'v'},       {"help", no_argument, NULL, 'h'},
-		{0},
+	    {"qemu", required_argument, NULL, 'q'},
+	    {"run-dir", required_argument, NULL, 'd'},
+	    {"timeout", required_argument, NULL, 't'},
+	    {"keep-going", no_argument, NULL, 'k'},
+	    {"verbose", no_argument, NULL, 'v'},
+	    {"help", no_argument, NULL, 'h'},
+	    {0},
 	};
 	const char *qemu = NULL, *run_dir = "/tmp/qemudrv";
 	struct qd_vm_config cfg;

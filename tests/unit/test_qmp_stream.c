@@ -203,11 +203,11 @@ static void test_nesting_limit(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_one_message),	   cmocka_unit_test(test_every_split_point),
-	    cmocka_unit_test(test_bytewise),	   cmocka_unit_test(test_merged_without_separator),
-	    cmocka_unit_test(test_garbage),	   cmocka_unit_test(test_bad_byte_inside_message),
-	    cmocka_unit_test(test_size_limit),
-	    cmocka_unit_test(test_callback_stops), cmocka_unit_test(test_nesting_limit),
+	    cmocka_unit_test(test_one_message),	  cmocka_unit_test(test_every_split_point),
+	    cmocka_unit_test(test_bytewise),	  cmocka_unit_test(test_merged_without_separator),
+	    cmocka_unit_test(test_garbage),	  cmocka_unit_test(test_bad_byte_inside_message),
+	    cmocka_unit_test(test_size_limit),	  cmocka_unit_test(test_callback_stops),
+	    cmocka_unit_test(test_nesting_limit),
 	};
 
 	return cmocka_run_group_tests_name("qmp_stream", tests, NULL, NULL);

@@ -14,7 +14,7 @@
 
 #include "qemudrv.h"
 
-#define THREADS 4
+#define THREADS		 4
 #define DISKS_PER_THREAD 5
 
 struct worker {
@@ -99,8 +99,9 @@ static void test_concurrent_block_hotplug(void **state)
 	}
 	for (int a = 0; a < THREADS * DISKS_PER_THREAD; a++)
 		for (int b = a + 1; b < THREADS * DISKS_PER_THREAD; b++)
-			assert_string_not_equal(workers[a / DISKS_PER_THREAD].locations[a % DISKS_PER_THREAD],
-						workers[b / DISKS_PER_THREAD].locations[b % DISKS_PER_THREAD]);
+			assert_string_not_equal(
+			    workers[a / DISKS_PER_THREAD].locations[a % DISKS_PER_THREAD],
+			    workers[b / DISKS_PER_THREAD].locations[b % DISKS_PER_THREAD]);
 	assert_int_equal(qd_vm_stop(vm, 5000, &err), 0);
 	qd_vm_free(vm);
 	qd_error_clear(&err);
@@ -109,7 +110,7 @@ static void test_concurrent_block_hotplug(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_concurrent_block_hotplug),
+	    cmocka_unit_test(test_concurrent_block_hotplug),
 	};
 
 	return cmocka_run_group_tests_name("vm_threads", tests, NULL, NULL);
