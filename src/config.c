@@ -31,7 +31,7 @@ static int check_text(const char *field, const char *v, qd_error *err)
 }
 
 /* Ids qemudrv gives its own devices, chardevs and objects on the command line. */
-static bool reserved_id(const char *id)
+bool qd_config_reserved_id(const char *id)
 {
 	static const char *const ids[] = {"serial0", "console0", "charconsole0", "scsi0",
 					  "iothread-scsi0", "qmp0", "nv0", "mem0", "dimm1", NULL};
@@ -54,7 +54,7 @@ static int check_device(const struct qd_device *d, size_t i, const struct qd_vm_
 				    "%s.id '%s' is not a valid id (letters, digits, '-', '.', '_', "
 				    "starting with a letter)",
 				    field, d->id ? d->id : "");
-	if (reserved_id(d->id))
+	if (qd_config_reserved_id(d->id))
 		return qd_error_set(err, -EINVAL, "%s.id '%s' is reserved for qemudrv's own devices",
 				    field, d->id);
 	for (size_t j = 0; j < i; j++)

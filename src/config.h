@@ -22,4 +22,7 @@ int qd_config_resolve(const struct qd_vm_config *in, const struct qd_host_facts 
 /* qd_id_valid() - letters, digits, '-', '.', '_', starting with a letter (QEMU's rule). */
 bool qd_id_valid(const char *id);
 
+/* qd_config_reserved_id() - ids qemudrv gives its own devices (serial0, scsi0, pci-bridge-N...). */
+bool qd_config_reserved_id(const char *id);
+
 #endif

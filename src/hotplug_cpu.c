@@ -65,13 +65,27 @@ static int add_one(struct qd_vm *vm, const struct free_slot *s, int timeout_ms, 
 	/* Exactly the ids QEMU reported for the slot (socket/die/core/thread/node). */
 	json_object_object_foreach(s->props, key, val)
 	    json_object_object_add(args, key, json_object_get(val));
-	r = qd_qmp_execute(vm->qmp, "device_add", args, timeout_ms, NULL, err);
-	if (r < 0)
-		return r;
+	/* Recorded first, as plugging: a lost reply leaves a trace for reconcile. */
 	vm->st.vcpu_seq++;
 	if (qd_state_add_vcpu(&vm->st, id, prop(s->props, "socket-id"), prop(s->props, "die-id"),
 			      prop(s->props, "core-id"), prop(s->props, "thread-id")) < 0)
 		return qd_error_set(err, -ENOMEM, "out of memory");
+	vm->st.vcpus[vm->st.nvcpus - 1].plugging = true;
+	r = qd_hp_save(vm, err);
+	if (r == 0)
+		r = qd_qmp_execute(vm->qmp, "device_add", args, timeout_ms, NULL, err);
+	if (r == -ETIMEDOUT || (r < 0 && qd_qmp_broken(vm->qmp, NULL)))
+		return r; /* outcome unknown: the record stays for qd_vm_reconcile() */
+	if (r < 0) {
+		qd_error ignored = {0};
+
+		qd_state_remove_vcpu(&vm->st, id);
+		vm->st.vcpu_seq--; /* QEMU refused it: the id is free again */
+		qd_hp_save(vm, &ignored);
+		qd_error_clear(&ignored);
+		return r;
+	}
+	vm->st.vcpus[vm->st.nvcpus - 1].plugging = false;
 	qd_log(&vm->log, QD_LOG_INFO, "hot-added vCPU %s", id);
 	return qd_hp_save(vm, err);
 }

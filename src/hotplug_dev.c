@@ -73,6 +73,15 @@ static int check_new_id(struct qd_vm *vm, const char *id, qd_error *err)
 		if (!strcmp(vm->cfg.devices[i].id, id))
 			return qd_error_set(err, -EEXIST, "device id '%s' is a cold-plugged device",
 					    id);
+	for (size_t i = 0; i < vm->st.nvcpus; i++)
+		if (!strcmp(vm->st.vcpus[i].id, id))
+			return qd_error_set(err, -EEXIST, "device id '%s' is a hot-plugged vCPU", id);
+	for (size_t i = 0; i < vm->st.nbridges; i++)
+		if (!strcmp(vm->st.bridges[i].id, id))
+			return qd_error_set(err, -EEXIST, "device id '%s' is a PCI bridge", id);
+	if (qd_config_reserved_id(id))
+		return qd_error_set(err, -EEXIST, "device id '%s' is one of qemudrv's own devices",
+				    id);
 	return 0;
 }
 
@@ -123,6 +132,57 @@ static int device_add(struct qd_vm *vm, json_object *args, const char *id, int t
 			qd_error_clear(err);
 			return 0;
 		}
+	}
+	return r;
+}
+
+/*
+ * plug() - record @rec as plugging (saved), device_add, then settle the
+ * record by the outcome. When the outcome is unknown (reply lost to a
+ * timeout or a dropped connection) the record stays "plugging" for
+ * qd_vm_reconcile(); *@uncertain says so and the caller must not undo.
+ */
+static int plug(struct qd_vm *vm, struct qd_device_record *rec, json_object *args, int timeout_ms,
+		bool *uncertain, qd_error *err)
+{
+	struct qd_bridge *b = bridge_by_id(vm, rec->bridge);
+	struct qd_device_record *saved;
+	int r;
+
+	*uncertain = false;
+	rec->plugging = true;
+	if (qd_state_add_device(&vm->st, rec) < 0)
+		return qd_error_set(err, -ENOMEM, "out of memory");
+	if (b)
+		b->slots[rec->slot] = strdup(rec->id);
+	r = qd_hp_save(vm, err);
+	if (r == 0)
+		r = device_add(vm, args, rec->id, timeout_ms, err);
+	saved = qd_state_find_device(&vm->st, rec->id);
+	if (r == 0) {
+		saved->plugging = false;
+		return qd_hp_save(vm, err);
+	}
+	if (r == -ETIMEDOUT || qd_qmp_broken(vm->qmp, NULL)) {
+		char *m = err ? err->message : NULL;
+
+		*uncertain = true;
+		if (m && asprintf(&err->message,
+				  "%s; device %s is recorded as plugging until qd_vm_reconcile() "
+				  "sees what QEMU did",
+				  m, rec->id) >= 0)
+			free(m);
+		else if (err)
+			err->message = m;
+		return r;
+	}
+	release_slot(vm, saved);
+	qd_state_remove_device(&vm->st, rec->id);
+	{
+		qd_error ignored = {0};
+
+		qd_hp_save(vm, &ignored);
+		qd_error_clear(&ignored);
 	}
 	return r;
 }
@@ -216,25 +276,23 @@ int qd_vm_add_block(struct qd_vm *vm, const struct qd_block_device *dev, int tim
 		json_object_object_add(dev_args, "bus", json_object_new_string(bridge->id));
 		json_object_object_add(dev_args, "addr", json_object_new_string(addr));
 	}
-	r = device_add(vm, dev_args, dev->id, timeout_ms, err);
-	if (r < 0) {
-		if (!qd_qmp_broken(vm->qmp, NULL))
-			undo_node(vm, node, timeout_ms, err);
-		goto out;
-	}
 	rec.id = (char *)dev->id;
 	rec.node = node;
 	if (bridge) {
 		rec.bridge = bridge->id;
 		rec.slot = slot;
-		bridge->slots[slot] = strdup(dev->id);
 	}
-	if (qd_state_add_device(&vm->st, &rec) < 0) {
-		r = qd_error_set(err, -ENOMEM, "out of memory");
-		goto out;
+	{
+		bool uncertain;
+
+		r = plug(vm, &rec, dev_args, timeout_ms, &uncertain, err);
+		if (r < 0) {
+			if (!uncertain)
+				undo_node(vm, node, timeout_ms, err);
+			goto out;
+		}
 	}
-	r = qd_hp_save(vm, err);
-	if (r == 0 && location) {
+	if (location) {
 		if (bridge)
 			*location = location_of(bridge, slot);
 		else if (asprintf(location, "scsi0.0:%d:%d", rec.scsi_id, rec.lun) < 0)
@@ -274,20 +332,16 @@ int qd_vm_add_vfio(struct qd_vm *vm, const char *id, const char *bdf, int timeou
 	json_object_object_add(args, "host", json_object_new_string(bdf));
 	json_object_object_add(args, "bus", json_object_new_string(bridge->id));
 	json_object_object_add(args, "addr", json_object_new_string(addr));
-	r = device_add(vm, args, id, timeout_ms, err);
-	if (r < 0)
-		goto out;
 	rec = (struct qd_device_record){.id = (char *)id,
 					.kind = QD_HOTPLUG_VFIO,
 					.bridge = bridge->id,
 					.slot = slot,
 					.bdf = (char *)bdf};
-	bridge->slots[slot] = strdup(id);
-	if (qd_state_add_device(&vm->st, &rec) < 0) {
-		r = qd_error_set(err, -ENOMEM, "out of memory");
-		goto out;
+	{
+		bool uncertain;
+
+		r = plug(vm, &rec, args, timeout_ms, &uncertain, err);
 	}
-	r = qd_hp_save(vm, err);
 	if (r == 0 && location)
 		*location = location_of(bridge, slot);
 out:

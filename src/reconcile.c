@@ -185,8 +185,16 @@ int qd_vm_reconcile(struct qd_vm *vm, int timeout_ms, char **report, qd_error *e
 		_cleanup_free_ char *id = strdup(vm->st.vcpus[i].id);
 
 		if (!cpu_listed(cpus, id)) {
+			note(&text,
+			     vm->st.vcpus[i].plugging
+				     ? "vCPU %s: its hot-plug did not happen; undone"
+				     : "vCPU %s is no longer in QEMU: removed from the state",
+			     id);
 			qd_state_remove_vcpu(&vm->st, id);
-			note(&text, "vCPU %s is no longer in QEMU: removed from the state", id);
+			changed = true;
+		} else if (vm->st.vcpus[i].plugging) {
+			vm->st.vcpus[i].plugging = false;
+			note(&text, "vCPU %s: its hot-plug completed", id);
 			changed = true;
 		}
 	}
@@ -195,11 +203,18 @@ int qd_vm_reconcile(struct qd_vm *vm, int timeout_ms, char **report, qd_error *e
 		struct qd_bridge *b = NULL;
 		_cleanup_free_ char *id = strdup(rec->id);
 
-		if (qd_hp_has(ids, id))
+		if (qd_hp_has(ids, id)) {
+			if (rec->plugging) {
+				rec->plugging = false;
+				note(&text, "device %s: its hot-plug completed", id);
+				changed = true;
+			}
 			continue;
+		}
 		note(&text,
-		     rec->unplugging ? "device %s: its unplug completed; finished it"
-				     : "device %s is no longer in QEMU: removed from the state",
+		     rec->plugging     ? "device %s: its hot-plug did not happen; undone"
+		     : rec->unplugging ? "device %s: its unplug completed; finished it"
+				       : "device %s is no longer in QEMU: removed from the state",
 		     id);
 		if (rec->node) {
 			_cleanup_json_ json_object *args = json_object_new_object();

@@ -70,7 +70,7 @@ int qd_state_add_vcpu(struct qd_state *st, const char *id, int socket, int die, 
 		return -ENOMEM;
 	st->vcpus = v;
 	v = &st->vcpus[st->nvcpus];
-	*v = (struct qd_vcpu_record){strdup(id), socket, die, core, thread};
+	*v = (struct qd_vcpu_record){strdup(id), socket, die, core, thread, false};
 	if (!v->id)
 		return -ENOMEM;
 	st->nvcpus++;
@@ -181,6 +181,7 @@ json_object *qd_state_to_json(const struct qd_state *st)
 		json_object_object_add(j, "die-id", json_object_new_int(v->die));
 		json_object_object_add(j, "core-id", json_object_new_int(v->core));
 		json_object_object_add(j, "thread-id", json_object_new_int(v->thread));
+		json_object_object_add(j, "plugging", json_object_new_boolean(v->plugging));
 		json_object_array_add(vcpus, j);
 	}
 	json_object_object_add(o, "vcpus", vcpus);
@@ -197,6 +198,7 @@ json_object *qd_state_to_json(const struct qd_state *st)
 		json_object_object_add(j, "lun", json_object_new_int(d->lun));
 		add_str(j, "bdf", d->bdf);
 		json_object_object_add(j, "unplugging", json_object_new_boolean(d->unplugging));
+		json_object_object_add(j, "plugging", json_object_new_boolean(d->plugging));
 		json_object_array_add(devices, j);
 	}
 	json_object_object_add(o, "devices", devices);
@@ -329,8 +331,12 @@ int qd_state_from_json(json_object *o, struct qd_state *st, qd_error *err)
 		d = int_member(&rd, v, "die-id", -1, 1 << 20);
 		c = int_member(&rd, v, "core-id", -1, 1 << 20);
 		t = int_member(&rd, v, "thread-id", -1, 1 << 20);
+		json_object *pl = member(&rd, v, "plugging", json_type_boolean, false);
+
 		if (!rd.r && qd_state_add_vcpu(st, id, s, d, c, t) < 0)
 			rd.r = qd_error_set(err, -ENOMEM, "out of memory");
+		if (!rd.r)
+			st->vcpus[st->nvcpus - 1].plugging = pl && json_object_get_boolean(pl);
 	}
 	rd.where[0] = '\0';
 	devices = member(&rd, o, "devices", json_type_array, true);
@@ -356,6 +362,8 @@ int qd_state_from_json(json_object *o, struct qd_state *st, qd_error *err)
 		rec.bdf = (char *)str_member(&rd, d, "bdf", false);
 		unpl = member(&rd, d, "unplugging", json_type_boolean, false);
 		rec.unplugging = unpl && json_object_get_boolean(unpl);
+		unpl = member(&rd, d, "plugging", json_type_boolean, false);
+		rec.plugging = unpl && json_object_get_boolean(unpl);
 		if (!rd.r && qd_state_add_device(st, &rec) < 0)
 			rd.r = qd_error_set(err, -ENOMEM, "out of memory");
 	}

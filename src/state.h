@@ -23,6 +23,7 @@ struct qd_bridge {
 struct qd_vcpu_record {
 	char *id;
 	int socket, die, core, thread; /* -1 when QEMU did not report it */
+	bool plugging; /* device_add sent, its outcome not known yet */
 };
 
 enum qd_hotplug_kind {
@@ -41,6 +42,7 @@ struct qd_device_record {
 	int scsi_id, lun;
 	char *bdf; /* VFIO host address */
 	bool unplugging; /* device_del sent, removal not confirmed */
+	bool plugging;   /* device_add sent, its outcome not known yet */
 };
 
 /* struct qd_state - everything qemudrv keeps about a VM across restarts. */

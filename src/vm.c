@@ -320,6 +320,24 @@ static int follow_daemon(struct qd_vm *vm, int64_t deadline, qd_error *err)
 	return qd_process_adopt(pid, &vm->proc, err);
 }
 
+/* A new QEMU has none of the last one's hot-plugged vCPUs and devices. */
+static void forget_hotplugged(struct qd_vm *vm)
+{
+	if (vm->st.nvcpus || vm->st.ndevices)
+		qd_log(&vm->log, QD_LOG_INFO,
+		       "new QEMU: forgetting %zu hot-plugged vCPUs and %zu devices of the last one",
+		       vm->st.nvcpus, vm->st.ndevices);
+	while (vm->st.nvcpus)
+		qd_state_remove_vcpu(&vm->st, vm->st.vcpus[0].id);
+	while (vm->st.ndevices)
+		qd_state_remove_device(&vm->st, vm->st.devices[0].id);
+	for (size_t i = 0; i < vm->st.nbridges; i++)
+		for (int s = 0; s < QD_BRIDGE_SLOTS; s++) {
+			free(vm->st.bridges[i].slots[s]);
+			vm->st.bridges[i].slots[s] = NULL;
+		}
+}
+
 int qd_vm_start(struct qd_vm *vm, int timeout_ms, qd_error *err)
 {
 	_cleanup_free_ char *qemu = NULL;
@@ -363,6 +381,7 @@ int qd_vm_start(struct qd_vm *vm, int timeout_ms, qd_error *err)
 		unlink(vm->qmp_path);
 	}
 	unlink(vm->console_path);
+	forget_hotplugged(vm);
 	r = build_argv(vm, qemu, listen_fd >= 0 ? qd_launch_qmp_child_fd() : -1, &argv, err);
 	if (r < 0)
 		goto out;

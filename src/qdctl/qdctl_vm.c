@@ -74,11 +74,13 @@ static void print(json_object *o)
 static int parse_uint(const char *s, unsigned *out)
 {
 	char *end;
-	long v;
+	unsigned long v;
 
+	if (*s < '0' || *s > '9')
+		return -1;
 	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || *end || end == s || v < 0 || v > 0xffff)
+	v = strtoul(s, &end, 10);
+	if (errno || *end || v > 0xffffffffUL)
 		return -1;
 	*out = (unsigned)v;
 	return 0;
