@@ -21,7 +21,16 @@
  * ACPI CPU hotplug is still in legacy mode) or reject.
  */
 
-#define COOPERATIVE_DELAY_MS 20
+/*
+ * How long a Linux guest takes, as recorded from QEMU 7.2 under TCG
+ * (tests/conformance/guest/README.md): PCI unplug 125-520 ms on pc and
+ * bridges, 30-160 ms on a q35 root port; CPU plug/unplug 20-100 ms.
+ */
+#define PCI_UNPLUG_MS 200
+#define ROOT_PORT_UNPLUG_MS 80
+#define CPU_MS 40
+/* scsi-hd unplug needs no guest, but its event comes ~55 ms after the reply. */
+#define SCSI_EVENT_MS 55
 
 /* An unplug that the guest will complete (or refuse) later. */
 struct completion {
@@ -34,9 +43,15 @@ struct completion {
 };
 static struct completion *completions;
 
-static int guest_delay(void)
+static int guest_delay_for(const struct fq_device *dev, const struct fq_cpu_slot *cpu)
 {
-	return fq_vm.cfg.guest == FQ_GUEST_SLOW ? fq_vm.cfg.guest_delay_ms : COOPERATIVE_DELAY_MS;
+	if (fq_vm.cfg.guest == FQ_GUEST_SLOW)
+		return fq_vm.cfg.guest_delay_ms;
+	if (cpu || !dev)
+		return CPU_MS;
+	if (dev->bus && dev->bus->bridge && !strcmp(dev->bus->bridge->driver, "pcie-root-port"))
+		return ROOT_PORT_UNPLUG_MS;
+	return PCI_UNPLUG_MS;
 }
 
 /* The guest's ACPI code is up: it ran, has ACPI, and an OS is there. */
@@ -212,7 +227,7 @@ static void schedule(struct fq_device *dev, struct fq_cpu_slot *cpu)
 	c->next = completions;
 	completions = c;
 	if (fq_vm.state == FQ_RUNNING)
-		fq_loop_timer(guest_delay() + c->extra_delay_ms, completion_fire, c);
+		fq_loop_timer(guest_delay_for(dev, cpu) + c->extra_delay_ms, completion_fire, c);
 	else
 		c->waiting_for_run = true;
 }
@@ -222,7 +237,8 @@ void fq_guest_resumed(void)
 	for (struct completion *c = completions; c; c = c->next)
 		if (c->waiting_for_run) {
 			c->waiting_for_run = false;
-			fq_loop_timer(guest_delay() + c->extra_delay_ms, completion_fire, c);
+			fq_loop_timer(guest_delay_for(c->dev, c->cpu) + c->extra_delay_ms,
+				      completion_fire, c);
 		}
 }
 
@@ -245,7 +261,7 @@ void fq_guest_cpu_plugged(struct fq_device *dev)
 	if (!s || !guest_acpi_up() || fq_vm.state != FQ_RUNNING)
 		return;
 	fq_event_later("ACPI_DEVICE_OST", ost_info(dev->id, (int)(s - fq_vm.cpu_slots), 1, 0),
-		       guest_delay());
+		       guest_delay_for(NULL, s));
 }
 
 /* ---- device_del ------------------------------------------------------------------ */
@@ -283,7 +299,11 @@ static void pci_unplug(struct fq_device *dev, const char *name, struct fq_reply 
 	bool pcie_native = dev->bus && dev->bus->bridge &&
 			   !strcmp(dev->bus->bridge->driver, "pcie-root-port");
 
-	if (dev->unplug_pending && (!d->repeat_unplug_ok || pcie_native)) {
+	/* A booted Linux guest acknowledges the request: 7.2 then accepts repeats (recorded). */
+	bool acked = dev->unplug_pending && !dev->unplug_requested_before_run && guest_acpi_up() &&
+		     fq_vm.cfg.guest != FQ_GUEST_REJECT;
+
+	if (dev->unplug_pending && !acked && (!d->repeat_unplug_ok || pcie_native)) {
 		/* acpi_pcihp: a retry is refused until 1 ms of guest time passed. */
 		if (dev->unplug_requested_before_run ||
 		    fq_vclock_ms() - dev->unplug_vclock_ms < 1) {
@@ -346,7 +366,7 @@ void fq_cmd_device_del(json_object *args, struct fq_reply *r)
 		break;
 	case FQ_DEV_SCSI_HD:
 		/* SCSI unplug is synchronous: the event follows the reply at once. */
-		fq_event_later("DEVICE_DELETED", deleted_data(dev->id, dev->qom_path), 0);
+		fq_event_later("DEVICE_DELETED", deleted_data(dev->id, dev->qom_path), SCSI_EVENT_MS);
 		fq_device_unlink(dev);
 		break;
 	case FQ_DEV_OTHER:

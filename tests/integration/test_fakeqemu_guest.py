@@ -177,10 +177,9 @@ def test_paused_vm_completes_after_cont(launch):
     c.wait_event("STOP")
     assert c.execute("device_del", {"id": "vb0"}) == {}
     c.assert_no_event("DEVICE_DELETED", QUIET)
-    # Guest time stands still: a retry is within the 1 ms window.
-    with pytest.raises(QmpError) as e:
-        c.execute("device_del", {"id": "vb0"})
-    assert e.value.desc == "Device vb0 is already in the process of unplug"
+    # Recorded from 7.2 with a Linux guest (tests/conformance/guest): a retry while
+    # paused is accepted too, and still only one pair of events follows cont.
+    assert c.execute("device_del", {"id": "vb0"}) == {}
     assert device(fq.state(c), "vb0")["unplug-pending"] is True
     c.execute("cont")
     c.wait_event("DEVICE_DELETED", data={"device": "vb0"})
