@@ -175,27 +175,29 @@ void fq_cmd_query_target(json_object *args, struct fq_reply *r)
 void fq_cmd_query_qmp_schema(json_object *args, struct fq_reply *r)
 {
 	(void)args;
-	r->ret = json_object_get(fq_schema_json());
+	r->ret = fq_schema_reply();
+}
+
+static void add_command(json_object *e, void *opaque)
+{
+	json_object *meta, *name;
+
+	if (json_object_object_get_ex(e, "meta-type", &meta) &&
+	    !strcmp(json_object_get_string(meta), "command") &&
+	    json_object_object_get_ex(e, "name", &name)) {
+		json_object *c = json_object_new_object();
+
+		json_object_object_add(c, "name", json_object_get(name));
+		json_object_array_add(opaque, c);
+	}
 }
 
 void fq_cmd_query_commands(json_object *args, struct fq_reply *r)
 {
-	json_object *list = json_object_new_array(), *schema = fq_schema_json();
-	size_t n = json_object_array_length(schema);
+	json_object *list = json_object_new_array();
 
 	(void)args;
-	for (size_t i = 0; i < n; i++) {
-		json_object *e = json_object_array_get_idx(schema, i), *meta, *name;
-
-		if (json_object_object_get_ex(e, "meta-type", &meta) &&
-		    !strcmp(json_object_get_string(meta), "command") &&
-		    json_object_object_get_ex(e, "name", &name)) {
-			json_object *c = json_object_new_object();
-
-			json_object_object_add(c, "name", json_object_get(name));
-			json_object_array_add(list, c);
-		}
-	}
+	fq_schema_foreach(add_command, list);
 	r->ret = list;
 }
 

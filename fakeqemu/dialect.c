@@ -6,7 +6,10 @@
 
 /* Generated from fakeqemu-data/VERSION/schema.json by gen_data.py. */
 extern const char fq_schema_5_2[], fq_schema_7_2[], fq_schema_10_0[];
-extern const size_t fq_schema_5_2_len, fq_schema_7_2_len, fq_schema_10_0_len;
+extern const struct fq_schema_entity fq_schema_index_5_2[], fq_schema_index_7_2[],
+	fq_schema_index_10_0[];
+extern const unsigned fq_schema_sorted_5_2[], fq_schema_sorted_7_2[], fq_schema_sorted_10_0[];
+extern const size_t fq_schema_count_5_2, fq_schema_count_7_2, fq_schema_count_10_0;
 extern const char fq_cpu_models_5_2[], fq_cpu_models_7_2[], fq_cpu_models_10_0[];
 
 /* Every value below was probed from the real binary: see tests/conformance/README.md. */
@@ -31,6 +34,9 @@ static const struct fq_dialect dialects[] = {
 		.old_errors = true,
 		.machine_suffix = "5.2",
 		.schema = fq_schema_5_2,
+		.entities = fq_schema_index_5_2,
+		.sorted = fq_schema_sorted_5_2,
+		.nentities = &fq_schema_count_5_2,
 		.cpu_models = fq_cpu_models_5_2,
 	},
 	{
@@ -53,6 +59,9 @@ static const struct fq_dialect dialects[] = {
 		.old_errors = false,
 		.machine_suffix = "7.2",
 		.schema = fq_schema_7_2,
+		.entities = fq_schema_index_7_2,
+		.sorted = fq_schema_sorted_7_2,
+		.nentities = &fq_schema_count_7_2,
 		.cpu_models = fq_cpu_models_7_2,
 	},
 	{
@@ -75,6 +84,9 @@ static const struct fq_dialect dialects[] = {
 		.old_errors = false,
 		.machine_suffix = "10.0",
 		.schema = fq_schema_10_0,
+		.entities = fq_schema_index_10_0,
+		.sorted = fq_schema_sorted_10_0,
+		.nentities = &fq_schema_count_10_0,
 		.cpu_models = fq_cpu_models_10_0,
 	},
 };

@@ -6,6 +6,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/* struct fq_schema_entity - one query-qmp-schema entry, as text inside fq_dialect.schema. */
+struct fq_schema_entity {
+	const char *name;
+	unsigned offset, length;
+};
+
 /* struct fq_dialect - one imitated QEMU version, as probed from the real binary. */
 struct fq_dialect {
 	const char *name; /* "5.2", "7.2", "10.0" */
@@ -24,7 +30,10 @@ struct fq_dialect {
 	bool node_active;            /* BlockDeviceInfo has "active" (10.0) */
 	bool old_errors;             /* 5.2's wording of duplicate id, enum, block errors */
 	const char *machine_suffix;  /* pc-i440fx-<suffix> */
-	const char *schema;     /* query-qmp-schema return value, JSON text */
+	const char *schema;     /* the schema entities' JSON texts, back to back */
+	const struct fq_schema_entity *entities; /* in QEMU's order */
+	const unsigned *sorted;                  /* indexes of @entities by name */
+	const size_t *nentities;
 	const char *cpu_models; /* " name name ... ": query-cpu-definitions names */
 };
 

@@ -307,6 +307,9 @@ static void write_out(struct fq_monitor *m)
 	}
 	strbuf_consume(&m->out, (size_t)w);
 	if (m->out.len == 0) {
+		/* A big reply (query-qmp-schema) leaves no big buffer behind. */
+		if (m->out.cap > 65536)
+			strbuf_free(&m->out);
 		m->split_bytes = 0;
 		if (m->drop_after_write) {
 			fq_monitor_disconnect(m);

@@ -763,6 +763,17 @@ void fq_json_parser_feed_byte(struct fq_json_parser *p, unsigned char ch)
 
 bool fq_json_float_17g = true;
 
+static void free_raw(json_object *o, void *userdata)
+{
+	(void)o;
+	free(userdata);
+}
+
+void fq_json_set_raw(json_object *o, char *text)
+{
+	json_object_set_userdata(o, text, free_raw);
+}
+
 unsigned fq_qdict_bucket(const char *key)
 {
 	uint32_t value = 0x238F13AFu * (uint32_t)strlen(key);
@@ -872,7 +883,11 @@ static void to_json(struct strbuf *b, json_object *o)
 		}
 		break;
 	case json_type_string:
-		to_json_str(b, json_object_get_string(o), (size_t)json_object_get_string_len(o));
+		if (json_object_get_userdata(o))
+			strbuf_adds(b, json_object_get_userdata(o)); /* fq_json_set_raw() */
+		else
+			to_json_str(b, json_object_get_string(o),
+				    (size_t)json_object_get_string_len(o));
 		break;
 	case json_type_array: {
 		size_t n = json_object_array_length(o);

@@ -40,6 +40,12 @@ void fq_json_parser_feed_byte(struct fq_json_parser *p, unsigned char c);
  */
 char *fq_json_to_qemu_string(json_object *o);
 
+/*
+ * fq_json_set_raw() - make string @o serialise as @text (malloc'd, taken),
+ * already QEMU-formatted JSON: for replies too big to hold as a tree.
+ */
+void fq_json_set_raw(json_object *o, char *text);
+
 /* fq_json_float_17g - print doubles as "%.17g" (QEMU 6.0+); else 5.2's trimmed "%f". */
 extern bool fq_json_float_17g;
 

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "fakeqemu.h"
+#include "qjson.h"
 #include "schema.h"
 #include "strbuf.h"
 
@@ -17,42 +18,82 @@
  * which use the bare member name or "null" inside a list, as QEMU does.
  */
 
-static json_object *schema_root; /* the query-qmp-schema array */
-static json_object *by_name;     /* name -> entity (borrowed from schema_root) */
+static json_object *cache; /* name -> parsed entity, for the entities used so far */
 
-static void load(void)
+static json_object *parse_entity(const struct fq_dialect *d, size_t i)
 {
-	const struct fq_dialect *d = fq_vm.cfg.dialect;
-	size_t n;
+	const struct fq_schema_entity *e = &d->entities[i];
+	struct json_tokener *tok = json_tokener_new();
+	json_object *o = json_tokener_parse_ex(tok, d->schema + e->offset, (int)e->length);
 
-	if (by_name)
-		return;
-	schema_root = json_tokener_parse(d->schema);
-	if (!json_object_is_type(schema_root, json_type_array))
-		fq_die("internal error: the %s schema does not parse", d->name);
-	by_name = json_object_new_object();
-	n = json_object_array_length(schema_root);
-	for (size_t i = 0; i < n; i++) {
-		json_object *e = json_object_array_get_idx(schema_root, i), *name;
-
-		if (json_object_object_get_ex(e, "name", &name))
-			json_object_object_add(by_name, json_object_get_string(name),
-					       json_object_get(e));
-	}
+	json_tokener_free(tok);
+	if (!o)
+		fq_die("internal error: schema entity %s of %s does not parse", e->name, d->name);
+	return o;
 }
 
-json_object *fq_schema_json(void)
-{
-	load();
-	return schema_root;
-}
-
+/* The entity called @name, parsed on first use (binary search of the index). */
 static json_object *entity(const char *name)
 {
+	const struct fq_dialect *d = fq_vm.cfg.dialect;
+	size_t lo = 0, hi = *d->nentities;
 	json_object *e;
 
-	load();
-	return json_object_object_get_ex(by_name, name, &e) ? e : NULL;
+	if (!cache)
+		cache = json_object_new_object();
+	if (json_object_object_get_ex(cache, name, &e))
+		return e;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		int c = strcmp(d->entities[d->sorted[mid]].name, name);
+
+		if (c == 0) {
+			e = parse_entity(d, d->sorted[mid]);
+			json_object_object_add(cache, name, e);
+			return e;
+		}
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+/* The raw-JSON marker fq_json_to_qemu_string() copies verbatim. */
+json_object *fq_schema_reply(void)
+{
+	const struct fq_dialect *d = fq_vm.cfg.dialect;
+	struct strbuf b = {0};
+	json_object *o = json_object_new_string("");
+
+	/* One entity at a time: the whole tree never exists at once. */
+	strbuf_addc(&b, '[');
+	for (size_t i = 0; i < *d->nentities; i++) {
+		json_object *e = parse_entity(d, i);
+		char *text = fq_json_to_qemu_string(e);
+
+		if (i)
+			strbuf_adds(&b, ", ");
+		strbuf_adds(&b, text);
+		free(text);
+		json_object_put(e);
+	}
+	strbuf_addc(&b, ']');
+	fq_json_set_raw(o, strbuf_steal(&b));
+	return o;
+}
+
+void fq_schema_foreach(void (*fn)(json_object *entity, void *opaque), void *opaque)
+{
+	const struct fq_dialect *d = fq_vm.cfg.dialect;
+
+	for (size_t i = 0; i < *d->nentities; i++) {
+		json_object *e = parse_entity(d, i);
+
+		fn(e, opaque);
+		json_object_put(e);
+	}
 }
 
 static const char *member_str(json_object *o, const char *key)

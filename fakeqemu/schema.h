@@ -19,7 +19,10 @@ bool fq_schema_event(const char *name);
  */
 char *fq_schema_check_args(const char *command, json_object *args);
 
-/* fq_schema_json() - the whole query-qmp-schema value (borrowed). */
-json_object *fq_schema_json(void);
+/* fq_schema_reply() - query-qmp-schema's return value, serialised entity by entity. */
+json_object *fq_schema_reply(void);
+
+/* fq_schema_foreach() - call @fn with each schema entity (parsed, freed after the call). */
+void fq_schema_foreach(void (*fn)(json_object *entity, void *opaque), void *opaque);
 
 #endif

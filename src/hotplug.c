@@ -88,20 +88,25 @@ int qd_hp_gone_from_peripheral(struct qd_vm *vm, const char *id, int timeout_ms,
 	return r;
 }
 
-/* Whether @ev (a DEVICE_DELETED) is about @id or @alt_path. */
-static bool names(json_object *ev, const char *id, const char *alt_path)
+/*
+ * What @ev (a DEVICE_DELETED) says: 2 the device itself is gone (conclusive),
+ * 1 a part named @alt_path went (ask QEMU), 0 another device.
+ */
+static int names(json_object *ev, const char *id, const char *alt_path)
 {
 	json_object *data, *v;
 	char own[256];
 
 	if (!json_object_object_get_ex(ev, "data", &data))
-		return false;
+		return 0;
 	if (json_object_object_get_ex(data, "device", &v) && !strcmp(json_object_get_string(v), id))
-		return true;
+		return 2;
 	snprintf(own, sizeof(own), "/machine/peripheral/%s", id);
-	return json_object_object_get_ex(data, "path", &v) &&
-	       (!strcmp(json_object_get_string(v), own) ||
-		(alt_path && !strcmp(json_object_get_string(v), alt_path)));
+	if (!json_object_object_get_ex(data, "path", &v))
+		return 0;
+	if (!strcmp(json_object_get_string(v), own))
+		return 2;
+	return alt_path && !strcmp(json_object_get_string(v), alt_path) ? 1 : 0;
 }
 
 int qd_hp_device_del(struct qd_vm *vm, const char *id, const char *alt_path, qd_hp_gone_fn gone,
@@ -134,8 +139,14 @@ int qd_hp_device_del(struct qd_vm *vm, const char *id, const char *alt_path, qd_
 			break;
 		if (r < 0)
 			goto out;
-		if (names(ev, id, alt_path)) {
-			json_object_put(ev);
+		int what = names(ev, id, alt_path);
+
+		json_object_put(ev);
+		if (what == 2) {
+			r = 0;
+			goto out;
+		}
+		if (what == 1) {
 			r = gone(vm, id, timeout_ms, err);
 			if (r == 1) {
 				r = 0;
@@ -143,8 +154,6 @@ int qd_hp_device_del(struct qd_vm *vm, const char *id, const char *alt_path, qd_
 			}
 			if (r < 0)
 				goto out;
-		} else {
-			json_object_put(ev);
 		}
 	}
 	/* No (conclusive) event in time: ask QEMU directly; an event may have been lost. */

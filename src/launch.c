@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,42 +78,15 @@ int qd_connect_unix(const char *path, int *out, qd_error *err)
 	return 0;
 }
 
-/* In the child: never returns. Reports exec failure through @errpipe. */
-static void child_exec(char *const argv[], int qmp_fd, int logfd, int errpipe)
-{
-	int null = open("/dev/null", O_RDONLY);
-	int e;
-
-	if (null < 0 || dup2(null, STDIN_FILENO) < 0 || dup2(logfd, STDOUT_FILENO) < 0 ||
-	    dup2(logfd, STDERR_FILENO) < 0)
-		goto fail;
-	if (qmp_fd == QMP_CHILD_FD) {
-		/* dup2() onto itself would keep close-on-exec. */
-		if (fcntl(qmp_fd, F_SETFD, 0) < 0)
-			goto fail;
-	} else if (qmp_fd >= 0 && dup2(qmp_fd, QMP_CHILD_FD) < 0) {
-		goto fail;
-	}
-	/* Nothing else leaks into QEMU; errpipe closes itself on exec. */
-	for (int fd = QMP_CHILD_FD + (qmp_fd >= 0); fd < 1024; fd++)
-		if (fd != errpipe)
-			close(fd);
-	signal(SIGPIPE, SIG_DFL);
-	execv(argv[0], argv);
-fail:
-	e = errno;
-	if (write(errpipe, &e, sizeof(e)) != sizeof(e))
-		_exit(127);
-	_exit(127);
-}
-
 int qd_spawn(char *const argv[], int qmp_fd, const char *log_path, struct qd_process *p,
 	     qd_error *err)
 {
-	_cleanup_close_ int logfd = -1;
-	int pipefd[2], child_errno = 0;
-	ssize_t n;
+	_cleanup_close_ int logfd = -1, moved = -1;
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t attr;
+	sigset_t dfl;
 	pid_t pid;
+	int r;
 
 	memset(p, 0, sizeof(*p));
 	p->pid = -1;
@@ -121,28 +95,32 @@ int qd_spawn(char *const argv[], int qmp_fd, const char *log_path, struct qd_pro
 	if (logfd < 0)
 		return qd_error_set(err, -errno, "cannot create QEMU log %s: %s", log_path,
 				    strerror(errno));
-	if (pipe2(pipefd, O_CLOEXEC) < 0)
-		return qd_error_set(err, -errno, "pipe: %s", strerror(errno));
-	pid = fork();
-	if (pid < 0) {
-		close(pipefd[0]);
-		close(pipefd[1]);
-		return qd_error_set(err, -errno, "fork: %s", strerror(errno));
+	/* dup2() onto itself would keep close-on-exec: move the fd out of the way first. */
+	if (qmp_fd == QMP_CHILD_FD) {
+		moved = fcntl(qmp_fd, F_DUPFD_CLOEXEC, QMP_CHILD_FD + 1);
+		if (moved < 0)
+			return qd_error_set(err, -errno, "fcntl: %s", strerror(errno));
+		qmp_fd = moved;
 	}
-	if (pid == 0) {
-		close(pipefd[0]);
-		child_exec(argv, qmp_fd, logfd, pipefd[1]);
-	}
-	close(pipefd[1]);
-	do
-		n = read(pipefd[0], &child_errno, sizeof(child_errno));
-	while (n < 0 && errno == EINTR);
-	close(pipefd[0]);
-	if (n == sizeof(child_errno)) {
-		waitpid(pid, NULL, 0);
-		return qd_error_set(err, -child_errno, "cannot execute %s: %s", argv[0],
-				    strerror(child_errno));
-	}
+	/* posix_spawn, not fork: its cost does not grow with the caller's memory. */
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_adddup2(&fa, logfd, STDOUT_FILENO);
+	posix_spawn_file_actions_adddup2(&fa, logfd, STDERR_FILENO);
+	if (qmp_fd >= 0)
+		posix_spawn_file_actions_adddup2(&fa, qmp_fd, QMP_CHILD_FD);
+	/* Nothing else leaks into QEMU. */
+	posix_spawn_file_actions_addclosefrom_np(&fa, qmp_fd >= 0 ? QMP_CHILD_FD + 1 : QMP_CHILD_FD);
+	posix_spawnattr_init(&attr);
+	sigemptyset(&dfl);
+	sigaddset(&dfl, SIGPIPE);
+	posix_spawnattr_setsigdefault(&attr, &dfl);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF);
+	r = posix_spawn(&pid, argv[0], &fa, &attr, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&attr);
+	if (r != 0)
+		return qd_error_set(err, -r, "cannot execute %s: %s", argv[0], strerror(r));
 	p->pid = pid;
 	p->is_child = true;
 	p->pidfd = pidfd_open_compat(pid);

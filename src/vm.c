@@ -405,6 +405,11 @@ int qd_vm_start(struct qd_vm *vm, int timeout_ms, qd_error *err)
 		if (r < 0)
 			goto fail;
 	}
+	/* Saved while QEMU boots, so the fsyncs overlap its start-up. */
+	vm->st.qemu_pid = (int)vm->proc.pid;
+	r = qd_state_save(vm->state_path, &vm->st, err);
+	if (r < 0)
+		goto fail;
 	if (vm->cfg.qmp_path_mode) {
 		r = connect_path_mode(vm, deadline, &client_fd, err, timeout_ms);
 		if (r < 0)
@@ -422,15 +427,19 @@ int qd_vm_start(struct qd_vm *vm, int timeout_ms, qd_error *err)
 			r = early_exit_error(vm, err);
 		goto fail;
 	}
-	vm->st.qemu_pid = (int)vm->proc.pid;
-	r = qd_state_save(vm->state_path, &vm->st, err);
-	if (r < 0)
-		goto fail;
+	r = 0;
 	goto out;
 fail:
 	qd_qmp_free(vm->qmp);
 	vm->qmp = NULL;
 	kill_and_reap(vm);
+	if (vm->st.qemu_pid) {
+		qd_error ignored = {0};
+
+		vm->st.qemu_pid = 0;
+		qd_state_save(vm->state_path, &vm->st, &ignored);
+		qd_error_clear(&ignored);
+	}
 out:
 	if (!vm->cfg.qmp_path_mode && r < 0)
 		unlink(vm->qmp_path);
