@@ -184,7 +184,7 @@ void fq_blockdev_create(json_object *args, struct fq_reply *r)
 		node->node_name = strdup(name);
 		node->filename = child->filename ? strdup(child->filename) : NULL;
 		node->file = child;
-		child->parent = node;
+		child->parents++;
 	}
 	node->read_only = json_object_object_get_ex(args, "read-only", &ro) &&
 			  json_object_get_boolean(ro);
@@ -270,13 +270,13 @@ void fq_cmd_blockdev_del(json_object *args, struct fq_reply *r)
 		fq_reply_error(r, "GenericError", "Node %s is in use", name);
 		return;
 	}
-	if (n->parent) {
+	if (n->parents > 0) {
 		fq_reply_error(r, "GenericError", "Block device %s is in use", name);
 		return;
 	}
 	if (n->file) {
-		n->file->parent = NULL;
-		if (n->file->auto_named)
+		n->file->parents--;
+		if (n->file->auto_named && n->file->parents == 0)
 			node_remove(n->file);
 	}
 	node_remove(n);

@@ -94,6 +94,8 @@ static bool prop_allowed(const struct dev_type *t, const char *name)
 
 	if (!strcmp(name, "driver") || !strcmp(name, "id") || !strcmp(name, "bus"))
 		return true;
+	if (n == 0)
+		return false;
 	while ((p = strstr(p, name))) {
 		if ((p == t->props || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\0'))
 			return true;

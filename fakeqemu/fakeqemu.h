@@ -85,7 +85,7 @@ struct fq_block_node {
 	bool read_only;
 	bool writer; /* attached to a device that writes */
 	struct fq_block_node *file;   /* child node ("file" member), or NULL */
-	struct fq_block_node *parent; /* node this one is a child of */
+	int parents; /* nodes using this one as their "file" (QEMU allows several) */
 	struct fq_device *device;     /* device using it as its drive */
 	json_object *options;         /* the blockdev-add arguments */
 	struct fq_block_node *next;

@@ -100,7 +100,8 @@ int fq_faults_add(json_object *spec, char **err)
 		abort();
 	r->nth = int_member(spec, "nth", 1, 1, err);
 	r->count = int_member(spec, "count", 1, 0, err);
-	int_member(spec, "ms", 0, 0, err);
+	if (int_member(spec, "ms", 0, 0, err) > 3600000 && !*err)
+		*err = strdup("fault rule: 'ms' must be at most 3600000 (one hour)");
 	int_member(spec, "code", 0, 0, err);
 	int_member(spec, "size", 1, 1, err);
 	if (!strcmp(action, "error") && (!str_member(spec, "desc"))) {

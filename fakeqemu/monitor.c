@@ -263,6 +263,7 @@ void fq_monitor_disconnect(struct fq_monitor *m)
 	m->hold_output = m->hold_next = false;
 	m->hold_timer = 0;
 	m->split_bytes = 0;
+	m->split_wait = false;
 	fq_loop_cancel_opaque(m);
 	strbuf_reset(&m->in);
 	m->in_pos = 0;
@@ -281,14 +282,17 @@ static void update_watch(struct fq_monitor *m)
 		return;
 	/* QEMU stops reading while a command is in progress (no OOB). */
 	ev = POLLIN;
-	if (m->out.len && !m->hold_output)
+	if (m->out.len && !m->hold_output && !m->split_wait)
 		ev |= POLLOUT;
 	fq_loop_watch(m->client_fd, ev, on_client, m);
 }
 
 static void split_timer(void *opaque)
 {
-	update_watch(opaque);
+	struct fq_monitor *m = opaque;
+
+	m->split_wait = false;
+	update_watch(m);
 }
 
 static void write_out(struct fq_monitor *m)
@@ -317,7 +321,7 @@ static void write_out(struct fq_monitor *m)
 		}
 	} else if (m->split_bytes > 0) {
 		/* Give the reader a chance to see each piece on its own. */
-		fq_loop_watch(m->client_fd, POLLIN, on_client, m);
+		m->split_wait = true;
 		fq_loop_timer(2, split_timer, m);
 		return;
 	}

@@ -31,6 +31,7 @@ struct fq_monitor {
 	bool busy;          /* a command is in progress (delayed or hung reply) */
 	bool drop_after_write; /* close the connection once out is written */
 	int split_bytes;    /* >0: write at most this many bytes per write */
+	bool split_wait;    /* a piece was written: no POLLOUT until split_timer() */
 	bool hold_output;   /* merge: keep output until the next message is added */
 	bool hold_next;     /* hold the next message sent */
 	uint64_t hold_timer; /* releases a held message after 1 s, or 0 */
