@@ -83,15 +83,16 @@ static bool check_name(const char *name, struct fq_reply *r)
 		if (d->old_errors)
 			fq_reply_error(r, "GenericError", "Duplicate node name");
 		else
-			fq_reply_error(r, "GenericError", "Duplicate nodes with node-name='%s'", name);
+			fq_reply_error(r, "GenericError", "Duplicate nodes with node-name='%s'",
+				       name);
 		return false;
 	}
 	return true;
 }
 
 /* Open a protocol node (file/host_device): the file must exist. */
-static struct fq_block_node *open_protocol(const char *driver, json_object *opts,
-					   const char *name, struct fq_reply *r)
+static struct fq_block_node *open_protocol(const char *driver, json_object *opts, const char *name,
+					   struct fq_reply *r)
 {
 	const char *filename = str_member(opts, "filename");
 	struct fq_block_node *n;
@@ -115,7 +116,8 @@ static struct fq_block_node *open_protocol(const char *driver, json_object *opts
 		n->node_name = strdup(name);
 	} else {
 		/* id_generate(): "#block" + counter + two random digits. */
-		if (asprintf(&n->node_name, "#block%d%02d", fq_vm.auto_node_next++, rand() % 100) < 0)
+		if (asprintf(&n->node_name, "#block%d%02d", fq_vm.auto_node_next++, rand() % 100) <
+		    0)
 			abort();
 		n->auto_named = true;
 	}
@@ -131,7 +133,8 @@ void fq_blockdev_create(json_object *args, struct fq_reply *r)
 	bool child_created = false;
 
 	if (!name) {
-		fq_reply_error(r, "GenericError", "'node-name' must be specified for the root node");
+		fq_reply_error(r, "GenericError",
+			       "'node-name' must be specified for the root node");
 		return;
 	}
 	if (!check_name(name, r))
@@ -142,7 +145,8 @@ void fq_blockdev_create(json_object *args, struct fq_reply *r)
 			return;
 	} else {
 		if (!json_object_object_get_ex(args, "file", &file)) {
-			fq_reply_error(r, "GenericError", "A block device must be specified for \"file\"");
+			fq_reply_error(r, "GenericError",
+				       "A block device must be specified for \"file\"");
 			return;
 		}
 		if (json_object_is_type(file, json_type_string)) {
@@ -152,11 +156,12 @@ void fq_blockdev_create(json_object *args, struct fq_reply *r)
 			if (!child) {
 				if (d->old_errors)
 					fq_reply_error(r, "GenericError",
-						       "Cannot find device=%s nor node_name=%s", ref, ref);
+						       "Cannot find device=%s nor node_name=%s",
+						       ref, ref);
 				else
 					fq_reply_error(r, "GenericError",
-						       "Cannot find device='%s' nor node-name='%s'", ref,
-						       ref);
+						       "Cannot find device='%s' nor node-name='%s'",
+						       ref, ref);
 				return;
 			}
 		} else {
@@ -186,8 +191,8 @@ void fq_blockdev_create(json_object *args, struct fq_reply *r)
 		node->file = child;
 		child->parents++;
 	}
-	node->read_only = json_object_object_get_ex(args, "read-only", &ro) &&
-			  json_object_get_boolean(ro);
+	node->read_only =
+	    json_object_object_get_ex(args, "read-only", &ro) && json_object_get_boolean(ro);
 	node->options = json_object_get(args);
 	/* The child opens first; the list is newest first, as QEMU's. */
 	if (child_created)
@@ -234,8 +239,9 @@ void fq_blockdev_add_cmdline(const char *text, struct fq_reply *r)
 				memmove(key, dot + 1, strlen(dot + 1) + 1);
 			}
 			if (!strcmp(o.items[i].value, "on") || !strcmp(o.items[i].value, "off"))
-				json_object_object_add(parent, key,
-						       json_object_new_boolean(!strcmp(o.items[i].value, "on")));
+				json_object_object_add(
+				    parent, key,
+				    json_object_new_boolean(!strcmp(o.items[i].value, "on")));
 			else
 				json_object_object_add(parent, key,
 						       json_object_new_string(o.items[i].value));
@@ -292,7 +298,8 @@ static json_object *image_info(const struct fq_block_node *n)
 		size = st.st_size;
 		used = (long long)st.st_blocks * 512;
 	}
-	json_object_object_add(img, "filename", json_object_new_string(n->filename ? n->filename : ""));
+	json_object_object_add(img, "filename",
+			       json_object_new_string(n->filename ? n->filename : ""));
 	json_object_object_add(img, "format", json_object_new_string(n->driver));
 	json_object_object_add(img, "dirty-flag", json_object_new_boolean(0));
 	json_object_object_add(img, "actual-size", json_object_new_int64(used));

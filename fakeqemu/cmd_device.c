@@ -27,56 +27,59 @@ struct dev_type {
 	const char *props; /* accepted properties, space-separated */
 };
 
-#define PCI_COMMON "addr multifunction romfile rombar x-pcie-lnksta-dllla failover_pair_id acpi-index "
+#define PCI_COMMON                                                                                 \
+	"addr multifunction romfile rombar x-pcie-lnksta-dllla failover_pair_id acpi-index "
 #define VIRTIO_PCI_COMMON                                                                          \
 	PCI_COMMON "disable-legacy disable-modern iommu_platform ats vectors ioeventfd "           \
 		   "event_idx indirect_desc packed page-per-vq x-disable-legacy-check "
 
 static const struct dev_type dev_types[] = {
-	{"pci-bridge", FQ_DEV_PCI_BRIDGE, "PCI", 0x1b36, 0x0001, -1, -1, 0x0604, "PCI bridge",
-	 PCI_COMMON "chassis_nr msi shpc"},
-	{"pcie-root-port", FQ_DEV_PCI_BRIDGE, "PCIE", 0x1b36, 0x000c, -1, -1, 0x0604, "PCI bridge",
-	 PCI_COMMON "chassis slot port bus-reserve io-reserve mem-reserve pref64-reserve"},
-	{"virtio-scsi-pci", FQ_DEV_VIRTIO_SCSI, "PCI", 0x1af4, 0x1004, 0x1af4, 8, 0x0100,
-	 "SCSI controller", VIRTIO_PCI_COMMON "iothread num_queues virtqueue_size max_sectors cmd_per_lun"},
-	{"virtio-blk-pci", FQ_DEV_VIRTIO_BLK, "PCI", 0x1af4, 0x1001, 0x1af4, 2, 0x0100,
-	 "SCSI controller",
-	 VIRTIO_PCI_COMMON "drive serial config-wce num-queues queue-size iothread bootindex "
-			   "logical_block_size physical_block_size min_io_size opt_io_size "
-			   "discard_granularity share-rw write-cache rerror werror scsi seg-max-adjust"},
-	{"vfio-pci", FQ_DEV_VFIO, "PCI", -1, -1, -1, -1, -1, NULL,
-	 PCI_COMMON "host sysfsdev x-no-mmap x-intx-mmap-timeout-ms bootindex display"},
-	{"virtio-net-pci", FQ_DEV_PCI_OTHER, "PCI", 0x1af4, 0x1000, 0x1af4, 1, 0x0200,
-	 "Ethernet controller",
-	 VIRTIO_PCI_COMMON "netdev mac mq vectors bootindex host_mtu rx_queue_size tx_queue_size "
-			   "csum gso guest_csum guest_tso4 guest_tso6 guest_ecn guest_ufo host_tso4 "
-			   "host_tso6 host_ecn host_ufo mrg_rxbuf status ctrl_vq ctrl_rx ctrl_vlan"},
-	{"virtio-serial-pci", FQ_DEV_PCI_OTHER, "PCI", 0x1af4, 0x1003, 0x1af4, 3, 0x0780,
-	 "Communication controller", VIRTIO_PCI_COMMON "max_ports"},
-	{"virtio-9p-pci", FQ_DEV_PCI_OTHER, "PCI", 0x1af4, 0x1009, 0x1af4, 9, 0x0002,
-	 "Class 0002", VIRTIO_PCI_COMMON "fsdev mount_tag"},
-	{"virtio-rng-pci", FQ_DEV_PCI_OTHER, "PCI", 0x1af4, 0x1005, 0x1af4, 4, 0x00ff,
-	 "Class 00ff", VIRTIO_PCI_COMMON "rng max-bytes period"},
-	{"virtio-balloon-pci", FQ_DEV_PCI_OTHER, "PCI", 0x1af4, 0x1002, 0x1af4, 5, 0x00ff,
-	 "Class 00ff", VIRTIO_PCI_COMMON "deflate-on-oom free-page-reporting"},
-	{"vhost-user-blk-pci", FQ_DEV_PCI_OTHER, "PCI", 0x1af4, 0x1001, 0x1af4, 2, 0x0100,
-	 "SCSI controller", VIRTIO_PCI_COMMON "chardev num-queues queue-size config-wce bootindex"},
-	{"vhost-user-fs-pci", FQ_DEV_PCI_OTHER, "PCI", 0x1af4, 0x105a, 0x1af4, 0x1100, 0x0180,
-	 "Class 0180", VIRTIO_PCI_COMMON "chardev tag queue-size num-request-queues"},
-	{"vhost-vsock-pci", FQ_DEV_PCI_OTHER, "PCI", 0x1af4, 0x1053, 0x1af4, 0x1100, 0x00ff,
-	 "Class 00ff", VIRTIO_PCI_COMMON "guest-cid vhostfd"},
-	{"scsi-hd", FQ_DEV_SCSI_HD, "SCSI", -1, -1, -1, -1, -1, NULL,
-	 "drive channel scsi-id lun serial wwn vendor product ver removable bootindex "
-	 "logical_block_size physical_block_size discard_granularity share-rw write-cache "
-	 "rotation_rate rerror werror"},
-	{"virtconsole", FQ_DEV_OTHER, "other:virtio-serial-bus", -1, -1, -1, -1, -1, NULL,
-	 "chardev name nr"},
-	{"virtserialport", FQ_DEV_OTHER, "other:virtio-serial-bus", -1, -1, -1, -1, -1, NULL,
-	 "chardev name nr"},
-	{"isa-serial", FQ_DEV_OTHER, "ISA", -1, -1, -1, -1, -1, NULL, "chardev index iobase irq"},
-	{"pc-dimm", FQ_DEV_OTHER, "dimm", -1, -1, -1, -1, -1, NULL, "memdev slot addr node"},
-	{"virtio-blk-device", FQ_DEV_OTHER, "other:virtio-bus", -1, -1, -1, -1, -1, NULL, "drive"},
-	{"nvdimm", FQ_DEV_OTHER, "dimm", -1, -1, -1, -1, -1, NULL, "memdev slot addr node label-size"},
+    {"pci-bridge", FQ_DEV_PCI_BRIDGE, "PCI", 0x1b36, 0x0001, -1, -1, 0x0604, "PCI bridge",
+     PCI_COMMON "chassis_nr msi shpc"},
+    {"pcie-root-port", FQ_DEV_PCI_BRIDGE, "PCIE", 0x1b36, 0x000c, -1, -1, 0x0604, "PCI bridge",
+     PCI_COMMON "chassis slot port bus-reserve io-reserve mem-reserve pref64-reserve"},
+    {"virtio-scsi-pci", FQ_DEV_VIRTIO_SCSI, "PCI", 0x1af4, 0x1004, 0x1af4, 8, 0x0100,
+     "SCSI controller",
+     VIRTIO_PCI_COMMON "iothread num_queues virtqueue_size max_sectors cmd_per_lun"},
+    {"virtio-blk-pci", FQ_DEV_VIRTIO_BLK, "PCI", 0x1af4, 0x1001, 0x1af4, 2, 0x0100,
+     "SCSI controller",
+     VIRTIO_PCI_COMMON
+     "drive serial config-wce num-queues queue-size iothread bootindex "
+     "logical_block_size physical_block_size min_io_size opt_io_size "
+     "discard_granularity share-rw write-cache rerror werror scsi seg-max-adjust"},
+    {"vfio-pci", FQ_DEV_VFIO, "PCI", -1, -1, -1, -1, -1, NULL,
+     PCI_COMMON "host sysfsdev x-no-mmap x-intx-mmap-timeout-ms bootindex display"},
+    {"virtio-net-pci", FQ_DEV_PCI_OTHER, "PCI", 0x1af4, 0x1000, 0x1af4, 1, 0x0200,
+     "Ethernet controller",
+     VIRTIO_PCI_COMMON "netdev mac mq vectors bootindex host_mtu rx_queue_size tx_queue_size "
+		       "csum gso guest_csum guest_tso4 guest_tso6 guest_ecn guest_ufo host_tso4 "
+		       "host_tso6 host_ecn host_ufo mrg_rxbuf status ctrl_vq ctrl_rx ctrl_vlan"},
+    {"virtio-serial-pci", FQ_DEV_PCI_OTHER, "PCI", 0x1af4, 0x1003, 0x1af4, 3, 0x0780,
+     "Communication controller", VIRTIO_PCI_COMMON "max_ports"},
+    {"virtio-9p-pci", FQ_DEV_PCI_OTHER, "PCI", 0x1af4, 0x1009, 0x1af4, 9, 0x0002, "Class 0002",
+     VIRTIO_PCI_COMMON "fsdev mount_tag"},
+    {"virtio-rng-pci", FQ_DEV_PCI_OTHER, "PCI", 0x1af4, 0x1005, 0x1af4, 4, 0x00ff, "Class 00ff",
+     VIRTIO_PCI_COMMON "rng max-bytes period"},
+    {"virtio-balloon-pci", FQ_DEV_PCI_OTHER, "PCI", 0x1af4, 0x1002, 0x1af4, 5, 0x00ff, "Class 00ff",
+     VIRTIO_PCI_COMMON "deflate-on-oom free-page-reporting"},
+    {"vhost-user-blk-pci", FQ_DEV_PCI_OTHER, "PCI", 0x1af4, 0x1001, 0x1af4, 2, 0x0100,
+     "SCSI controller", VIRTIO_PCI_COMMON "chardev num-queues queue-size config-wce bootindex"},
+    {"vhost-user-fs-pci", FQ_DEV_PCI_OTHER, "PCI", 0x1af4, 0x105a, 0x1af4, 0x1100, 0x0180,
+     "Class 0180", VIRTIO_PCI_COMMON "chardev tag queue-size num-request-queues"},
+    {"vhost-vsock-pci", FQ_DEV_PCI_OTHER, "PCI", 0x1af4, 0x1053, 0x1af4, 0x1100, 0x00ff,
+     "Class 00ff", VIRTIO_PCI_COMMON "guest-cid vhostfd"},
+    {"scsi-hd", FQ_DEV_SCSI_HD, "SCSI", -1, -1, -1, -1, -1, NULL,
+     "drive channel scsi-id lun serial wwn vendor product ver removable bootindex "
+     "logical_block_size physical_block_size discard_granularity share-rw write-cache "
+     "rotation_rate rerror werror"},
+    {"virtconsole", FQ_DEV_OTHER, "other:virtio-serial-bus", -1, -1, -1, -1, -1, NULL,
+     "chardev name nr"},
+    {"virtserialport", FQ_DEV_OTHER, "other:virtio-serial-bus", -1, -1, -1, -1, -1, NULL,
+     "chardev name nr"},
+    {"isa-serial", FQ_DEV_OTHER, "ISA", -1, -1, -1, -1, -1, NULL, "chardev index iobase irq"},
+    {"pc-dimm", FQ_DEV_OTHER, "dimm", -1, -1, -1, -1, -1, NULL, "memdev slot addr node"},
+    {"virtio-blk-device", FQ_DEV_OTHER, "other:virtio-bus", -1, -1, -1, -1, -1, NULL, "drive"},
+    {"nvdimm", FQ_DEV_OTHER, "dimm", -1, -1, -1, -1, -1, NULL, "memdev slot addr node label-size"},
 };
 
 static const struct dev_type *find_type(const char *driver)
@@ -144,8 +147,8 @@ static const char *dev_label(const struct fq_device *d, char *buf, size_t len)
 }
 
 /* Find and claim a slot on @bus for @dev (do_pci_register_device()). */
-static bool pci_claim(struct fq_pci_bus *bus, struct fq_device *dev, const char *addr,
-		      bool hotplug, struct fq_reply *r)
+static bool pci_claim(struct fq_pci_bus *bus, struct fq_device *dev, const char *addr, bool hotplug,
+		      struct fq_reply *r)
 {
 	int slot = -1, func = 0;
 	char label[160];
@@ -153,8 +156,9 @@ static bool pci_claim(struct fq_pci_bus *bus, struct fq_device *dev, const char 
 
 	if (addr) {
 		if (parse_pci_addr(addr, &slot, &func) < 0) {
-			fq_reply_error(r, "GenericError", "Property '%s.addr' doesn't take value '%s'",
-				       dev->driver, addr);
+			fq_reply_error(r, "GenericError",
+				       "Property '%s.addr' doesn't take value '%s'", dev->driver,
+				       addr);
 			return false;
 		}
 		if (bus->slots[slot][func]) {
@@ -253,10 +257,10 @@ static const char *bus_typename(const struct fq_pci_bus *pci, const struct fq_de
 				const char *name)
 {
 	if (pci)
-		return !strcmp(pci->name, "pcie.0") || (pci->bridge && !strcmp(pci->bridge->driver,
-										"pcie-root-port"))
-			       ? "PCIE"
-			       : "PCI";
+		return !strcmp(pci->name, "pcie.0") ||
+			       (pci->bridge && !strcmp(pci->bridge->driver, "pcie-root-port"))
+			   ? "PCIE"
+			   : "PCI";
 	if (scsi)
 		return "SCSI";
 	return !strcmp(name, "isa.0") ? "ISA" : "System";
@@ -452,8 +456,8 @@ static bool vfio_realize(struct fq_device *dev, json_object *props, struct fq_re
 	if (host) {
 		bdf = normalize_bdf(host);
 		if (!bdf) {
-			fq_reply_error(r, "GenericError", "Property 'vfio-pci.host' doesn't take value '%s'",
-				       host);
+			fq_reply_error(r, "GenericError",
+				       "Property 'vfio-pci.host' doesn't take value '%s'", host);
 			return false;
 		}
 	} else if (sysfs) {
@@ -476,8 +480,8 @@ static bool vfio_realize(struct fq_device *dev, json_object *props, struct fq_re
 	}
 	for (struct fq_device *d = fq_vm.devices; d; d = d->next)
 		if (d->host && !strcmp(d->host, bdf)) {
-			fq_reply_error(r, "GenericError",
-				       "vfio %s: device is already attached", bdf);
+			fq_reply_error(r, "GenericError", "vfio %s: device is already attached",
+				       bdf);
 			free(bdf);
 			return false;
 		}
@@ -498,9 +502,10 @@ static bool realize(struct fq_device *dev, const struct dev_type *t, json_object
 			if (!fq_prop_int(props, dev->driver, "chassis_nr", &v, r))
 				return false;
 			if (v == 0) {
-				fq_reply_error(r, "GenericError",
-					       "Bridge chassis not specified. Each bridge is required "
-					       "to be assigned a unique chassis id > 0.");
+				fq_reply_error(
+				    r, "GenericError",
+				    "Bridge chassis not specified. Each bridge is required "
+				    "to be assigned a unique chassis id > 0.");
 				return false;
 			}
 		}
@@ -521,9 +526,10 @@ static bool plug_check(struct fq_device *dev, bool hotplug, struct fq_reply *r)
 {
 	if (hotplug && dev->bus && dev->bus->bridge &&
 	    !strcmp(dev->bus->bridge->driver, "pci-bridge") && dev->slot == 0) {
-		fq_reply_error(r, "GenericError",
-			       "Unsupported PCI slot 0 for standard hotplug controller. Valid slots "
-			       "are between 1 and 31.");
+		fq_reply_error(
+		    r, "GenericError",
+		    "Unsupported PCI slot 0 for standard hotplug controller. Valid slots "
+		    "are between 1 and 31.");
 		return false;
 	}
 	return true;
@@ -618,8 +624,8 @@ static void device_create(json_object *props, bool hotplug, struct fq_reply *r)
 		if (!strcmp(t->bus_type, "PCI") || !strcmp(t->bus_type, "PCIE")) {
 			pci = default_pci_bus();
 			if (!pci) {
-				fq_reply_error(r, "GenericError", "No 'PCI' bus found for device '%s'",
-					       driver);
+				fq_reply_error(r, "GenericError",
+					       "No 'PCI' bus found for device '%s'", driver);
 				return;
 			}
 		} else if (!strcmp(t->bus_type, "SCSI")) {
@@ -627,8 +633,8 @@ static void device_create(json_object *props, bool hotplug, struct fq_reply *r)
 				if (d->scsi_bus_name)
 					scsi = d;
 			if (!scsi) {
-				fq_reply_error(r, "GenericError", "No 'SCSI' bus found for device '%s'",
-					       driver);
+				fq_reply_error(r, "GenericError",
+					       "No 'SCSI' bus found for device '%s'", driver);
 				return;
 			}
 		} else if (!strcmp(t->bus_type, "ISA")) {
@@ -639,9 +645,10 @@ static void device_create(json_object *props, bool hotplug, struct fq_reply *r)
 			}
 		} else if (!strcmp(t->bus_type, "dimm")) {
 			if (hotplug) {
-				fq_reply_error(r, "GenericError",
-					       "no slots where allocated, please specify the 'slots' "
-					       "option");
+				fq_reply_error(
+				    r, "GenericError",
+				    "no slots where allocated, please specify the 'slots' "
+				    "option");
 				return;
 			}
 		} else if (!strcmp(t->bus_type, "other:virtio-serial-bus") && serial_bus_exists()) {
@@ -653,7 +660,8 @@ static void device_create(json_object *props, bool hotplug, struct fq_reply *r)
 		}
 	}
 	if (hotplug && pci && !pci->hotpluggable) {
-		fq_reply_error(r, "GenericError", "Bus '%s' does not support hotplugging", pci->name);
+		fq_reply_error(r, "GenericError", "Bus '%s' does not support hotplugging",
+			       pci->name);
 		return;
 	}
 	if (id && fq_device_by_id(id)) {
@@ -669,7 +677,8 @@ static void device_create(json_object *props, bool hotplug, struct fq_reply *r)
 	{
 		(void)val;
 		if (is_cpu ? !fq_cpu_prop_allowed(key) : !prop_allowed(t, key)) {
-			fq_reply_error(r, "GenericError", "Property '%s.%s' not found", driver, key);
+			fq_reply_error(r, "GenericError", "Property '%s.%s' not found", driver,
+				       key);
 			return;
 		}
 	}
@@ -755,43 +764,43 @@ struct builtin {
 
 /* The chipset functions, as real QEMU reports them (identical in 5.2, 7.2 and 10.0). */
 static const struct builtin builtins[] = {
-	{"pc", 0, 0,
-	 "{\"bus\": 0, \"slot\": 0, \"function\": 0, \"class_info\": {\"desc\": \"Host bridge\", "
-	 "\"class\": 1536}, \"id\": {\"vendor\": 32902, \"device\": 4663, \"subsystem-vendor\": "
-	 "6900, \"subsystem\": 4352}, \"irq_pin\": 0, \"qdev_id\": \"\", \"regions\": []}"},
-	{"pc", 1, 0,
-	 "{\"bus\": 0, \"slot\": 1, \"function\": 0, \"class_info\": {\"desc\": \"ISA bridge\", "
-	 "\"class\": 1537}, \"id\": {\"vendor\": 32902, \"device\": 28672, \"subsystem-vendor\": "
-	 "6900, \"subsystem\": 4352}, \"irq_pin\": 0, \"qdev_id\": \"\", \"regions\": []}"},
-	{"pc", 1, 1,
-	 "{\"bus\": 0, \"slot\": 1, \"function\": 1, \"class_info\": {\"desc\": \"IDE controller\", "
-	 "\"class\": 257}, \"id\": {\"vendor\": 32902, \"device\": 28688, \"subsystem-vendor\": "
-	 "6900, \"subsystem\": 4352}, \"irq_pin\": 0, \"qdev_id\": \"\", \"regions\": [{\"bar\": 4, "
-	 "\"type\": \"io\", \"address\": -1, \"size\": 16}]}"},
-	{"pc", 1, 3,
-	 "{\"bus\": 0, \"slot\": 1, \"function\": 3, \"class_info\": {\"desc\": \"Bridge\", "
-	 "\"class\": 1664}, \"id\": {\"vendor\": 32902, \"device\": 28947, \"subsystem-vendor\": "
-	 "6900, \"subsystem\": 4352}, \"irq\": 0, \"irq_pin\": 1, \"qdev_id\": \"\", \"regions\": []}"},
-	{"q35", 0, 0,
-	 "{\"bus\": 0, \"slot\": 0, \"function\": 0, \"class_info\": {\"desc\": \"Host bridge\", "
-	 "\"class\": 1536}, \"id\": {\"vendor\": 32902, \"device\": 10688, \"subsystem-vendor\": "
-	 "6900, \"subsystem\": 4352}, \"irq_pin\": 0, \"qdev_id\": \"\", \"regions\": []}"},
-	{"q35", 31, 0,
-	 "{\"bus\": 0, \"slot\": 31, \"function\": 0, \"class_info\": {\"desc\": \"ISA bridge\", "
-	 "\"class\": 1537}, \"id\": {\"vendor\": 32902, \"device\": 10520, \"subsystem-vendor\": "
-	 "6900, \"subsystem\": 4352}, \"irq_pin\": 0, \"qdev_id\": \"\", \"regions\": []}"},
-	{"q35", 31, 2,
-	 "{\"bus\": 0, \"slot\": 31, \"function\": 2, \"class_info\": {\"desc\": \"SATA "
-	 "controller\", \"class\": 262}, \"id\": {\"vendor\": 32902, \"device\": 10530, "
-	 "\"subsystem-vendor\": 6900, \"subsystem\": 4352}, \"irq\": 0, \"irq_pin\": 1, \"qdev_id\": "
-	 "\"\", \"regions\": [{\"bar\": 4, \"type\": \"io\", \"address\": -1, \"size\": 32}, "
-	 "{\"bar\": 5, \"type\": \"memory\", \"address\": -1, \"size\": 4096, \"prefetch\": false, "
-	 "\"mem_type_64\": false}]}"},
-	{"q35", 31, 3,
-	 "{\"bus\": 0, \"slot\": 31, \"function\": 3, \"class_info\": {\"desc\": \"SMBus\", "
-	 "\"class\": 3077}, \"id\": {\"vendor\": 32902, \"device\": 10544, \"subsystem-vendor\": "
-	 "6900, \"subsystem\": 4352}, \"irq\": 0, \"irq_pin\": 1, \"qdev_id\": \"\", \"regions\": "
-	 "[{\"bar\": 4, \"type\": \"io\", \"address\": -1, \"size\": 64}]}"},
+    {"pc", 0, 0,
+     "{\"bus\": 0, \"slot\": 0, \"function\": 0, \"class_info\": {\"desc\": \"Host bridge\", "
+     "\"class\": 1536}, \"id\": {\"vendor\": 32902, \"device\": 4663, \"subsystem-vendor\": "
+     "6900, \"subsystem\": 4352}, \"irq_pin\": 0, \"qdev_id\": \"\", \"regions\": []}"},
+    {"pc", 1, 0,
+     "{\"bus\": 0, \"slot\": 1, \"function\": 0, \"class_info\": {\"desc\": \"ISA bridge\", "
+     "\"class\": 1537}, \"id\": {\"vendor\": 32902, \"device\": 28672, \"subsystem-vendor\": "
+     "6900, \"subsystem\": 4352}, \"irq_pin\": 0, \"qdev_id\": \"\", \"regions\": []}"},
+    {"pc", 1, 1,
+     "{\"bus\": 0, \"slot\": 1, \"function\": 1, \"class_info\": {\"desc\": \"IDE controller\", "
+     "\"class\": 257}, \"id\": {\"vendor\": 32902, \"device\": 28688, \"subsystem-vendor\": "
+     "6900, \"subsystem\": 4352}, \"irq_pin\": 0, \"qdev_id\": \"\", \"regions\": [{\"bar\": 4, "
+     "\"type\": \"io\", \"address\": -1, \"size\": 16}]}"},
+    {"pc", 1, 3,
+     "{\"bus\": 0, \"slot\": 1, \"function\": 3, \"class_info\": {\"desc\": \"Bridge\", "
+     "\"class\": 1664}, \"id\": {\"vendor\": 32902, \"device\": 28947, \"subsystem-vendor\": "
+     "6900, \"subsystem\": 4352}, \"irq\": 0, \"irq_pin\": 1, \"qdev_id\": \"\", \"regions\": []}"},
+    {"q35", 0, 0,
+     "{\"bus\": 0, \"slot\": 0, \"function\": 0, \"class_info\": {\"desc\": \"Host bridge\", "
+     "\"class\": 1536}, \"id\": {\"vendor\": 32902, \"device\": 10688, \"subsystem-vendor\": "
+     "6900, \"subsystem\": 4352}, \"irq_pin\": 0, \"qdev_id\": \"\", \"regions\": []}"},
+    {"q35", 31, 0,
+     "{\"bus\": 0, \"slot\": 31, \"function\": 0, \"class_info\": {\"desc\": \"ISA bridge\", "
+     "\"class\": 1537}, \"id\": {\"vendor\": 32902, \"device\": 10520, \"subsystem-vendor\": "
+     "6900, \"subsystem\": 4352}, \"irq_pin\": 0, \"qdev_id\": \"\", \"regions\": []}"},
+    {"q35", 31, 2,
+     "{\"bus\": 0, \"slot\": 31, \"function\": 2, \"class_info\": {\"desc\": \"SATA "
+     "controller\", \"class\": 262}, \"id\": {\"vendor\": 32902, \"device\": 10530, "
+     "\"subsystem-vendor\": 6900, \"subsystem\": 4352}, \"irq\": 0, \"irq_pin\": 1, \"qdev_id\": "
+     "\"\", \"regions\": [{\"bar\": 4, \"type\": \"io\", \"address\": -1, \"size\": 32}, "
+     "{\"bar\": 5, \"type\": \"memory\", \"address\": -1, \"size\": 4096, \"prefetch\": false, "
+     "\"mem_type_64\": false}]}"},
+    {"q35", 31, 3,
+     "{\"bus\": 0, \"slot\": 31, \"function\": 3, \"class_info\": {\"desc\": \"SMBus\", "
+     "\"class\": 3077}, \"id\": {\"vendor\": 32902, \"device\": 10544, \"subsystem-vendor\": "
+     "6900, \"subsystem\": 4352}, \"irq\": 0, \"irq_pin\": 1, \"qdev_id\": \"\", \"regions\": "
+     "[{\"bar\": 4, \"type\": \"io\", \"address\": -1, \"size\": 64}]}"},
 };
 
 void fq_pci_add_builtin(struct fq_pci_bus *root, const char *machine)
@@ -867,13 +876,15 @@ json_object *fq_pci_device_json(struct fq_device *d, int bus_number)
 	ci = json_object_new_object();
 	if (t->class_desc)
 		json_object_object_add(ci, "desc", json_object_new_string(t->class_desc));
-	json_object_object_add(ci, "class", json_object_new_int(t->class_code > 0 ? t->class_code : 0));
+	json_object_object_add(ci, "class",
+			       json_object_new_int(t->class_code > 0 ? t->class_code : 0));
 	json_object_object_add(o, "class_info", ci);
 	id = json_object_new_object();
 	json_object_object_add(id, "vendor", json_object_new_int(t->vendor > 0 ? t->vendor : 0));
 	json_object_object_add(id, "device", json_object_new_int(t->device > 0 ? t->device : 0));
 	if (t->subsystem_vendor >= 0) {
-		json_object_object_add(id, "subsystem-vendor", json_object_new_int(t->subsystem_vendor));
+		json_object_object_add(id, "subsystem-vendor",
+				       json_object_new_int(t->subsystem_vendor));
 		json_object_object_add(id, "subsystem", json_object_new_int(t->subsystem));
 	}
 	json_object_object_add(o, "id", id);

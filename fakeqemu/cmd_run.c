@@ -52,8 +52,7 @@ void fq_cmd_cont(json_object *args, struct fq_reply *r)
 	(void)args;
 	(void)r;
 	if (fq_vm.state == FQ_SHUTDOWN) {
-		fq_reply_error(r, "GenericError",
-			       "Resetting the Virtual Machine is required");
+		fq_reply_error(r, "GenericError", "Resetting the Virtual Machine is required");
 		return;
 	}
 	fq_vm_set_running(true);
@@ -143,10 +142,10 @@ void fq_cmd_query_uuid(json_object *args, struct fq_reply *r)
 	json_object *o = json_object_new_object();
 
 	(void)args;
-	json_object_object_add(o, "UUID",
-			       json_object_new_string(fq_vm.cfg.uuid
-							      ? fq_vm.cfg.uuid
-							      : "00000000-0000-0000-0000-000000000000"));
+	json_object_object_add(
+	    o, "UUID",
+	    json_object_new_string(fq_vm.cfg.uuid ? fq_vm.cfg.uuid
+						  : "00000000-0000-0000-0000-000000000000"));
 	r->ret = o;
 }
 
@@ -157,7 +156,8 @@ void fq_cmd_query_kvm(json_object *args, struct fq_reply *r)
 	(void)args;
 	json_object_object_add(o, "enabled",
 			       json_object_new_boolean(!strcmp(fq_vm.cfg.accel, "kvm")));
-	json_object_object_add(o, "present", json_object_new_boolean(access("/dev/kvm", F_OK) == 0));
+	json_object_object_add(o, "present",
+			       json_object_new_boolean(access("/dev/kvm", F_OK) == 0));
 	r->ret = o;
 }
 
@@ -208,7 +208,8 @@ static char *machine_type_name(void)
 
 	if (!strcmp(fq_vm.cfg.machine, "none"))
 		return strdup("none-machine");
-	if (asprintf(&t, "%s-%s-machine", !strcmp(fq_vm.cfg.machine, "q35") ? "pc-q35" : "pc-i440fx",
+	if (asprintf(&t, "%s-%s-machine",
+		     !strcmp(fq_vm.cfg.machine, "q35") ? "pc-q35" : "pc-i440fx",
 		     fq_vm.cfg.dialect->machine_suffix) < 0)
 		abort();
 	return t;
@@ -236,7 +237,8 @@ void fq_cmd_qom_get(json_object *args, struct fq_reply *r)
 		fq_reply_error(r, "GenericError", "Property '%s.%s' not found", type, prop);
 	else
 		fq_reply_error(r, "GenericError",
-			       "fakeqemu: property '%s' of %s is not modelled by fakeqemu", prop, path);
+			       "fakeqemu: property '%s' of %s is not modelled by fakeqemu", prop,
+			       path);
 	free(type);
 }
 
@@ -244,12 +246,14 @@ void fq_cmd_migrate_pause(json_object *args, struct fq_reply *r)
 {
 	(void)args;
 	if (!strcmp(fq_vm.cfg.dialect->name, "10.0"))
-		fq_reply_error(r, "GenericError",
-			       "migrate-pause is currently only supported during postcopy-active or "
-			       "postcopy-recover state");
+		fq_reply_error(
+		    r, "GenericError",
+		    "migrate-pause is currently only supported during postcopy-active or "
+		    "postcopy-recover state");
 	else
-		fq_reply_error(r, "GenericError",
-			       "migrate-pause is currently only supported during postcopy-active state");
+		fq_reply_error(
+		    r, "GenericError",
+		    "migrate-pause is currently only supported during postcopy-active state");
 }
 
 void fq_cmd_query_yank(json_object *args, struct fq_reply *r)
@@ -285,7 +289,8 @@ void fq_cmd_qom_list(json_object *args, struct fq_reply *r)
 	if (!anon && strcmp(path, "/machine/peripheral") != 0) {
 		if (fq_device_by_path(path) || !strcmp(path, "/machine"))
 			fq_reply_error(r, "GenericError",
-				       "fakeqemu: qom-list of %s is not modelled by fakeqemu", path);
+				       "fakeqemu: qom-list of %s is not modelled by fakeqemu",
+				       path);
 		else
 			fq_reply_error(r, "DeviceNotFound", "Device '%s' not found", path);
 		return;

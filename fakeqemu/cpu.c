@@ -21,8 +21,8 @@ bool fq_cpu_is_type(const char *driver)
 bool fq_cpu_prop_allowed(const char *name)
 {
 	static const char *const allowed[] = {
-		"driver", "id", "bus", "socket-id", "die-id", "core-id", "thread-id", "node-id",
-		"apic-id", "start-powered-off", NULL,
+	    "driver",	 "id",	    "bus",     "socket-id",	    "die-id", "core-id",
+	    "thread-id", "node-id", "apic-id", "start-powered-off", NULL,
 	};
 
 	for (int i = 0; allowed[i]; i++)
@@ -84,8 +84,8 @@ void fq_cpu_device_add(const char *driver, const char *id, json_object *props, b
 		return;
 	}
 	if (!fq_vm.ncpu_slots) {
-		fq_reply_error(r, "GenericError", "Device '%s' can not be hotplugged on this machine",
-			       driver);
+		fq_reply_error(r, "GenericError",
+			       "Device '%s' can not be hotplugged on this machine", driver);
 		return;
 	}
 	max_socket = (long long)(c->maxcpus - 1) / c->threads / c->cores / c->dies;
@@ -106,10 +106,11 @@ void fq_cpu_device_add(const char *driver, const char *id, json_object *props, b
 		}
 	}
 	if (!slot) {
-		fq_reply_error(r, "GenericError",
-			       "Invalid CPU [socket: %lld, die: %lld, core: %lld, thread: %lld] with "
-			       "APIC ID %u, valid index range 0:%d",
-			       sock, die, core, thread, apic, fq_vm.ncpu_slots - 1);
+		fq_reply_error(
+		    r, "GenericError",
+		    "Invalid CPU [socket: %lld, die: %lld, core: %lld, thread: %lld] with "
+		    "APIC ID %u, valid index range 0:%d",
+		    sock, die, core, thread, apic, fq_vm.ncpu_slots - 1);
 		return;
 	}
 	if ((slot->boot && !slot->gone) || slot->cpu) {

@@ -17,22 +17,22 @@ struct fq_dialect {
 	const char *name; /* "5.2", "7.2", "10.0" */
 	int major, minor, micro;
 	const char *package;
-	bool prefer_sockets;         /* -smp: fill sockets before cores (before 6.2) */
+	bool prefer_sockets;	     /* -smp: fill sockets before cores (before 6.2) */
 	bool has_unplug_guest_error; /* DEVICE_UNPLUG_GUEST_ERROR exists (6.2+) */
 	bool status_has_singlestep;  /* query-status reports "singlestep" (< 8.2) */
 	bool events_after_reply;     /* quit/system_powerdown/system_reset: event after {} (5.2) */
-	bool float_17g;              /* doubles printed "%.17g" (6.0+), else "%f" trimmed */
+	bool float_17g;		     /* doubles printed "%.17g" (6.0+), else "%f" trimmed */
 	bool cpus_fast_has_arch;     /* query-cpus-fast entries have "arch" (5.2) */
-	int smp_style;               /* -smp error wording: 0 = 5.2, 1 = 7.2, 2 = 10.0 */
+	int smp_style;		     /* -smp error wording: 0 = 5.2, 1 = 7.2, 2 = 10.0 */
 	bool strict_device_props;    /* device_add refuses "1" for integer properties (10.0) */
-	bool check_device_id;        /* device_add ids must be identifiers (< 10.0) */
-	bool repeat_unplug_ok;       /* a repeated device_del while unplugging returns {} (5.2) */
-	bool node_active;            /* BlockDeviceInfo has "active" (10.0) */
-	bool old_errors;             /* 5.2's wording of duplicate id, enum, block errors */
+	bool check_device_id;	     /* device_add ids must be identifiers (< 10.0) */
+	bool repeat_unplug_ok;	     /* a repeated device_del while unplugging returns {} (5.2) */
+	bool node_active;	     /* BlockDeviceInfo has "active" (10.0) */
+	bool old_errors;	     /* 5.2's wording of duplicate id, enum, block errors */
 	const char *machine_suffix;  /* pc-i440fx-<suffix> */
-	const char *schema;     /* the schema entities' JSON texts, back to back */
+	const char *schema;	     /* the schema entities' JSON texts, back to back */
 	const struct fq_schema_entity *entities; /* in QEMU's order */
-	const unsigned *sorted;                  /* indexes of @entities by name */
+	const unsigned *sorted;			 /* indexes of @entities by name */
 	const size_t *nentities;
 	const char *cpu_models; /* " name name ... ": query-cpu-definitions names */
 };

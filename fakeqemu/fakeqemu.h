@@ -21,7 +21,7 @@ enum fq_runstate {
 enum fq_guest_kind {
 	FQ_GUEST_COOPERATIVE, /* a Linux guest: ACPI unplug completes */
 	FQ_GUEST_ABSENT,      /* no OS: PCI unplug never completes, CPU unplug refused */
-	FQ_GUEST_SLOW,        /* cooperative, after guest_delay_ms */
+	FQ_GUEST_SLOW,	      /* cooperative, after guest_delay_ms */
 	FQ_GUEST_REJECT,      /* the guest refuses unplug requests */
 };
 
@@ -50,8 +50,8 @@ struct fq_device {
 	struct fq_pci_bus *bus;
 	int slot, function;
 	struct fq_pci_bus *child_bus; /* pci-bridge: its secondary bus */
-	char *scsi_bus_name;          /* virtio-scsi-pci: "<id>.0" */
-	char *host;                   /* vfio-pci: host BDF */
+	char *scsi_bus_name;	      /* virtio-scsi-pci: "<id>.0" */
+	char *host;		      /* vfio-pci: host BDF */
 	/* SCSI */
 	struct fq_device *scsi_controller;
 	int scsi_id, lun;
@@ -68,7 +68,7 @@ struct fq_device {
 
 /* struct fq_pci_bus - a PCI bus with 32 slots. */
 struct fq_pci_bus {
-	char *name; /* "pci.0", "pcie.0", or the bridge's id */
+	char *name;		  /* "pci.0", "pcie.0", or the bridge's id */
 	struct fq_device *bridge; /* NULL for the root bus */
 	bool hotpluggable;
 	int bus_number;
@@ -83,11 +83,11 @@ struct fq_block_node {
 	char *driver;
 	char *filename;
 	bool read_only;
-	bool writer; /* attached to a device that writes */
-	struct fq_block_node *file;   /* child node ("file" member), or NULL */
-	int parents; /* nodes using this one as their "file" (QEMU allows several) */
-	struct fq_device *device;     /* device using it as its drive */
-	json_object *options;         /* the blockdev-add arguments */
+	bool writer;		    /* attached to a device that writes */
+	struct fq_block_node *file; /* child node ("file" member), or NULL */
+	int parents;		    /* nodes using this one as their "file" (QEMU allows several) */
+	struct fq_device *device;   /* device using it as its drive */
+	json_object *options;	    /* the blockdev-add arguments */
 	struct fq_block_node *next;
 };
 
@@ -95,7 +95,7 @@ struct fq_block_node {
 struct fq_cpu_slot {
 	int socket, die, core, thread;
 	struct fq_device *cpu; /* NULL when free */
-	char *qom_path;        /* boot CPUs: /machine/unattached/device[N] */
+	char *qom_path;	       /* boot CPUs: /machine/unattached/device[N] */
 	bool boot;
 	bool gone; /* unplugged but never finalized (7.2 ACPI CPU unplug) */
 };
@@ -105,9 +105,9 @@ struct fq_config {
 	const char *progname;
 	char *name;
 	char *uuid;
-	char *machine;     /* resolved: "pc", "q35", "none" */
+	char *machine;	   /* resolved: "pc", "q35", "none" */
 	char *machine_arg; /* as given, for messages */
-	char *accel;       /* "kvm", "tcg" */
+	char *accel;	   /* "kvm", "tcg" */
 	char *cpu_model;   /* e.g. "host", "qemu64" */
 	bool start_paused; /* -S */
 	bool daemonize;
@@ -138,7 +138,7 @@ struct fq_vm {
 	struct fq_device *devices;
 	struct fq_block_node *nodes;
 	int anon_devices;   /* /machine/peripheral-anon/device[N] */
-	int unattached;     /* /machine/unattached/device[N] */
+	int unattached;	    /* /machine/unattached/device[N] */
 	int auto_node_next; /* #blockNNN */
 };
 

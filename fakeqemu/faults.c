@@ -18,8 +18,11 @@
  */
 
 static const char *const actions[] = {
-	"error", "delay", "hang", "drop", "exit", "crash", "no-event", "delay-event",
-	"event-before-reply", "split", "merge", "garbage", NULL,
+    "error",	"delay",       "hang",
+    "drop",	"exit",	       "crash",
+    "no-event", "delay-event", "event-before-reply",
+    "split",	"merge",       "garbage",
+    NULL,
 };
 
 struct rule {
@@ -55,7 +58,8 @@ static long int_member(json_object *o, const char *key, long def, long min, char
 	if (!json_object_object_get_ex(o, key, &v))
 		return def;
 	if (!json_object_is_type(v, json_type_int) || json_object_get_int64(v) < min) {
-		if (!*err && asprintf(err, "fault rule: '%s' must be an integer >= %ld", key, min) < 0)
+		if (!*err &&
+		    asprintf(err, "fault rule: '%s' must be an integer >= %ld", key, min) < 0)
 			abort();
 		return -1;
 	}
@@ -83,10 +87,11 @@ int fq_faults_add(json_object *spec, char **err)
 	for (int i = 0; actions[i]; i++)
 		known |= !strcmp(actions[i], action);
 	if (!known) {
-		if (asprintf(err,
-			     "fault rule: unknown action '%s' (error, delay, hang, drop, exit, crash, "
-			     "no-event, delay-event, event-before-reply, split, merge, garbage)",
-			     action) < 0)
+		if (asprintf(
+			err,
+			"fault rule: unknown action '%s' (error, delay, hang, drop, exit, crash, "
+			"no-event, delay-event, event-before-reply, split, merge, garbage)",
+			action) < 0)
 			abort();
 		return -1;
 	}
@@ -209,8 +214,8 @@ static void apply(const struct rule *r, struct fq_fault_plan *p)
 		p->drop = true;
 	} else if (!strcmp(a, "exit")) {
 		p->do_exit = true;
-		p->exit_code = json_object_object_get_ex(spec, "code", &v) ? json_object_get_int(v)
-									   : 1;
+		p->exit_code =
+		    json_object_object_get_ex(spec, "code", &v) ? json_object_get_int(v) : 1;
 	} else if (!strcmp(a, "crash")) {
 		p->crash = true;
 	} else if (!strcmp(a, "no-event")) {
@@ -221,7 +226,7 @@ static void apply(const struct rule *r, struct fq_fault_plan *p)
 		p->event_before_reply = true;
 	} else if (!strcmp(a, "split")) {
 		p->split_bytes =
-			json_object_object_get_ex(spec, "size", &v) ? json_object_get_int(v) : 1;
+		    json_object_object_get_ex(spec, "size", &v) ? json_object_get_int(v) : 1;
 	} else if (!strcmp(a, "merge")) {
 		p->merge = true;
 	} else if (!strcmp(a, "garbage")) {

@@ -11,18 +11,18 @@
 struct fq_fault_plan {
 	bool error; /* reply this error instead of running the command */
 	char *err_class, *err_desc;
-	int delay_ms;  /* run it, reply after this long (the monitor reads nothing meanwhile) */
-	bool hang;     /* never reply, never read again on this connection */
-	bool drop;     /* run it, then close the connection instead of replying */
-	bool do_exit;  /* exit(exit_code) instead of running it */
+	int delay_ms; /* run it, reply after this long (the monitor reads nothing meanwhile) */
+	bool hang;    /* never reply, never read again on this connection */
+	bool drop;    /* run it, then close the connection instead of replying */
+	bool do_exit; /* exit(exit_code) instead of running it */
 	int exit_code;
-	bool crash;             /* abort(): a core-dumping crash */
-	bool withhold_events;   /* events this command causes are never sent */
-	int event_delay_ms;     /* ... or sent this much later */
+	bool crash;		 /* abort(): a core-dumping crash */
+	bool withhold_events;	 /* events this command causes are never sent */
+	int event_delay_ms;	 /* ... or sent this much later */
 	bool event_before_reply; /* ... or sent before the reply */
-	int split_bytes;         /* write the reply this many bytes at a time */
-	bool merge;              /* hold the reply and send it with the next message */
-	char *garbage;           /* bytes sent just before the reply */
+	int split_bytes;	 /* write the reply this many bytes at a time */
+	bool merge;		 /* hold the reply and send it with the next message */
+	char *garbage;		 /* bytes sent just before the reply */
 };
 
 /* fq_faults_load() - rules from a JSON file (an array of rule objects); exits on error. */

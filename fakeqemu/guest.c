@@ -26,19 +26,19 @@
  * (tests/conformance/guest/README.md): PCI unplug 125-520 ms on pc and
  * bridges, 30-160 ms on a q35 root port; CPU plug/unplug 20-100 ms.
  */
-#define PCI_UNPLUG_MS 200
+#define PCI_UNPLUG_MS	    200
 #define ROOT_PORT_UNPLUG_MS 80
-#define CPU_MS 40
+#define CPU_MS		    40
 /* scsi-hd unplug needs no guest, but its event comes ~55 ms after the reply. */
 #define SCSI_EVENT_MS 55
 
 /* An unplug that the guest will complete (or refuse) later. */
 struct completion {
-	struct fq_device *dev;   /* NULL for a boot CPU */
+	struct fq_device *dev;	 /* NULL for a boot CPU */
 	struct fq_cpu_slot *cpu; /* for CPUs */
-	bool withhold;           /* faults: no event */
-	int extra_delay_ms;      /* faults: delay-event */
-	bool waiting_for_run;    /* requested while paused: completes after cont */
+	bool withhold;		 /* faults: no event */
+	int extra_delay_ms;	 /* faults: delay-event */
+	bool waiting_for_run;	 /* requested while paused: completes after cont */
 	struct completion *next;
 };
 static struct completion *completions;
@@ -296,8 +296,8 @@ static void pci_unplug(struct fq_device *dev, const char *name, struct fq_reply 
 			       dev->bus->name);
 		return;
 	}
-	bool pcie_native = dev->bus && dev->bus->bridge &&
-			   !strcmp(dev->bus->bridge->driver, "pcie-root-port");
+	bool pcie_native =
+	    dev->bus && dev->bus->bridge && !strcmp(dev->bus->bridge->driver, "pcie-root-port");
 
 	/* A booted Linux guest acknowledges the request: 7.2 then accepts repeats (recorded). */
 	bool acked = dev->unplug_pending && !dev->unplug_requested_before_run && guest_acpi_up() &&
@@ -307,8 +307,8 @@ static void pci_unplug(struct fq_device *dev, const char *name, struct fq_reply 
 		/* acpi_pcihp: a retry is refused until 1 ms of guest time passed. */
 		if (dev->unplug_requested_before_run ||
 		    fq_vclock_ms() - dev->unplug_vclock_ms < 1) {
-			fq_reply_error(r, "GenericError", "Device %s is already in the process of unplug",
-				       name);
+			fq_reply_error(r, "GenericError",
+				       "Device %s is already in the process of unplug", name);
 			return;
 		}
 	}
@@ -345,8 +345,9 @@ void fq_cmd_device_del(json_object *args, struct fq_reply *r)
 		if (!strcmp(id, "/machine") || !strncmp(id, "/machine/", 9)) {
 			if (!strcmp(id, "/machine") || fq_vm.cfg.dialect->check_device_id)
 				fq_reply_error(r, "GenericError", "%s is not a %s", id,
-					       fq_vm.cfg.dialect->check_device_id ? "hotpluggable device"
-										: "device");
+					       fq_vm.cfg.dialect->check_device_id
+						   ? "hotpluggable device"
+						   : "device");
 			else
 				fq_reply_error(r, "DeviceNotFound", "Device '%s' not found", id);
 			if (strcmp(id, "/machine") != 0) {
@@ -366,7 +367,8 @@ void fq_cmd_device_del(json_object *args, struct fq_reply *r)
 		break;
 	case FQ_DEV_SCSI_HD:
 		/* SCSI unplug is synchronous: the event follows the reply at once. */
-		fq_event_later("DEVICE_DELETED", deleted_data(dev->id, dev->qom_path), SCSI_EVENT_MS);
+		fq_event_later("DEVICE_DELETED", deleted_data(dev->id, dev->qom_path),
+			       SCSI_EVENT_MS);
 		fq_device_unlink(dev);
 		break;
 	case FQ_DEV_OTHER:

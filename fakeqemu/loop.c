@@ -151,7 +151,8 @@ int fq_loop_run(void)
 		}
 		memcpy(snapshot, watches, sizeof(watches[0]) * (size_t)n);
 		for (int i = 0; i < n; i++)
-			pfds[i] = (struct pollfd){.fd = snapshot[i].fd, .events = snapshot[i].events};
+			pfds[i] =
+			    (struct pollfd){.fd = snapshot[i].fd, .events = snapshot[i].events};
 		r = poll(pfds, (nfds_t)n, timeout);
 		if (r < 0 && errno != EINTR)
 			abort();
@@ -162,7 +163,8 @@ int fq_loop_run(void)
 				continue;
 			/* A callback may have removed or replaced this watch. */
 			for (int j = 0; j < nwatches; j++)
-				if (watches[j].fd == snapshot[i].fd && watches[j].fn == snapshot[i].fn &&
+				if (watches[j].fd == snapshot[i].fd &&
+				    watches[j].fn == snapshot[i].fn &&
 				    watches[j].opaque == snapshot[i].opaque)
 					still_watched = true;
 			if (still_watched)

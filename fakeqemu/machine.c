@@ -88,7 +88,8 @@ void fq_machine_queue_drive(const char *arg)
 	format = fq_opts_get(&o, "format");
 	ro = fq_opts_get(&o, "readonly");
 	if (!id || !file)
-		fq_die("-drive %s: fakeqemu models only -drive id=ID,file=PATH[,format=F],if=none", arg);
+		fq_die("-drive %s: fakeqemu models only -drive id=ID,file=PATH[,format=F],if=none",
+		       arg);
 	json_object_object_add(child, "driver", json_object_new_string("file"));
 	json_object_object_add(child, "filename", json_object_new_string(file));
 	json_object_object_add(args, "driver", json_object_new_string(format ? format : "raw"));
@@ -171,8 +172,8 @@ void fq_machine_option(const char *arg, struct fq_config *cfg)
 	fq_opts_free(&o);
 }
 
-static bool smp_number(const struct fq_opts *o, const char *key, bool *has,
-		       unsigned long long *out, const char *arg)
+static bool smp_number(const struct fq_opts *o, const char *key, bool *has, unsigned long long *out,
+		       const char *arg)
 {
 	int r = fq_opts_get_uint(o, key, out);
 
@@ -275,8 +276,8 @@ static const char *hierarchy(unsigned sockets, unsigned dies, unsigned cores, un
 
 	if (fq_vm.cfg.dialect->smp_style == 2)
 		snprintf(buf, sizeof(buf),
-			 "sockets (%u) * dies (%u) * modules (1) * cores (%u) * threads (%u)", sockets,
-			 dies, cores, threads);
+			 "sockets (%u) * dies (%u) * modules (1) * cores (%u) * threads (%u)",
+			 sockets, dies, cores, threads);
 	else
 		snprintf(buf, sizeof(buf), "sockets (%u) * dies (%u) * cores (%u) * threads (%u)",
 			 sockets, dies, cores, threads);
@@ -699,9 +700,8 @@ json_object *fq_machine_state_json(void)
 				if (!d)
 					continue;
 				snprintf(key, sizeof(key), "%02x.%d", s, f);
-				json_object_object_add(slots, key,
-						       json_object_new_string(d->id ? d->id
-										    : d->driver));
+				json_object_object_add(
+				    slots, key, json_object_new_string(d->id ? d->id : d->driver));
 			}
 		}
 		json_object_object_add(e, "slots", slots);
@@ -716,7 +716,8 @@ json_object *fq_machine_state_json(void)
 		json_object_object_add(e, "driver", json_object_new_string(d->driver));
 		json_object_object_add(e, "qom-path", json_object_new_string(d->qom_path));
 		json_object_object_add(e, "hotplugged", json_object_new_boolean(d->hotplugged));
-		json_object_object_add(e, "unplug-pending", json_object_new_boolean(d->unplug_pending));
+		json_object_object_add(e, "unplug-pending",
+				       json_object_new_boolean(d->unplug_pending));
 		if (d->bus) {
 			json_object_object_add(e, "bus", json_object_new_string(d->bus->name));
 			json_object_object_add(e, "slot", json_object_new_int(d->slot));
@@ -727,7 +728,8 @@ json_object *fq_machine_state_json(void)
 			json_object_object_add(e, "lun", json_object_new_int(d->lun));
 		}
 		if (d->drive)
-			json_object_object_add(e, "drive", json_object_new_string(d->drive->node_name));
+			json_object_object_add(e, "drive",
+					       json_object_new_string(d->drive->node_name));
 		if (d->host)
 			json_object_object_add(e, "host", json_object_new_string(d->host));
 		if (d->kind == FQ_DEV_CPU)
@@ -743,10 +745,10 @@ json_object *fq_machine_state_json(void)
 		json_object_object_add(e, "driver", json_object_new_string(n->driver));
 		json_object_object_add(e, "filename", str_or_null(n->filename));
 		json_object_object_add(e, "file", str_or_null(n->file ? n->file->node_name : NULL));
-		json_object_object_add(e, "device",
-				       str_or_null(n->device ? (n->device->id ? n->device->id
-									      : n->device->qom_path)
-							     : NULL));
+		json_object_object_add(
+		    e, "device",
+		    str_or_null(n->device ? (n->device->id ? n->device->id : n->device->qom_path)
+					  : NULL));
 		json_object_object_add(e, "read-only", json_object_new_boolean(n->read_only));
 		json_object_array_add(nodes, e);
 	}

@@ -145,7 +145,8 @@ void fq_monitor_add_chardev(const char *arg)
 		fq_die("-chardev %s: Unable to parse FD number ", arg);
 	}
 	if (!path && !fd)
-		fq_die("-chardev %s: fakeqemu supports socket chardevs with path= or fd= only", arg);
+		fq_die("-chardev %s: fakeqemu supports socket chardevs with path= or fd= only",
+		       arg);
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		abort();
@@ -239,7 +240,9 @@ void fq_monitors_start(void)
 		if (m->wait) {
 			struct pollfd p = {.fd = m->listen_fd, .events = POLLIN};
 
-			fprintf(stderr, "%s: -qmp: info: QEMU waiting for connection on: disconnected:unix:%s,server=on\n",
+			fprintf(stderr,
+				"%s: -qmp: info: QEMU waiting for connection on: "
+				"disconnected:unix:%s,server=on\n",
 				fq_vm.cfg.progname, m->path);
 			while (poll(&p, 1, -1) < 0 && errno == EINTR)
 				;

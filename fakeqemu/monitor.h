@@ -21,20 +21,20 @@ struct fq_monitor {
 	bool wait;     /* server=on,wait=on: block at startup for a client */
 	bool pretty;
 	bool from_qmp_option; /* -qmp (chardev named compat_monitorN) */
-	int client_fd; /* -1 without a client */
+	int client_fd;	      /* -1 without a client */
 	struct fq_json_parser *parser;
-	struct strbuf in;  /* bytes read but not yet fed (while suspended) */
+	struct strbuf in; /* bytes read but not yet fed (while suspended) */
 	size_t in_pos;
 	struct strbuf out; /* bytes to write */
 	bool negotiated;
 	bool oob_enabled;
-	bool busy;          /* a command is in progress (delayed or hung reply) */
+	bool busy;	       /* a command is in progress (delayed or hung reply) */
 	bool drop_after_write; /* close the connection once out is written */
-	int split_bytes;    /* >0: write at most this many bytes per write */
-	bool split_wait;    /* a piece was written: no POLLOUT until split_timer() */
-	bool hold_output;   /* merge: keep output until the next message is added */
-	bool hold_next;     /* hold the next message sent */
-	uint64_t hold_timer; /* releases a held message after 1 s, or 0 */
+	int split_bytes;       /* >0: write at most this many bytes per write */
+	bool split_wait;       /* a piece was written: no POLLOUT until split_timer() */
+	bool hold_output;      /* merge: keep output until the next message is added */
+	bool hold_next;	       /* hold the next message sent */
+	uint64_t hold_timer;   /* releases a held message after 1 s, or 0 */
 	struct fq_monitor *next;
 };
 

@@ -38,8 +38,8 @@ static int qdict_order(const void *a, const void *b)
 bool fq_props_check_ints(json_object *props, const char *driver, struct fq_reply *r)
 {
 	static const char *const ints[] = {
-		"socket-id", "die-id", "core-id", "thread-id", "node-id", "chassis_nr",
-		"chassis", "scsi-id", "lun", "channel", NULL,
+	    "socket-id", "die-id",  "core-id", "thread-id", "node-id", "chassis_nr",
+	    "chassis",	 "scsi-id", "lun",     "channel",   NULL,
 	};
 	const char *keys[64];
 	size_t n = 0;
@@ -54,7 +54,8 @@ bool fq_props_check_ints(json_object *props, const char *driver, struct fq_reply
 	qsort(keys, n, sizeof(keys[0]), qdict_order);
 	for (size_t i = 0; i < n; i++)
 		for (int j = 0; ints[j]; j++)
-			if (!strcmp(keys[i], ints[j]) && !fq_prop_int(props, driver, keys[i], &dummy, r))
+			if (!strcmp(keys[i], ints[j]) &&
+			    !fq_prop_int(props, driver, keys[i], &dummy, r))
 				return false;
 	return true;
 }
@@ -78,8 +79,8 @@ bool fq_prop_int(json_object *props, const char *driver, const char *name, long 
 	}
 	if (d->strict_device_props && is_signed) {
 		/* 10.0 visits device_add arguments as typed JSON. */
-		fq_reply_error(r, "GenericError", "Invalid parameter type for '%s', expected: integer",
-			       name);
+		fq_reply_error(r, "GenericError",
+			       "Invalid parameter type for '%s', expected: integer", name);
 		return false;
 	}
 	text = fq_prop_str(props, name);

@@ -19,9 +19,9 @@
  * messages. Values are json-c objects; JSON null is NULL.
  */
 
-#define MAX_TOKEN_SIZE (64ULL << 20)
+#define MAX_TOKEN_SIZE	(64ULL << 20)
 #define MAX_TOKEN_COUNT (2ULL << 20)
-#define MAX_NESTING (1 << 10)
+#define MAX_NESTING	(1 << 10)
 
 enum lexer_state {
 	IN_ERROR = 0, /* also JSON_ERROR */
@@ -213,7 +213,8 @@ struct parse_ctx {
 	char *err; /* first error wins */
 };
 
-static void parse_error(struct parse_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void parse_error(struct parse_ctx *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 static void parse_error(struct parse_ctx *c, const char *fmt, ...)
 {
@@ -392,8 +393,8 @@ static json_object *parse_string(struct parse_ctx *c, const struct token *t)
 			case 'u':
 				cp = limit - ptr >= 4 ? cvt4hex(ptr) : -1;
 				ptr += 4;
-				if (cp >= 0xD800 && cp <= 0xDBFF && limit - ptr >= 2 && ptr[0] == '\\' &&
-				    ptr[1] == 'u') {
+				if (cp >= 0xD800 && cp <= 0xDBFF && limit - ptr >= 2 &&
+				    ptr[0] == '\\' && ptr[1] == 'u') {
 					cp = 0x10000 + ((cp & 0x3FF) << 10);
 					trailing = limit - ptr >= 6 ? cvt4hex(ptr + 2) : -1;
 					if (trailing >= 0xDC00 && trailing <= 0xDFFF) {
@@ -689,9 +690,9 @@ static void process_token(struct fq_json_parser *p, int type)
 			abort();
 	}
 	p->tokens[p->ntokens++] = (struct token){
-		.type = type,
-		.str = strbuf_dup(&p->token),
-		.len = p->token.len,
+	    .type = type,
+	    .str = strbuf_dup(&p->token),
+	    .len = p->token.len,
 	};
 	p->token_size += p->token.len;
 	if ((p->brace_count > 0 || p->bracket_count > 0) && p->brace_count >= 0 &&

@@ -13,8 +13,7 @@
  * either @value (ownership passes) or @error (a "JSON parse error, ..."
  * message, valid during the call), never both.
  */
-typedef void (*fq_json_emit_fn)(void *opaque, json_object *value, bool is_null,
-				const char *error);
+typedef void (*fq_json_emit_fn)(void *opaque, json_object *value, bool is_null, const char *error);
 
 struct fq_json_parser;
 

@@ -101,7 +101,8 @@ static char *check_obj(json_object *dict, bool allow_oob)
 
 		if (!strcmp(name, "execute") || (!strcmp(name, "exec-oob") && allow_oob)) {
 			if (!json_object_is_type(m[i].val, json_type_string)) {
-				if (asprintf(&err, "QMP input member '%s' must be a string", name) < 0)
+				if (asprintf(&err, "QMP input member '%s' must be a string", name) <
+				    0)
 					abort();
 			} else if (has_exec_key) {
 				err = strdup("QMP input member 'execute' clashes with 'exec-oob'");

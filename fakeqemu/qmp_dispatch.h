@@ -14,12 +14,12 @@ struct fq_reply {
 	json_object *ret; /* NULL means {} */
 	char *err_class;  /* set on error */
 	char *err_desc;
-	bool deferred;    /* the handler will call fq_qmp_complete() later */
+	bool deferred; /* the handler will call fq_qmp_complete() later */
 };
 
 /* fq_reply_error() - fail with @cls ("GenericError", ...) and a formatted desc. */
 void fq_reply_error(struct fq_reply *r, const char *cls, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* fq_error_response() - {"error": {"class", "desc"}} built as QEMU builds it. */
 json_object *fq_error_response(const char *cls, const char *desc);

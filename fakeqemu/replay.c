@@ -64,7 +64,8 @@ void fq_replay_load(const char *path)
 			if (!greeting && !cur) {
 				greeting = json_object_get(v);
 			} else if (cur) {
-				cur->recv = realloc(cur->recv, (cur->nrecv + 1) * sizeof(*cur->recv));
+				cur->recv =
+				    realloc(cur->recv, (cur->nrecv + 1) * sizeof(*cur->recv));
 				if (!cur->recv)
 					abort();
 				cur->recv[cur->nrecv++] = json_object_get(v);
@@ -169,7 +170,8 @@ void fq_replay_input(struct fq_monitor *m, json_object *msg)
 	if (next_step >= nsteps) {
 		if (asprintf(&divergence,
 			     "fakeqemu replay: the transcript ended after %zu commands, got %s",
-			     nsteps, json_object_to_json_string_ext(msg, JSON_C_TO_STRING_PLAIN)) < 0)
+			     nsteps,
+			     json_object_to_json_string_ext(msg, JSON_C_TO_STRING_PLAIN)) < 0)
 			abort();
 		fprintf(stderr, "%s: %s\n", fq_vm.cfg.progname, divergence);
 		send_error(m, msg, divergence);
@@ -188,8 +190,9 @@ void fq_replay_input(struct fq_monitor *m, json_object *msg)
 		return;
 	}
 	next_step++;
-	if (!m->negotiated && !strcmp(json_object_get_string(json_object_object_get(msg, "execute")),
-				      "qmp_capabilities"))
+	if (!m->negotiated &&
+	    !strcmp(json_object_get_string(json_object_object_get(msg, "execute")),
+		    "qmp_capabilities"))
 		m->negotiated = true;
 	for (size_t i = 0; i < s->nrecv; i++) {
 		json_object *out = with_fresh_fields(s->recv[i], msg);

@@ -111,8 +111,8 @@ bool fq_schema_command(const char *name, bool *allow_oob)
 	if (!meta || strcmp(meta, "command") != 0)
 		return false;
 	if (allow_oob)
-		*allow_oob = json_object_object_get_ex(e, "allow-oob", &oob) &&
-			     json_object_get_boolean(oob);
+		*allow_oob =
+		    json_object_object_get_ex(e, "allow-oob", &oob) && json_object_get_boolean(oob);
 	return true;
 }
 
@@ -247,7 +247,8 @@ static void visit_enum(struct visit *v, struct frame *f, const char *name, json_
 	if (json_object_object_get_ex(e, "values", &values)) {
 		n = json_object_array_length(values);
 		for (size_t i = 0; i < n; i++)
-			if (!strcmp(json_object_get_string(json_object_array_get_idx(values, i)), s))
+			if (!strcmp(json_object_get_string(json_object_array_get_idx(values, i)),
+				    s))
 				return;
 	}
 	if (fq_vm.cfg.dialect->old_errors)
@@ -381,8 +382,8 @@ static bool alternate_accepts(json_object *me, json_object *value)
 	return false;
 }
 
-static void visit_alternate(struct visit *v, struct frame *f, const char *name,
-			    json_object *value, json_object *e)
+static void visit_alternate(struct visit *v, struct frame *f, const char *name, json_object *value,
+			    json_object *e)
 {
 	json_object *members;
 	size_t n;

@@ -10,14 +10,14 @@
 
 /* struct qd_launch_params - what the command line needs besides the configuration. */
 struct qd_launch_params {
-	const char *qemu;         /* binary */
+	const char *qemu; /* binary */
 	const char *uuid;
 	const struct qd_state *state; /* bridges */
-	const char *qmp_path;     /* path mode: QEMU creates the socket here */
-	int qmp_fd;               /* >= 0: QEMU adopts this listening socket instead */
+	const char *qmp_path;	      /* path mode: QEMU creates the socket here */
+	int qmp_fd;		      /* >= 0: QEMU adopts this listening socket instead */
 	const char *console_path;
-	const char *pidfile;      /* with daemonize */
-	bool nested;              /* the host is a VM: apply the nesting workarounds */
+	const char *pidfile; /* with daemonize */
+	bool nested;	     /* the host is a VM: apply the nesting workarounds */
 };
 
 /*

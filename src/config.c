@@ -33,8 +33,9 @@ static int check_text(const char *field, const char *v, qd_error *err)
 /* Ids qemudrv gives its own devices, chardevs and objects on the command line. */
 bool qd_config_reserved_id(const char *id)
 {
-	static const char *const ids[] = {"serial0", "console0", "charconsole0", "scsi0",
-					  "iothread-scsi0", "qmp0", "nv0", "mem0", "dimm1", NULL};
+	static const char *const ids[] = {"serial0",	    "console0", "charconsole0", "scsi0",
+					  "iothread-scsi0", "qmp0",	"nv0",		"mem0",
+					  "dimm1",	    NULL};
 
 	for (int i = 0; ids[i]; i++)
 		if (!strcmp(ids[i], id))
@@ -55,8 +56,8 @@ static int check_device(const struct qd_device *d, size_t i, const struct qd_vm_
 				    "starting with a letter)",
 				    field, d->id ? d->id : "");
 	if (qd_config_reserved_id(d->id))
-		return qd_error_set(err, -EINVAL, "%s.id '%s' is reserved for qemudrv's own devices",
-				    field, d->id);
+		return qd_error_set(
+		    err, -EINVAL, "%s.id '%s' is reserved for qemudrv's own devices", field, d->id);
 	for (size_t j = 0; j < i; j++)
 		if (!strcmp(cfg->devices[j].id, d->id))
 			return qd_error_set(err, -EINVAL, "%s.id '%s' is used twice", field, d->id);

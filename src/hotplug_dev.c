@@ -75,7 +75,8 @@ static int check_new_id(struct qd_vm *vm, const char *id, qd_error *err)
 					    id);
 	for (size_t i = 0; i < vm->st.nvcpus; i++)
 		if (!strcmp(vm->st.vcpus[i].id, id))
-			return qd_error_set(err, -EEXIST, "device id '%s' is a hot-plugged vCPU", id);
+			return qd_error_set(err, -EEXIST, "device id '%s' is a hot-plugged vCPU",
+					    id);
 	for (size_t i = 0; i < vm->st.nbridges; i++)
 		if (!strcmp(vm->st.bridges[i].id, id))
 			return qd_error_set(err, -EEXIST, "device id '%s' is a PCI bridge", id);

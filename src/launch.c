@@ -110,7 +110,8 @@ int qd_spawn(char *const argv[], int qmp_fd, const char *log_path, struct qd_pro
 	if (qmp_fd >= 0)
 		posix_spawn_file_actions_adddup2(&fa, qmp_fd, QMP_CHILD_FD);
 	/* Nothing else leaks into QEMU. */
-	posix_spawn_file_actions_addclosefrom_np(&fa, qmp_fd >= 0 ? QMP_CHILD_FD + 1 : QMP_CHILD_FD);
+	posix_spawn_file_actions_addclosefrom_np(&fa,
+						 qmp_fd >= 0 ? QMP_CHILD_FD + 1 : QMP_CHILD_FD);
 	posix_spawnattr_init(&attr);
 	sigemptyset(&dfl);
 	sigaddset(&dfl, SIGPIPE);

@@ -307,14 +307,13 @@ QD_PUBLIC int64_t qd_qmp_event_timestamp_us(json_object *event);
  */
 QD_PUBLIC int qd_qmp_broken(struct qd_qmp *q, const char **message);
 
-
 /* ------------------------------------------------------------------------ */
 /* VM configuration                                                         */
 /* ------------------------------------------------------------------------ */
 
 enum qd_machine_type {
 	QD_MACHINE_PC = 0, /* i440fx: bridges on pci.0 */
-	QD_MACHINE_Q35,    /* bridges on pcie.0 */
+	QD_MACHINE_Q35,	   /* bridges on pcie.0 */
 };
 
 /* Block devices: hot-plugged and cold-plugged drives use this driver. */
@@ -327,9 +326,9 @@ enum qd_block_driver {
 enum qd_device_kind {
 	QD_DEVICE_9P = 1,     /* a host directory shared over virtio-9p */
 	QD_DEVICE_SERIAL,     /* a virtserialport backed by a unix socket */
-	QD_DEVICE_TAP,        /* a tap network endpoint on virtio-net-pci */
+	QD_DEVICE_TAP,	      /* a tap network endpoint on virtio-net-pci */
 	QD_DEVICE_DRIVE,      /* a disk image */
-	QD_DEVICE_VFIO,       /* a host PCI device */
+	QD_DEVICE_VFIO,	      /* a host PCI device */
 	QD_DEVICE_VHOST_USER, /* a vhost-user-net/blk/fs backend socket */
 };
 

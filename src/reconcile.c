@@ -187,8 +187,8 @@ int qd_vm_reconcile(struct qd_vm *vm, int timeout_ms, char **report, qd_error *e
 		if (!cpu_listed(cpus, id)) {
 			note(&text,
 			     vm->st.vcpus[i].plugging
-				     ? "vCPU %s: its hot-plug did not happen; undone"
-				     : "vCPU %s is no longer in QEMU: removed from the state",
+				 ? "vCPU %s: its hot-plug did not happen; undone"
+				 : "vCPU %s is no longer in QEMU: removed from the state",
 			     id);
 			qd_state_remove_vcpu(&vm->st, id);
 			changed = true;

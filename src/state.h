@@ -9,13 +9,13 @@
 #include "qemudrv.h"
 
 #define QD_STATE_VERSION 1
-#define QD_BRIDGE_SLOTS 32
+#define QD_BRIDGE_SLOTS	 32
 
 /* struct qd_bridge - a PCI bridge and which device holds each of its slots. */
 struct qd_bridge {
-	char *id;    /* "pci-bridge-0" */
-	int addr;    /* its slot on the root bus */
-	int chassis; /* unique, > 0 */
+	char *id;		      /* "pci-bridge-0" */
+	int addr;		      /* its slot on the root bus */
+	int chassis;		      /* unique, > 0 */
 	char *slots[QD_BRIDGE_SLOTS]; /* device id, or NULL; slot 0 is never used (SHPC) */
 };
 
@@ -23,7 +23,7 @@ struct qd_bridge {
 struct qd_vcpu_record {
 	char *id;
 	int socket, die, core, thread; /* -1 when QEMU did not report it */
-	bool plugging; /* device_add sent, its outcome not known yet */
+	bool plugging;		       /* device_add sent, its outcome not known yet */
 };
 
 enum qd_hotplug_kind {
@@ -40,15 +40,15 @@ struct qd_device_record {
 	char *bridge; /* bridge id for PCI devices, or NULL */
 	int slot;
 	int scsi_id, lun;
-	char *bdf; /* VFIO host address */
+	char *bdf;	 /* VFIO host address */
 	bool unplugging; /* device_del sent, removal not confirmed */
-	bool plugging;   /* device_add sent, its outcome not known yet */
+	bool plugging;	 /* device_add sent, its outcome not known yet */
 };
 
 /* struct qd_state - everything qemudrv keeps about a VM across restarts. */
 struct qd_state {
 	char uuid[37];
-	int qemu_pid;      /* the running QEMU, for qd_vm_attach(); 0 when none */
+	int qemu_pid;	   /* the running QEMU, for qd_vm_attach(); 0 when none */
 	unsigned vcpu_seq; /* hot-plugged vCPU ids are cpu-<seq>, never reused */
 	struct qd_bridge *bridges;
 	size_t nbridges;

@@ -12,7 +12,7 @@
 #include "state.h"
 
 struct qd_vm {
-	pthread_mutex_t lock; /* serialises every call on the VM */
+	pthread_mutex_t lock;	 /* serialises every call on the VM */
 	struct qd_vm_config cfg; /* resolved; strings owned via @strings */
 	char **strings;
 	size_t nstrings;

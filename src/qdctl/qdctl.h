@@ -29,4 +29,23 @@ char *qdctl_find_fakeqemu(void);
 /* qdctl_placeholder_kernel() - an empty kernel file in @run_dir for fakeqemu, or NULL. */
 const char *qdctl_placeholder_kernel(const char *run_dir);
 
+#include <stdbool.h>
+#include <stdio.h>
+
+/* struct qdctl_vm_options - the options `qdctl run` and `qdctl vm` share. */
+struct qdctl_vm_options {
+	const char *qemu;
+	const char *run_dir;
+	long timeout;
+	bool keep; /* run: leave it running; vm: keep going after a failure */
+	bool verbose;
+};
+
+/*
+ * qdctl_parse_vm_options() - -q -d -t -k -v -h. Return: 0 to go on, -1 after
+ * --help (exit 0), or an exit status for a bad option.
+ */
+int qdctl_parse_vm_options(int argc, char **argv, struct qdctl_vm_options *o,
+			   void (*usage)(FILE *));
+
 #endif

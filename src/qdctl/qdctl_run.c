@@ -59,59 +59,19 @@ static int fail(const char *what, qd_error *err)
 
 int qdctl_run_main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-	    {"qemu", required_argument, NULL, 'q'},
-	    {"run-dir", required_argument, NULL, 'd'},
-	    {"timeout", required_argument, NULL, 't'},
-	    {"keep", no_argument, NULL, 'k'},
-	    {"verbose", no_argument, NULL, 'v'},
-	    {"help", no_argument, NULL, 'h'},
-	    {0},
-	};
-	const char *qemu = NULL, *run_dir = "/tmp/qemudrv";
+	struct qdctl_vm_options o;
 	char *fake = NULL, *status = NULL, **qargv = NULL;
 	json_object *json = NULL;
 	struct qd_vm_config cfg;
 	struct qd_vm *vm = NULL;
 	qd_error err = {0};
 	struct timespec t0;
-	long timeout = 10000;
-	bool keep = false, verbose = false;
-	int c, rc = QDCTL_OK;
+	int rc;
 
-	while ((c = getopt_long(argc, argv, "+q:d:t:kvh", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'q':
-			qemu = optarg;
-			break;
-		case 'd':
-			run_dir = optarg;
-			break;
-		case 't': {
-			char *end;
-
-			errno = 0;
-			timeout = strtol(optarg, &end, 10);
-			if (errno || *end || timeout < 0 || timeout > 0x7fffffff) {
-				fprintf(stderr, "qdctl: invalid timeout '%s'\n", optarg);
-				return QDCTL_USAGE;
-			}
-			break;
-		}
-		case 'k':
-			keep = true;
-			break;
-		case 'v':
-			verbose = true;
-			break;
-		case 'h':
-			usage(stdout);
-			return QDCTL_OK;
-		default:
-			usage(stderr);
-			return QDCTL_USAGE;
-		}
-	}
+	rc = qdctl_parse_vm_options(argc, argv, &o, usage);
+	if (rc)
+		return rc < 0 ? QDCTL_OK : rc;
+	rc = QDCTL_OK;
 	if (argc - optind > 1) {
 		usage(stderr);
 		return QDCTL_USAGE;
@@ -132,9 +92,9 @@ int qdctl_run_main(int argc, char **argv)
 		goto out;
 	}
 	if (!cfg.run_dir)
-		cfg.run_dir = run_dir;
-	if (qemu) {
-		cfg.qemu_path = qemu;
+		cfg.run_dir = o.run_dir;
+	if (o.qemu) {
+		cfg.qemu_path = o.qemu;
 	} else if (!cfg.qemu_path) {
 		fake = qdctl_find_fakeqemu();
 		if (!fake) {
@@ -146,9 +106,9 @@ int qdctl_run_main(int argc, char **argv)
 		cfg.qemu_path = fake;
 	}
 	if (!cfg.kernel) {
-		cfg.kernel = qdctl_placeholder_kernel(run_dir);
+		cfg.kernel = qdctl_placeholder_kernel(o.run_dir);
 		if (!cfg.kernel) {
-			fprintf(stderr, "qdctl: cannot create %s\n", run_dir);
+			fprintf(stderr, "qdctl: cannot create %s\n", o.run_dir);
 			rc = QDCTL_FAILED;
 			goto out;
 		}
@@ -158,7 +118,7 @@ int qdctl_run_main(int argc, char **argv)
 		rc = fail("cannot create the VM", &err);
 		goto out;
 	}
-	if (verbose)
+	if (o.verbose)
 		qd_vm_set_log(vm, log_to_stderr, NULL, QD_LOG_DEBUG);
 	printf("VM %s: directory %s, uuid %s\n", cfg.id, qd_vm_dir(vm), qd_vm_uuid(vm));
 	if (qd_vm_argv(vm, &qargv, &err) < 0) {
@@ -172,7 +132,7 @@ int qdctl_run_main(int argc, char **argv)
 	qd_argv_free(qargv);
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if (qd_vm_start(vm, (int)timeout, &err) < 0) {
+	if (qd_vm_start(vm, (int)o.timeout, &err) < 0) {
 		rc = fail("start", &err);
 		goto out;
 	}
@@ -183,32 +143,32 @@ int qdctl_run_main(int argc, char **argv)
 		printf("started: pid %d, QMP ready after %.1f ms, QEMU %d.%d.%d (%s)\n",
 		       qd_vm_pid(vm), ms_since(&t0), v.major, v.minor, v.micro, v.package);
 	}
-	if (qd_vm_status(vm, (int)timeout, &status, &err) < 0) {
+	if (qd_vm_status(vm, (int)o.timeout, &status, &err) < 0) {
 		rc = fail("status", &err);
 		goto stop;
 	}
 	printf("status: %s\n", status);
 	free(status);
-	if (qd_vm_pause(vm, (int)timeout, &err) < 0 ||
-	    qd_vm_status(vm, (int)timeout, &status, &err) < 0) {
+	if (qd_vm_pause(vm, (int)o.timeout, &err) < 0 ||
+	    qd_vm_status(vm, (int)o.timeout, &status, &err) < 0) {
 		rc = fail("pause", &err);
 		goto stop;
 	}
 	printf("paused: %s\n", status);
 	free(status);
-	if (qd_vm_resume(vm, (int)timeout, &err) < 0 ||
-	    qd_vm_status(vm, (int)timeout, &status, &err) < 0) {
+	if (qd_vm_resume(vm, (int)o.timeout, &err) < 0 ||
+	    qd_vm_status(vm, (int)o.timeout, &status, &err) < 0) {
 		rc = fail("resume", &err);
 		goto stop;
 	}
 	printf("resumed: %s\n", status);
 	free(status);
-	if (keep) {
+	if (o.keep) {
 		printf("left running: pid %d\n", qd_vm_pid(vm));
 		goto out;
 	}
 stop:
-	if (qd_vm_stop(vm, (int)timeout, &err) < 0)
+	if (qd_vm_stop(vm, (int)o.timeout, &err) < 0)
 		rc = fail("stop", &err);
 	else
 		printf("stopped\n");

@@ -192,58 +192,17 @@ static int run_op(struct qd_vm *vm, int argc, char **argv, int *i, int timeout)
 
 int qdctl_vm_main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-	    {"qemu", required_argument, NULL, 'q'},
-	    {"run-dir", required_argument, NULL, 'd'},
-	    {"timeout", required_argument, NULL, 't'},
-	    {"keep-going", no_argument, NULL, 'k'},
-	    {"verbose", no_argument, NULL, 'v'},
-	    {"help", no_argument, NULL, 'h'},
-	    {0},
-	};
-	const char *qemu = NULL, *run_dir = "/tmp/qemudrv";
+	struct qdctl_vm_options o;
 	struct qd_vm_config cfg;
 	struct qd_vm *vm = NULL;
 	json_object *json;
 	qd_error err = {0};
 	char *fake = NULL;
-	bool keep_going = false, verbose = false;
-	long timeout = 10000;
-	int c, status = QDCTL_OK, i;
+	int status = QDCTL_OK, i;
 
-	while ((c = getopt_long(argc, argv, "+q:d:t:kvh", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'q':
-			qemu = optarg;
-			break;
-		case 'd':
-			run_dir = optarg;
-			break;
-		case 't': {
-			char *end;
-
-			errno = 0;
-			timeout = strtol(optarg, &end, 10);
-			if (errno || *end || timeout < 0 || timeout > 0x7fffffff) {
-				fprintf(stderr, "qdctl: invalid timeout '%s'\n", optarg);
-				return QDCTL_USAGE;
-			}
-			break;
-		}
-		case 'k':
-			keep_going = true;
-			break;
-		case 'v':
-			verbose = true;
-			break;
-		case 'h':
-			usage(stdout);
-			return QDCTL_OK;
-		default:
-			usage(stderr);
-			return QDCTL_USAGE;
-		}
-	}
+	status = qdctl_parse_vm_options(argc, argv, &o, usage);
+	if (status)
+		return status < 0 ? QDCTL_OK : status;
 	if (argc - optind < 2) {
 		usage(stderr);
 		return QDCTL_USAGE;
@@ -260,22 +219,22 @@ int qdctl_vm_main(int argc, char **argv)
 		goto out;
 	}
 	if (!cfg.run_dir)
-		cfg.run_dir = run_dir;
-	if (qemu)
-		cfg.qemu_path = qemu;
+		cfg.run_dir = o.run_dir;
+	if (o.qemu)
+		cfg.qemu_path = o.qemu;
 	else if (!cfg.qemu_path)
 		cfg.qemu_path = fake = qdctl_find_fakeqemu();
 	if (!cfg.kernel)
-		cfg.kernel = qdctl_placeholder_kernel(run_dir);
+		cfg.kernel = qdctl_placeholder_kernel(o.run_dir);
 	if (qd_vm_new(&cfg, &vm, &err) < 0) {
 		fprintf(stderr, "qdctl: cannot create the VM: %s\n", err.message);
 		status = QDCTL_FAILED;
 		goto out;
 	}
-	if (verbose)
+	if (o.verbose)
 		qd_vm_set_log(vm, log_to_stderr, NULL, QD_LOG_DEBUG);
 	for (i = optind + 1; i < argc;) {
-		int r = run_op(vm, argc, argv, &i, (int)timeout);
+		int r = run_op(vm, argc, argv, &i, (int)o.timeout);
 
 		if (r == -2) {
 			fprintf(stderr, "qdctl: missing or bad arguments for '%s'\n", argv[i - 1]);
@@ -284,7 +243,7 @@ int qdctl_vm_main(int argc, char **argv)
 		}
 		if (r < 0) {
 			status = QDCTL_QMP_ERROR;
-			if (!keep_going)
+			if (!o.keep)
 				break;
 		}
 	}
