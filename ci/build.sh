@@ -1,6 +1,6 @@
 #!/bin/sh
-# ci/build.sh - configure (once) and build one build directory: plain, asan or fuzz.
-# usage: ci/build.sh [plain|asan] (default plain)
+# ci/build.sh - configure (once) and build one build directory: plain or asan.
+# usage: ci/build.sh [plain|asan] (default plain). Quiet unless something fails.
 set -eu
 cd "$(dirname "$0")/.."
 
@@ -20,9 +20,19 @@ asan)
 	;;
 esac
 
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
 if [ ! -f "$dir/build.ninja" ]; then
 	# shellcheck disable=SC2086
-	meson setup "$dir" $opts >/dev/null
+	if ! meson setup "$dir" $opts >"$log" 2>&1; then
+		cat "$log" >&2
+		echo "ci/build.sh: meson setup of $dir failed" >&2
+		exit 1
+	fi
 fi
-ninja -C "$dir" >/dev/null
+if ! ninja -C "$dir" >"$log" 2>&1; then
+	cat "$log" >&2
+	echo "ci/build.sh: build of $dir failed" >&2
+	exit 1
+fi
 echo "$dir"
