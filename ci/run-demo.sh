@@ -1,38 +1,31 @@
 #!/bin/sh
-# ci/run-demo.sh - the main job of `make run`: start a VM, drive it over QMP with qdctl, stop it.
-# Runs on fakeqemu by default; QD_QEMU=qemu-system-x86_64 make run uses real QEMU.
-# (`qdctl run`, issue 4, will replace this script.)
+# ci/run-demo.sh - the main job of `make run`: a VM's life cycle and hot-plug through qemudrv.
+# Runs on fakeqemu by default; QD_QEMU=/usr/bin/qemu-system-x86_64 make run uses real QEMU
+# (give it a kernel with QD_KERNEL=/boot/vmlinuz-...).
 set -eu
 cd "$(dirname "$0")/.."
 
-qemu=${QD_QEMU:-build/fakeqemu/fakeqemu}
+qdctl=build/src/qdctl/qdctl
 dir=$(mktemp -d /tmp/qd-run-XXXXXX)
-sock=$dir/qmp.sock
-pid=
-trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$dir"' EXIT
+trap 'rm -rf "$dir"' EXIT
+qemu_opt=""
+[ -n "${QD_QEMU:-}" ] && qemu_opt="--qemu $QD_QEMU"
+kernel=""
+[ -n "${QD_KERNEL:-}" ] && kernel="\"kernel\": \"$QD_KERNEL\", "
+cat >"$dir/vm.json" <<JSON
+{"id": "demo", ${kernel}"accel": "tcg", "vcpus": 1, "max_vcpus": 4, "memory_mb": 512,
+ "bridges": 1}
+JSON
 
-echo "qemudrv: starting $qemu with a QMP socket at $sock"
-"$qemu" -S -display none -nodefaults -machine pc -smp 1,maxcpus=4 \
-	-qmp "unix:$sock,server=on,wait=off" >"$dir/qemu.log" 2>&1 &
-pid=$!
-i=0
-while [ ! -S "$sock" ]; do
-	if ! kill -0 "$pid" 2>/dev/null || [ $i -ge 200 ]; then
-		echo "qemudrv: QEMU did not create its QMP socket:" >&2
-		cat "$dir/qemu.log" >&2
-		exit 1
-	fi
-	i=$((i + 1))
-	sleep 0.05
-done
+echo "== qdctl run: create, start, pause, resume, stop"
+# shellcheck disable=SC2086
+$qdctl run -d "$dir" $qemu_opt "$dir/vm.json"
 
-cpu=$(build/src/qdctl/qdctl qmp "$sock" query-hotpluggable-cpus 2>/dev/null |
-	sed -n 's/.*"type": "\([^"]*\)".*/\1/p' | head -n 1)
-echo "qemudrv: qdctl qmp: status, hot-plug a vCPU of type $cpu, list CPUs, quit"
-build/src/qdctl/qdctl qmp -e SHUTDOWN "$sock" query-status \
-	device_add "{\"driver\": \"$cpu\", \"id\": \"cpu-1\", \"socket-id\": 0, \"core-id\": 1, \"thread-id\": 0}" \
-	query-cpus-fast quit
-status=0
-wait "$pid" || status=$?
-pid=
-echo "qemudrv: QEMU exited with status $status"
+echo
+echo "== qdctl vm: start, hot-plug 2 vCPUs and a disk, remove them, stop"
+truncate -s 16M "$dir/disk1.img"
+# shellcheck disable=SC2086
+$qdctl vm -d "$dir" $qemu_opt "$dir/vm.json" start caps add-vcpus 2 \
+	add-block disk1 "$dir/disk1.img" remove-block disk1 remove-vcpus 1 status stop
+echo
+echo "qemudrv: done (state kept in $dir/demo/state.json while it ran)"
