@@ -215,7 +215,7 @@ static void test_socket_path_short(void **state)
 
 static void test_socket_path_boundary(void **state)
 {
-	char dir[200], want[200];
+	char dir[200], want[512];
 	const char *name = "qmp-6e7c3a52-1b0e-4d4e-9a8f-2f1c0d9e8b7a"; /* 40 chars */
 	char *out = NULL;
 	int shortened = -1;
@@ -241,7 +241,7 @@ static void test_socket_path_boundary(void **state)
 
 static void test_socket_path_shortened(void **state)
 {
-	char dir[200], want[200];
+	char dir[200], want[512];
 	const char *name = "qmp-6e7c3a52-1b0e-4d4e-9a8f-2f1c0d9e8b7a";
 	char *out = NULL;
 	int shortened = 0;
