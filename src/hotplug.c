@@ -33,6 +33,11 @@ int qd_hp_save(struct qd_vm *vm, qd_error *err)
 	return r;
 }
 
+int qd_hp_save_intent(struct qd_vm *vm, qd_error *err)
+{
+	return qd_state_save_quick(vm->state_path, &vm->st, err);
+}
+
 void qd_hp_strv_free(char **v)
 {
 	for (char **p = v; p && *p; p++)

@@ -11,8 +11,11 @@
 /* qd_hp_begin() - lock @vm and check it is started; unlocks itself on failure. */
 int qd_hp_begin(struct qd_vm *vm, int timeout_ms, qd_error *err);
 
-/* qd_hp_save() - write the state; the message says the device itself is in QEMU. */
+/* qd_hp_save() - write the state (durably). */
 int qd_hp_save(struct qd_vm *vm, qd_error *err);
+
+/* qd_hp_save_intent() - write the state before a step whose outcome may be lost (no fsync). */
+int qd_hp_save_intent(struct qd_vm *vm, qd_error *err);
 
 /* qd_hp_peripheral() - ids of /machine/peripheral (qom-list); *@out NULL-terminated. */
 int qd_hp_peripheral(struct qd_vm *vm, int timeout_ms, char ***out, qd_error *err);

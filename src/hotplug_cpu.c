@@ -71,7 +71,7 @@ static int add_one(struct qd_vm *vm, const struct free_slot *s, int timeout_ms, 
 			      prop(s->props, "core-id"), prop(s->props, "thread-id")) < 0)
 		return qd_error_set(err, -ENOMEM, "out of memory");
 	vm->st.vcpus[vm->st.nvcpus - 1].plugging = true;
-	r = qd_hp_save(vm, err);
+	r = qd_hp_save_intent(vm, err);
 	if (r == 0)
 		r = qd_qmp_execute(vm->qmp, "device_add", args, timeout_ms, NULL, err);
 	if (r == -ETIMEDOUT || (r < 0 && qd_qmp_broken(vm->qmp, NULL)))

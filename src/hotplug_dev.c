@@ -156,7 +156,7 @@ static int plug(struct qd_vm *vm, struct qd_device_record *rec, json_object *arg
 		return qd_error_set(err, -ENOMEM, "out of memory");
 	if (b)
 		b->slots[rec->slot] = strdup(rec->id);
-	r = qd_hp_save(vm, err);
+	r = qd_hp_save_intent(vm, err);
 	if (r == 0)
 		r = device_add(vm, args, rec->id, timeout_ms, err);
 	saved = qd_state_find_device(&vm->st, rec->id);
@@ -383,7 +383,7 @@ static int remove_device(struct qd_vm *vm, const char *id, enum qd_hotplug_kind 
 	}
 	copy = strdup(id);
 	rec->unplugging = true;
-	r = qd_hp_save(vm, err);
+	r = qd_hp_save_intent(vm, err);
 	if (r < 0)
 		goto out;
 	r = qd_hp_device_del(vm, copy, NULL, qd_hp_gone_from_peripheral, timeout_ms, err);

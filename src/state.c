@@ -427,7 +427,19 @@ int qd_state_load(const char *path, struct qd_state *st, qd_error *err)
 	return r;
 }
 
+static int state_write(const char *path, const struct qd_state *st, bool sync, qd_error *err);
+
 int qd_state_save(const char *path, const struct qd_state *st, qd_error *err)
+{
+	return state_write(path, st, true, err);
+}
+
+int qd_state_save_quick(const char *path, const struct qd_state *st, qd_error *err)
+{
+	return state_write(path, st, false, err);
+}
+
+static int state_write(const char *path, const struct qd_state *st, bool sync, qd_error *err)
 {
 	_cleanup_json_ json_object *o = qd_state_to_json(st);
 	_cleanup_free_ char *tmp = NULL, *dircopy = strdup(path);
@@ -450,7 +462,7 @@ int qd_state_save(const char *path, const struct qd_state *st, qd_error *err)
 			goto fail;
 		off += (size_t)n;
 	}
-	if (write(fd, "\n", 1) != 1 || fsync(fd) < 0)
+	if (write(fd, "\n", 1) != 1 || (sync && fsync(fd) < 0))
 		goto fail;
 	if (close(fd) < 0) {
 		fd = -1;
@@ -460,7 +472,7 @@ int qd_state_save(const char *path, const struct qd_state *st, qd_error *err)
 	if (rename(tmp, path) < 0)
 		goto fail;
 	/* Make the rename itself durable. */
-	dfd = open(dirname(dircopy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	dfd = sync ? open(dirname(dircopy), O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
 	if (dfd >= 0) {
 		fsync(dfd);
 		close(dfd);

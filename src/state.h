@@ -64,6 +64,13 @@ int qd_state_load(const char *path, struct qd_state *st, qd_error *err);
 /* qd_state_save() - write @path atomically: temp file, fsync, rename, fsync of the directory. */
 int qd_state_save(const char *path, const struct qd_state *st, qd_error *err);
 
+/*
+ * qd_state_save_quick() - atomic (temp file, rename) but not synced: for
+ * records that only matter while QEMU runs (its pid, an intent before
+ * device_add), which a power loss makes moot anyway since QEMU goes too.
+ */
+int qd_state_save_quick(const char *path, const struct qd_state *st, qd_error *err);
+
 /* qd_state_to_json() / qd_state_from_json() - the file format, for tests and tools. */
 json_object *qd_state_to_json(const struct qd_state *st);
 int qd_state_from_json(json_object *o, struct qd_state *st, qd_error *err);

@@ -407,7 +407,7 @@ int qd_vm_start(struct qd_vm *vm, int timeout_ms, qd_error *err)
 	}
 	/* Saved while QEMU boots, so the fsyncs overlap its start-up. */
 	vm->st.qemu_pid = (int)vm->proc.pid;
-	r = qd_state_save(vm->state_path, &vm->st, err);
+	r = qd_state_save_quick(vm->state_path, &vm->st, err);
 	if (r < 0)
 		goto fail;
 	if (vm->cfg.qmp_path_mode) {
