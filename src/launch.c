@@ -38,18 +38,35 @@ static int pidfd_open_compat(pid_t pid)
 #endif
 }
 
+/*
+ * unix_socket() - a stream socket and the address of @path, checked for length
+ *
+ * Return: 0 with *@fd set, or a negative errno with @err set.
+ */
+static int unix_socket(const char *path, struct sockaddr_un *addr, int *fd, qd_error *err)
+{
+	size_t len = strlen(path);
+
+	*addr = (struct sockaddr_un){.sun_family = AF_UNIX};
+	if (len >= sizeof(addr->sun_path))
+		return qd_error_set(err, -ENAMETOOLONG, "socket path too long: %s", path);
+	memcpy(addr->sun_path, path, len + 1);
+	*fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (*fd < 0)
+		return qd_error_set(err, -errno, "socket: %s", strerror(errno));
+	return 0;
+}
+
 int qd_listen_unix(const char *path, int *out, qd_error *err)
 {
-	struct sockaddr_un addr = {.sun_family = AF_UNIX};
+	struct sockaddr_un addr;
 	_cleanup_close_ int fd = -1;
+	int r;
 
 	*out = -1;
-	if (strlen(path) >= sizeof(addr.sun_path))
-		return qd_error_set(err, -ENAMETOOLONG, "socket path too long: %s", path);
-	memcpy(addr.sun_path, path, strlen(path) + 1);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return qd_error_set(err, -errno, "socket: %s", strerror(errno));
+	r = unix_socket(path, &addr, &fd, err);
+	if (r < 0)
+		return r;
 	unlink(path); /* a stale socket of an earlier run */
 	if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0)
 		return qd_error_set(err, -errno, "cannot bind %s: %s", path, strerror(errno));
@@ -62,16 +79,14 @@ int qd_listen_unix(const char *path, int *out, qd_error *err)
 
 int qd_connect_unix(const char *path, int *out, qd_error *err)
 {
-	struct sockaddr_un addr = {.sun_family = AF_UNIX};
+	struct sockaddr_un addr;
 	_cleanup_close_ int fd = -1;
+	int r;
 
 	*out = -1;
-	if (strlen(path) >= sizeof(addr.sun_path))
-		return qd_error_set(err, -ENAMETOOLONG, "socket path too long: %s", path);
-	memcpy(addr.sun_path, path, strlen(path) + 1);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return qd_error_set(err, -errno, "socket: %s", strerror(errno));
+	r = unix_socket(path, &addr, &fd, err);
+	if (r < 0)
+		return r;
 	if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0)
 		return -errno; /* callers decide whether to retry */
 	*out = steal_fd(&fd);
