@@ -9,25 +9,10 @@ import time
 
 import pytest
 
-from fakeqemu_client import FakeQemu, add_scsi_hd, add_virtio_blk, device_ids, run_fakeqemu
+from fakeqemu_client import add_scsi_hd, add_virtio_blk, device_ids, run_fakeqemu
 
 # How long "nothing arrives" is watched for.
 QUIET = 0.3
-
-
-@pytest.fixture
-def launch():
-    """launch(args=(), env=None, **kw) -> FakeQemu, stopped after the test."""
-    started = []
-
-    def start(args=(), env=None, **kw):
-        fq = FakeQemu(args=args, env=env, **kw)
-        started.append(fq)
-        return fq
-
-    yield start
-    for fq in started:
-        fq.close()
 
 
 def add_rule(conn, **rule):

@@ -9,25 +9,11 @@ import time
 
 import pytest
 
-from fakeqemu_client import FakeQemu, QmpError, add_scsi_hd, add_virtio_blk, device, device_ids
+from fakeqemu_client import QmpError, add_scsi_hd, add_virtio_blk, device, device_ids
 
-# How long "nothing arrives" is watched for (the cooperative guest takes 20 ms).
+# How long "nothing arrives" is watched for.
 QUIET = 0.3
 CPU_TYPE = "qemu64-x86_64-cpu"
-
-
-@pytest.fixture
-def launch():
-    started = []
-
-    def start(args=(), env=None, **kw):
-        fq = FakeQemu(args=args, env=env, **kw)
-        started.append(fq)
-        return fq
-
-    yield start
-    for fq in started:
-        fq.close()
 
 
 def guest_args(guest, version="7.2", *more):

@@ -2,12 +2,11 @@
 import json
 import os
 import signal
-import socket
 import subprocess
 
 import pytest
 
-from fakeqemu_client import FAKEQEMU, ConnectionClosed, FakeQemu, QmpConnection, Timeout, \
+from fakeqemu_client import FAKEQEMU, FakeQemu, QmpConnection, Timeout, \
     run_fakeqemu
 from qdtest import short_tmpdir
 

@@ -128,7 +128,7 @@ def test_socket_path_too_long(tmp_path):
 
 def test_long_run_dir_shortens_the_socket_name(tmp_path):
     rundir = short_tmpdir() + "/" + "d" * 55
-    proc = qdctl_run(rundir, "--keep", write_config(tmp_path), check=0)
+    qdctl_run(rundir, "--keep", write_config(tmp_path), check=0)
     vmdir = os.path.join(rundir, "vm1")
     socks = [f for f in os.listdir(vmdir) if f.startswith("qmp-")]
     assert len(socks) == 1

@@ -39,7 +39,6 @@ Only the standard library. Whole run: about a minute (see README.md).
 import argparse
 import json
 import os
-import re
 import sys
 import tempfile
 import threading
