@@ -290,20 +290,30 @@ def record_one(qemu, script_path, outdir):
             stderr = normalize_stderr(errf.read().decode("utf-8", "replace"), subst)
             errf.close()
             lsock.close()
-        trailer = {"exit": code, "stderr": stderr}
-        if killed:
-            trailer["killed"] = True
-        if problems:
-            trailer["problems"] = problems
-        items.append(trailer)
+        items.append(trailer_item(code, stderr, killed, problems))
 
+    write_transcript(outdir, name, items, raw)
+    return name, problems
+
+
+def trailer_item(code, stderr, killed, problems):
+    """The last item of a transcript: how the process ended."""
+    trailer = {"exit": code, "stderr": stderr}
+    if killed:
+        trailer["killed"] = True
+    if problems:
+        trailer["problems"] = problems
+    return trailer
+
+
+def write_transcript(outdir, name, items, raw):
+    """Write NAME.jsonl (one item a line) and NAME.raw (the bytes QEMU sent)."""
     os.makedirs(outdir, exist_ok=True)
     with open(os.path.join(outdir, name + ".jsonl"), "w") as f:
         for it in items:
             f.write(json.dumps(it, ensure_ascii=True) + "\n")
     with open(os.path.join(outdir, name + ".raw"), "wb") as f:
         f.write(bytes(raw))
-    return name, problems
 
 
 # ---------------------------------------------------------------- comparing

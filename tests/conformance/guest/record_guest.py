@@ -50,7 +50,8 @@ TOP = os.path.abspath(os.path.join(HERE, "..", "..", ".."))
 sys.path.insert(0, os.path.join(TOP, "tests", "system", "guest"))
 sys.path.insert(0, os.path.join(HERE, ".."))
 from guest_vm import GuestVM, GuestVMError, build_guest, qemu_path   # noqa: E402
-from record import normalize_obj, normalize_raw, normalize_stderr   # noqa: E402
+from record import normalize_obj, normalize_raw, normalize_stderr, trailer_item, \
+    write_transcript   # noqa: E402
 
 DEFAULT_OUT = os.path.join(TOP, "tests", "conformance", "transcripts", "7.2-guest")
 NORMALIZE = {"thread-id": 0}
@@ -391,19 +392,8 @@ def record_scenario(name, sc, qemu, kernel, initrd, outdir, console=True, more_a
         timeline.append(ent)
     if vm.qmp_eof:
         items.append({"eof": True})
-    trailer = {"exit": code, "stderr": stderr}
-    if killed:
-        trailer["killed"] = True
-    if problems:
-        trailer["problems"] = problems
-    items.append(trailer)
-
-    os.makedirs(outdir, exist_ok=True)
-    with open(os.path.join(outdir, name + ".jsonl"), "w") as f:
-        for it in items:
-            f.write(json.dumps(it, ensure_ascii=True) + "\n")
-    with open(os.path.join(outdir, name + ".raw"), "wb") as f:
-        f.write(bytes(raw))
+    items.append(trailer_item(code, stderr, killed, problems))
+    write_transcript(outdir, name, items, raw)
     argv = []
     for a in vm.args:
         a = a.replace(kernel, "@KERNEL@").replace(initrd, "@INITRD@")
