@@ -17,6 +17,7 @@
 #include "argv.h"
 #include "config.h"
 #include "qemudrv.h"
+#include "scratch.h"
 #include "state.h"
 
 #ifndef QD_FIXTURES_DIR
@@ -31,8 +32,6 @@
 	"i8042.nopnp=1 i8042.noaux=1 noreplace-smp reboot=k console=hvc0 console=hvc1 iommu=off "  \
 	"cryptomgr.notests net.ifnames=0 pci=lastbus=0"
 
-/* Per-run scratch directory, made by group_setup(). */
-static char tmproot[] = "/tmp/qd-test-argv-XXXXXX";
 
 /* Host facts of the imaginary test host: 4 CPUs, 8 GiB, bare metal. */
 static const struct qd_host_facts host4 = {.ncpus = 4, .mem_mb = 8192, .nested = false};
@@ -997,7 +996,7 @@ static void test_escape_image_path(void **state)
 	char **argv, val[256];
 	FILE *f;
 
-	snprintf(dir, sizeof(dir), "%s/img,dir", tmproot);
+	snprintf(dir, sizeof(dir), "%s/img,dir", scratch_root);
 	assert_int_equal(mkdir(dir, 0700), 0);
 	snprintf(path, sizeof(path), "%s/img,share=on", dir);
 	f = fopen(path, "w");
@@ -1382,41 +1381,6 @@ static void test_id_valid(void **state)
 
 /* ---- through the public API -------------------------------------------------------------- */
 
-/**
- * rm_one() - nftw() callback of rm_rf(): remove one entry, children first
- * @path: the entry
- * @sb:   unused
- * @type: unused
- * @ftw:  unused
- *
- * Return: 0 to go on.
- */
-static int rm_one(const char *path, const struct stat *sb, int type, struct FTW *ftw)
-{
-	if (remove(path) < 0)
-		fprintf(stderr, "cannot remove %s: %s\n", path, strerror(errno));
-	return 0;
-}
-
-/**
- * rm_rf() - remove @path and everything under it (best effort)
- * @path: a directory or file
- */
-static void rm_rf(const char *path)
-{
-	nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-static int group_setup(void **state)
-{
-	return mkdtemp(tmproot) ? 0 : -1;
-}
-
-static int group_teardown(void **state)
-{
-	rm_rf(tmproot);
-	return 0;
-}
 
 /**
  * vm_config() - a config for qd_vm_new() in @run_dir with the fixture host
@@ -1448,7 +1412,7 @@ static void test_public_vm_argv(void **state)
 	long ncpus = sysconf(_SC_NPROCESSORS_ONLN);
 	int r;
 
-	snprintf(run_dir, sizeof(run_dir), "%s/run", tmproot);
+	snprintf(run_dir, sizeof(run_dir), "%s/run", scratch_root);
 	c = vm_config(run_dir, QD_FIXTURES_DIR "/cpuinfo_intel");
 	r = qd_vm_new(&c, &vm, &err);
 	if (r)
@@ -1514,7 +1478,7 @@ static void test_public_vm_new_invalid(void **state)
 	struct qd_vm *vm = (struct qd_vm *)&vm;
 	qd_error err = {0};
 
-	snprintf(run_dir, sizeof(run_dir), "%s/never", tmproot);
+	snprintf(run_dir, sizeof(run_dir), "%s/never", scratch_root);
 	c = vm_config(run_dir, QD_FIXTURES_DIR "/cpuinfo_intel");
 	c.accel = "hvf";
 	assert_int_equal(qd_vm_new(&c, &vm, &err), -EINVAL);
@@ -1577,5 +1541,5 @@ int main(void)
 	    cmocka_unit_test(test_public_vm_new_invalid),
 	};
 
-	return cmocka_run_group_tests_name("argv", tests, group_setup, group_teardown);
+	return cmocka_run_group_tests_name("argv", tests, scratch_setup, scratch_teardown);
 }

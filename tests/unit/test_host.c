@@ -16,56 +16,11 @@
 
 #include "host.h"
 #include "qemudrv.h"
+#include "scratch.h"
 
 #ifndef QD_FIXTURES_DIR
 #error "QD_FIXTURES_DIR must name tests/unit/fixtures"
 #endif
-
-/* Per-run scratch directory, made by group_setup(). */
-static char tmproot[] = "/tmp/qd-test-host-XXXXXX";
-
-/**
- * rm_one() - nftw() callback of rm_rf(): remove one entry, children first
- * @path: the entry
- * @sb:   unused
- * @type: unused
- * @ftw:  unused
- *
- * Return: 0 to go on.
- */
-static int rm_one(const char *path, const struct stat *sb, int type, struct FTW *ftw)
-{
-	chmod(path, 0700);
-	if (remove(path) < 0)
-		fprintf(stderr, "cannot remove %s: %s\n", path, strerror(errno));
-	return 0;
-}
-
-static int group_setup(void **state)
-{
-	umask(022);
-	return mkdtemp(tmproot) ? 0 : -1;
-}
-
-static int group_teardown(void **state)
-{
-	nftw(tmproot, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-	return 0;
-}
-
-/**
- * scratch() - a path under the scratch directory
- * @buf:  receives it
- * @size: of @buf
- * @name: relative name
- *
- * Return: @buf.
- */
-static char *scratch(char *buf, size_t size, const char *name)
-{
-	snprintf(buf, size, "%s/%s", tmproot, name);
-	return buf;
-}
 
 /**
  * write_file() - create @path with @text and @mode
@@ -105,7 +60,7 @@ static void test_nested_flag_forms(void **state)
 	char path[256];
 
 	/* "hypervisor" as the last flag, before the newline. */
-	write_file(scratch(path, sizeof(path), "cpuinfo_last"),
+	write_file(scratch_path(path, sizeof(path), "cpuinfo_last"),
 		   "processor\t: 0\nflags\t\t: fpu vme de hypervisor\n\n", 0644);
 	assert_int_equal(qd_host_is_nested(path, NULL), 1);
 	/* A flag that only contains the word, or the word elsewhere, is not it. */
@@ -133,7 +88,7 @@ static void test_nested_unreadable(void **state)
 	assert_int_equal(qd_host_is_nested(QD_FIXTURES_DIR "/no-such-cpuinfo", NULL), -ENOENT);
 
 	/* A directory opens but cannot be read: that is an error too, not "bare metal". */
-	scratch(dir, sizeof(dir), "cpuinfo_dir");
+	scratch_path(dir, sizeof(dir), "cpuinfo_dir");
 	assert_int_equal(mkdir(dir, 0755), 0);
 	assert_int_equal(qd_host_is_nested(dir, &err), -EISDIR);
 	assert_non_null(strstr(err.message, dir));
@@ -157,7 +112,8 @@ static void test_meminfo(void **state)
 	assert_int_equal(qd_host_mem_mb(NULL, &mb, &err), 0);
 	assert_true(mb > 0);
 
-	write_file(scratch(path, sizeof(path), "meminfo_small"), "MemTotal:    2047 kB\n", 0644);
+	write_file(scratch_path(path, sizeof(path), "meminfo_small"), "MemTotal:    2047 kB\n",
+		   0644);
 	assert_int_equal(qd_host_mem_mb(path, &mb, &err), 0);
 	assert_int_equal(mb, 1);
 }
@@ -177,7 +133,7 @@ static void test_meminfo_errors(void **state)
 	assert_string_equal(err.message, "cannot read " QD_FIXTURES_DIR
 					 "/no-such-meminfo: No such file or directory");
 
-	write_file(scratch(path, sizeof(path), "meminfo_zero"), "MemTotal:  0 kB\n", 0644);
+	write_file(scratch_path(path, sizeof(path), "meminfo_zero"), "MemTotal:  0 kB\n", 0644);
 	assert_int_equal(qd_host_mem_mb(path, &mb, &err), -EINVAL);
 	assert_non_null(strstr(err.message, "MemTotal is 0"));
 	qd_error_clear(&err);
@@ -308,7 +264,7 @@ static void test_qemu_binary(void **state)
 	assert_string_equal(out, "/bin/true");
 	free(out);
 
-	write_file(scratch(path, sizeof(path), "qemu-exec"), "#!/bin/sh\nexit 0\n", 0755);
+	write_file(scratch_path(path, sizeof(path), "qemu-exec"), "#!/bin/sh\nexit 0\n", 0755);
 	assert_int_equal(qd_qemu_binary(path, &out, &err), 0);
 	assert_string_equal(out, path);
 	free(out);
@@ -327,15 +283,15 @@ static void test_qemu_binary_errors(void **state)
 	    err.message, "QEMU binary /nonexistent/qemu-system-x86_64: No such file or directory");
 
 	/* Not executable (a check root passes too: no execute bit at all). */
-	write_file(scratch(path, sizeof(path), "qemu-noexec"), "#!/bin/sh\nexit 0\n", 0644);
+	write_file(scratch_path(path, sizeof(path), "qemu-noexec"), "#!/bin/sh\nexit 0\n", 0644);
 	assert_int_equal(qd_qemu_binary(path, &out, &err), -EACCES);
 	assert_null(out);
 	snprintf(want, sizeof(want), "QEMU binary %s is not an executable file", path);
 	assert_string_equal(err.message, want);
 
 	/* A directory is not an executable file, even with x bits. */
-	assert_int_equal(qd_qemu_binary(tmproot, &out, &err), -EACCES);
-	snprintf(want, sizeof(want), "QEMU binary %s is not an executable file", tmproot);
+	assert_int_equal(qd_qemu_binary(scratch_root, &out, &err), -EACCES);
+	snprintf(want, sizeof(want), "QEMU binary %s is not an executable file", scratch_root);
 	assert_string_equal(err.message, want);
 	qd_error_clear(&err);
 }
@@ -362,26 +318,26 @@ static void test_mkdir_private(void **state)
 	char path[256], parent[256];
 	qd_error err = {0};
 
-	scratch(path, sizeof(path), "run/a/b/vm1");
+	scratch_path(path, sizeof(path), "run/a/b/vm1");
 	assert_int_equal(qd_mkdir_private(path, &err), 0);
 	assert_int_equal(mode_of(path), 0700);
 	/* Parents are made too (ordinary permissions). */
-	assert_int_equal(mode_of(scratch(parent, sizeof(parent), "run/a/b")), 0755);
-	assert_int_equal(mode_of(scratch(parent, sizeof(parent), "run")), 0755);
+	assert_int_equal(mode_of(scratch_path(parent, sizeof(parent), "run/a/b")), 0755);
+	assert_int_equal(mode_of(scratch_path(parent, sizeof(parent), "run")), 0755);
 
 	/* Existing is fine and stays 0700. */
 	assert_int_equal(qd_mkdir_private(path, &err), 0);
 	assert_int_equal(mode_of(path), 0700);
 
 	/* An existing 0755 directory is made private. */
-	scratch(path, sizeof(path), "open");
+	scratch_path(path, sizeof(path), "open");
 	assert_int_equal(mkdir(path, 0755), 0);
 	assert_int_equal(chmod(path, 0755), 0);
 	assert_int_equal(qd_mkdir_private(path, &err), 0);
 	assert_int_equal(mode_of(path), 0700);
 
 	/* A trailing slash is the same directory. */
-	scratch(path, sizeof(path), "slash/");
+	scratch_path(path, sizeof(path), "slash/");
 	assert_int_equal(qd_mkdir_private(path, &err), 0);
 	assert_int_equal(mode_of(path), 0700);
 	assert_null(err.message);
@@ -393,15 +349,16 @@ static void test_mkdir_private_errors(void **state)
 	qd_error err = {0};
 
 	/* The path is a file. */
-	write_file(scratch(path, sizeof(path), "plainfile"), "x", 0644);
+	write_file(scratch_path(path, sizeof(path), "plainfile"), "x", 0644);
 	assert_int_equal(qd_mkdir_private(path, &err), -ENOTDIR);
 	snprintf(want, sizeof(want), "%s is not a directory", path);
 	assert_string_equal(err.message, want);
 
 	/* A parent is a file. */
-	scratch(path, sizeof(path), "plainfile/sub/vm");
+	scratch_path(path, sizeof(path), "plainfile/sub/vm");
 	assert_int_equal(qd_mkdir_private(path, &err), -ENOTDIR);
-	snprintf(want, sizeof(want), "cannot create %s/plainfile/sub: Not a directory", tmproot);
+	snprintf(want, sizeof(want), "cannot create %s/plainfile/sub: Not a directory",
+		 scratch_root);
 	assert_string_equal(err.message, want);
 	qd_error_clear(&err);
 }
@@ -424,5 +381,5 @@ int main(void)
 	    cmocka_unit_test(test_mkdir_private_errors),
 	};
 
-	return cmocka_run_group_tests_name("host", tests, group_setup, group_teardown);
+	return cmocka_run_group_tests_name("host", tests, scratch_setup, scratch_teardown);
 }

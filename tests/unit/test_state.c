@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "qemudrv.h"
+#include "scratch.h"
 #include "state.h"
 
 #ifndef QD_FIXTURES_DIR
@@ -25,36 +26,7 @@
 
 #define UUID "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"
 
-/* Per-run scratch directory, made by group_setup(). */
-static char tmproot[] = "/tmp/qd-test-state-XXXXXX";
 
-/**
- * rm_one() - nftw() callback of the teardown: remove one entry, children first
- * @path: the entry
- * @sb:   unused
- * @type: unused
- * @ftw:  unused
- *
- * Return: 0 to go on.
- */
-static int rm_one(const char *path, const struct stat *sb, int type, struct FTW *ftw)
-{
-	if (remove(path) < 0)
-		fprintf(stderr, "cannot remove %s: %s\n", path, strerror(errno));
-	return 0;
-}
-
-static int group_setup(void **state)
-{
-	umask(022);
-	return mkdtemp(tmproot) ? 0 : -1;
-}
-
-static int group_teardown(void **state)
-{
-	nftw(tmproot, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-	return 0;
-}
 
 /**
  * scratch_dir() - a new directory under the scratch directory
@@ -66,7 +38,7 @@ static int group_teardown(void **state)
  */
 static char *scratch_dir(char *buf, size_t size, const char *name)
 {
-	snprintf(buf, size, "%s/%s", tmproot, name);
+	snprintf(buf, size, "%s/%s", scratch_root, name);
 	assert_int_equal(mkdir(buf, 0700), 0);
 	return buf;
 }
@@ -387,7 +359,7 @@ static void test_save_and_load_errors(void **state)
 	char path[300];
 
 	full_state(&st);
-	snprintf(path, sizeof(path), "%s/no-such-dir/state.json", tmproot);
+	snprintf(path, sizeof(path), "%s/no-such-dir/state.json", scratch_root);
 	assert_true(qd_state_save(path, &st, &err) < 0);
 	assert_int_equal(err.code, -ENOENT);
 	assert_non_null(strstr(err.message, "cannot write state"));
@@ -797,7 +769,7 @@ static void test_vm_new_creates_state(void **state)
 	char *before, *after;
 	int r;
 
-	snprintf(run_dir, sizeof(run_dir), "%s/pub/run", tmproot);
+	snprintf(run_dir, sizeof(run_dir), "%s/pub/run", scratch_root);
 	snprintf(vm_dir, sizeof(vm_dir), "%s/vm1", run_dir);
 	snprintf(path, sizeof(path), "%s/state.json", vm_dir);
 	c = vm_config(run_dir);
@@ -854,7 +826,7 @@ static void test_vm_new_fixes_dir_mode(void **state)
 	struct qd_vm *vm = NULL;
 	qd_error err = {0};
 
-	snprintf(run_dir, sizeof(run_dir), "%s/pub-mode", tmproot);
+	snprintf(run_dir, sizeof(run_dir), "%s/pub-mode", scratch_root);
 	snprintf(vm_dir, sizeof(vm_dir), "%s/vm1", run_dir);
 	assert_int_equal(mkdir(run_dir, 0755), 0);
 	assert_int_equal(mkdir(vm_dir, 0755), 0);
@@ -877,7 +849,7 @@ static void test_vm_new_corrupt_state(void **state)
 	struct qd_vm *vm;
 	qd_error err = {0};
 
-	snprintf(run_dir, sizeof(run_dir), "%s/pub-corrupt", tmproot);
+	snprintf(run_dir, sizeof(run_dir), "%s/pub-corrupt", scratch_root);
 	snprintf(vm_dir, sizeof(vm_dir), "%s/vm1", run_dir);
 	snprintf(path, sizeof(path), "%s/state.json", vm_dir);
 	c = vm_config(run_dir);
@@ -922,5 +894,5 @@ int main(void)
 	    cmocka_unit_test(test_vm_new_corrupt_state),
 	};
 
-	return cmocka_run_group_tests_name("state", tests, group_setup, group_teardown);
+	return cmocka_run_group_tests_name("state", tests, scratch_setup, scratch_teardown);
 }
