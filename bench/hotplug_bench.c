@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* hotplug_bench.c - benchmark: hot-plug through the library vs kata-style connect-per-command clients */
+/* hotplug_bench.c - benchmark: hot-plug through the library vs kata-style connect-per-command
+ * clients */
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -27,6 +28,7 @@
 
 #include <json-c/json.h>
 
+#include "bench_util.h"
 #include "qemudrv.h"
 
 /*
@@ -73,8 +75,8 @@
  *
  * The kata and seed clients keep no state; the library saves its state file
  * (write, fsync, rename, fsync of the directory) around every device_add and
- * device_del, so the run directory's file system matters, and is printed. The default is a fresh directory under
- * /dev/shm (tmpfs, as /run usually is), else under $TMPDIR or /tmp.
+ * device_del, so the run directory's file system matters, and is printed. The default is a fresh
+ * directory under /dev/shm (tmpfs, as /run usually is), else under $TMPDIR or /tmp.
  */
 
 #define DEFAULT_ROUNDS	  10
@@ -150,8 +152,6 @@ struct bench {
 	struct traffic counted[S_COUNT][C_COUNT]; /* library: counting VM; others: warm-up */
 };
 
-static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
-
 /* The QEMUs to kill when the benchmark dies (their run directory is kept for the logs). */
 static struct bench *live_bench;
 static struct qd_vm *live_counting_vm;
@@ -166,36 +166,6 @@ static void kill_vms(void)
 	for (int c = 0; live_bench && c < C_COUNT; c++)
 		if (live_bench->raw[c].pid > 0)
 			kill(live_bench->raw[c].pid, SIGKILL);
-}
-
-static void die(const char *fmt, ...)
-{
-	va_list ap;
-
-	kill_vms();
-	fflush(stdout);
-	fputs("hotplug-bench: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(1);
-}
-
-static int64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-static void sleep_us(long us)
-{
-	struct timespec ts = {.tv_sec = us / 1000000, .tv_nsec = (us % 1000000) * 1000};
-
-	while (clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, &ts) == EINTR)
-		;
 }
 
 static char *xstrdup(const char *s)
@@ -221,31 +191,6 @@ static char *xasprintf(const char *fmt, ...)
 	if (r < 0)
 		die("out of memory");
 	return s;
-}
-
-/* ---- host ---------------------------------------------------------------- */
-
-static char *find_kernel(void)
-{
-	glob_t g;
-	char *k = NULL;
-
-	if (glob("/boot/vmlinuz-*", 0, NULL, &g) == 0 && g.gl_pathc > 0)
-		k = xstrdup(g.gl_pathv[g.gl_pathc - 1]);
-	globfree(&g);
-	return k;
-}
-
-static bool kvm_usable(void)
-{
-	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-	bool ok;
-
-	if (fd < 0)
-		return false;
-	ok = ioctl(fd, 0xAE00 /* KVM_GET_API_VERSION */, 0) == 12;
-	close(fd);
-	return ok;
 }
 
 /* ---- the kata-style QMP client: raw socket, one connection per call ----- */
@@ -370,8 +315,8 @@ static int conn_reply(struct conn *c, json_object **ret, char **desc,
 		if (json_object_object_get_ex(msg, "error", &v)) {
 			if (desc)
 				*desc = xstrdup(json_object_object_get_ex(v, "desc", &d)
-							? json_object_get_string(d)
-							: "?");
+						    ? json_object_get_string(d)
+						    : "?");
 			json_object_put(msg);
 			return -1;
 		}
@@ -403,8 +348,8 @@ static void session_open(struct conn *c, const char *path, struct traffic *t)
 }
 
 /* One command on an open session. */
-static int session_exec(struct conn *c, const char *command, json_object *args,
-			json_object **ret, char **desc, struct traffic *t)
+static int session_exec(struct conn *c, const char *command, json_object *args, json_object **ret,
+			char **desc, struct traffic *t)
 {
 	conn_send(c, command, args);
 	if (t)
@@ -444,7 +389,7 @@ static json_object *cpu_args(json_object *list, unsigned seq)
 		json_object_object_add(args, "driver", json_object_get(type));
 		json_object_object_add(args, "id", json_object_new_string(id));
 		json_object_object_foreach(props, key, val)
-			json_object_object_add(args, key, json_object_get(val));
+		    json_object_object_add(args, key, json_object_get(val));
 		return args;
 	}
 	die("query-hotpluggable-cpus: no free CPU slot left (raise max_vcpus)");
@@ -535,7 +480,8 @@ static void kata_add(struct bench *b, struct traffic *t)
 		char *path = image_path(b, C_KATA, i), *desc = NULL;
 		json_object *args = blockdev_args(path, i);
 
-		must(kata_exec(v, "blockdev-add", args, NULL, &desc, t), "kata: blockdev-add", desc);
+		must(kata_exec(v, "blockdev-add", args, NULL, &desc, t), "kata: blockdev-add",
+		     desc);
 		json_object_put(args);
 		args = device_args(b, i);
 		must(kata_exec(v, "device_add", args, NULL, &desc, t), "kata: device_add", desc);
@@ -673,7 +619,8 @@ static void seed_add(struct bench *b, struct traffic *t)
 		     desc);
 		json_object_put(args);
 		args = device_args(b, i);
-		must(session_exec(&c, "device_add", args, NULL, &desc, t), "seed: device_add", desc);
+		must(session_exec(&c, "device_add", args, NULL, &desc, t), "seed: device_add",
+		     desc);
 		json_object_put(args);
 		conn_close(&c);
 		free(path);
@@ -800,18 +747,18 @@ static struct sample run_one(struct bench *b, enum scenario s, enum client c)
 static struct qd_vm *new_vm(const struct bench *b, const char *id, bool path_mode)
 {
 	struct qd_vm_config cfg = {
-		.id = id,
-		.qemu_path = b->qemu,
-		.run_dir = b->run_dir,
-		.accel = b->accel,
-		.vcpus = 1,
-		/* every round adds one vCPU and none is removed */
-		.max_vcpus = (unsigned)(1 + b->warmup + b->rounds),
-		.memory_mb = 256,
-		.kernel = b->kernel,
-		.bridges = 1,
-		.block_driver = b->driver,
-		.qmp_path_mode = path_mode,
+	    .id = id,
+	    .qemu_path = b->qemu,
+	    .run_dir = b->run_dir,
+	    .accel = b->accel,
+	    .vcpus = 1,
+	    /* every round adds one vCPU and none is removed */
+	    .max_vcpus = (unsigned)(1 + b->warmup + b->rounds),
+	    .memory_mb = 256,
+	    .kernel = b->kernel,
+	    .bridges = 1,
+	    .block_driver = b->driver,
+	    .qmp_path_mode = path_mode,
 	};
 	qd_error err = {0};
 	struct qd_vm *vm;
@@ -1018,7 +965,8 @@ static struct stats stats_of(const struct sample *s, int n)
 	for (int i = 0; i < n; i++)
 		v[i] = s[i].ns;
 	qsort(v, (size_t)n, sizeof(*v), cmp_i64);
-	st.median = (n % 2 ? (double)v[n / 2] : ((double)v[n / 2 - 1] + (double)v[n / 2]) / 2) / 1e6;
+	st.median =
+	    (n % 2 ? (double)v[n / 2] : ((double)v[n / 2 - 1] + (double)v[n / 2]) / 2) / 1e6;
 	st.min = (double)v[0] / 1e6;
 	st.max = (double)v[n - 1] / 1e6;
 	free(v);
@@ -1117,7 +1065,9 @@ static void report(struct bench *b)
 			       st[k][c].max, per[k][c].commands, per[k][c].negotiations,
 			       rt(&per[k][c]), steady[k][c] ? "" : " (varied)",
 			       per[k][c].connections, failures[k][c],
-			       b->rounds * (k == R_CPU ? 1 : k == R_BOTH ? 2 * b->disks : b->disks));
+			       b->rounds * (k == R_CPU	  ? 1
+					    : k == R_BOTH ? 2 * b->disks
+							  : b->disks));
 	printf("\nthe library's VM negotiated once at start (1 connection, 1 qmp_capabilities), "
 	       "not counted above.\n");
 	if (failures[R_DEL][C_KATA])
@@ -1132,7 +1082,8 @@ static void report(struct bench *b)
 	printf("|---|---|---:|---:|---|---:|---|---|---|\n");
 	for (int k = 0; k < R_COUNT; k++)
 		for (int c = C_KATA; c < C_COUNT; c++) {
-			double rr = rt(&per[k][C_LIB]) ? (double)rt(&per[k][c]) / rt(&per[k][C_LIB]) : 0;
+			double rr =
+			    rt(&per[k][C_LIB]) ? (double)rt(&per[k][c]) / rt(&per[k][C_LIB]) : 0;
 			double tr = st[k][c].median / st[k][C_LIB].median;
 			bool fewer = rr >= 2.0, faster = tr > 1.0;
 
@@ -1140,7 +1091,9 @@ static void report(struct bench *b)
 			       client_names[c], rt(&per[k][C_LIB]), rt(&per[k][c]), rr,
 			       fewer ? "yes" : "no", tr, faster ? "yes" : "no",
 			       failures[k][c] ? "no" : "yes",
-			       c != C_KATA ? "(info)" : fewer && faster ? "met" : "NOT met");
+			       c != C_KATA	 ? "(info)"
+			       : fewer && faster ? "met"
+						 : "NOT met");
 		}
 	printf("(timings are reported, never judged as failures)\n");
 }
@@ -1182,23 +1135,24 @@ static void usage(int status) __attribute__((noreturn));
 
 static void usage(int status)
 {
-	fprintf(status ? stderr : stdout,
-		"usage: hotplug-bench [-r ROUNDS] [-w WARMUP] [-n DISKS] [-b virtio-blk|virtio-scsi]\n"
-		"                     [-p SETTLE_MS] [-P] [-q QEMU] [-k KERNEL] [-a kvm|tcg]\n"
-		"                     [-d RUN_DIR] [-v]\n"
-		"  -r ROUNDS    measured rounds (default %d)\n"
-		"  -w WARMUP    unmeasured rounds first (default %d)\n"
-		"  -n DISKS     disks added then removed per round (default %d)\n"
-		"  -b DRIVER    virtio-blk on a PCI bridge (default) or virtio-scsi (scsi-hd)\n"
-		"  -p SETTLE_MS pause between measurements (default %d)\n"
-		"  -P           pause the VMs (QMP stop) after start: no guest CPU load\n"
-		"  -q QEMU      QEMU binary (default /usr/bin/qemu-system-x86_64)\n"
-		"  -k KERNEL    guest kernel (default: the last /boot/vmlinuz-*)\n"
-		"  -a ACCEL     kvm or tcg (default: kvm if /dev/kvm is usable)\n"
-		"  -d RUN_DIR   run directory (default: a fresh one under /dev/shm if it is\n"
-		"               tmpfs, else $TMPDIR or /tmp; removed after)\n"
-		"  -v           print every sample\n",
-		DEFAULT_ROUNDS, DEFAULT_WARMUP, DEFAULT_DISKS, DEFAULT_SETTLE_MS);
+	fprintf(
+	    status ? stderr : stdout,
+	    "usage: hotplug-bench [-r ROUNDS] [-w WARMUP] [-n DISKS] [-b virtio-blk|virtio-scsi]\n"
+	    "                     [-p SETTLE_MS] [-P] [-q QEMU] [-k KERNEL] [-a kvm|tcg]\n"
+	    "                     [-d RUN_DIR] [-v]\n"
+	    "  -r ROUNDS    measured rounds (default %d)\n"
+	    "  -w WARMUP    unmeasured rounds first (default %d)\n"
+	    "  -n DISKS     disks added then removed per round (default %d)\n"
+	    "  -b DRIVER    virtio-blk on a PCI bridge (default) or virtio-scsi (scsi-hd)\n"
+	    "  -p SETTLE_MS pause between measurements (default %d)\n"
+	    "  -P           pause the VMs (QMP stop) after start: no guest CPU load\n"
+	    "  -q QEMU      QEMU binary (default /usr/bin/qemu-system-x86_64)\n"
+	    "  -k KERNEL    guest kernel (default: the last /boot/vmlinuz-*)\n"
+	    "  -a ACCEL     kvm or tcg (default: kvm if /dev/kvm is usable)\n"
+	    "  -d RUN_DIR   run directory (default: a fresh one under /dev/shm if it is\n"
+	    "               tmpfs, else $TMPDIR or /tmp; removed after)\n"
+	    "  -v           print every sample\n",
+	    DEFAULT_ROUNDS, DEFAULT_WARMUP, DEFAULT_DISKS, DEFAULT_SETTLE_MS);
 	exit(status);
 }
 
@@ -1215,17 +1169,18 @@ static int parse_int(const char *s, int min, int max)
 int main(int argc, char **argv)
 {
 	struct bench b = {
-		.qemu = "/usr/bin/qemu-system-x86_64",
-		.rounds = DEFAULT_ROUNDS,
-		.warmup = DEFAULT_WARMUP,
-		.disks = DEFAULT_DISKS,
-		.settle_ms = DEFAULT_SETTLE_MS,
-		.driver = QD_BLOCK_VIRTIO_BLK,
+	    .qemu = "/usr/bin/qemu-system-x86_64",
+	    .rounds = DEFAULT_ROUNDS,
+	    .warmup = DEFAULT_WARMUP,
+	    .disks = DEFAULT_DISKS,
+	    .settle_ms = DEFAULT_SETTLE_MS,
+	    .driver = QD_BLOCK_VIRTIO_BLK,
 	};
 	char tmpl[4096];
 	bool own_dir = false;
 	int opt;
 
+	bench_at_die(kill_vms);
 	while ((opt = getopt(argc, argv, "r:w:n:b:p:Pq:k:a:d:vh")) != -1) {
 		switch (opt) {
 		case 'r':
@@ -1301,8 +1256,8 @@ int main(int argc, char **argv)
 
 	printf("hotplug-bench: qemu %s, kernel %s, accel %s, 256 MiB, 1 vCPU (max %d), %s%s%s\n",
 	       b.qemu, b.kernel, b.accel, 1 + b.warmup + b.rounds,
-	       b.pause ? "VMs paused" : "VMs running",
-	       b.guest ? ", FAKEQEMU_GUEST=" : "", b.guest ? b.guest : "");
+	       b.pause ? "VMs paused" : "VMs running", b.guest ? ", FAKEQEMU_GUEST=" : "",
+	       b.guest ? b.guest : "");
 	printf("run dir %s (%s)\n", b.run_dir, fs_name(b.run_dir));
 	printf("rounds %d (+%d warm-up), %d %s disks, settle %d ms, client order rotated per "
 	       "round\n",
@@ -1324,12 +1279,15 @@ int main(int argc, char **argv)
 				else if (c != C_LIB)
 					b.counted[s][c] = x.t;
 				if (b.verbose)
-					printf("round %2d %-6s %-7s %9.3f ms  cmds %u neg %u conn %u "
-					       "fail %u\n",
-					       r, s == S_CPU ? "cpu" : s == S_ADD ? "add" : "remove",
-					       client_names[c],
-					       x.ns / 1e6, x.t.commands, x.t.negotiations,
-					       x.t.connections, x.t.failures);
+					printf(
+					    "round %2d %-6s %-7s %9.3f ms  cmds %u neg %u conn %u "
+					    "fail %u\n",
+					    r,
+					    s == S_CPU	 ? "cpu"
+					    : s == S_ADD ? "add"
+							 : "remove",
+					    client_names[c], x.ns / 1e6, x.t.commands,
+					    x.t.negotiations, x.t.connections, x.t.failures);
 				sleep_us((long)b.settle_ms * 1000);
 			}
 		fflush(stdout);

@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_util.h"
 #include "qemudrv.h"
 
 /*
@@ -98,62 +99,7 @@ struct bench {
 	struct sample *samples[V_COUNT];
 };
 
-static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
-
-static void die(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("launch-ready: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(1);
-}
-
-static int64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-static void sleep_us(long us)
-{
-	struct timespec ts = {.tv_sec = us / 1000000, .tv_nsec = (us % 1000000) * 1000};
-
-	while (clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, &ts) == EINTR)
-		;
-}
-
 /* ---- setup ------------------------------------------------------------- */
-
-/* The newest-sorting /boot/vmlinuz-*, or NULL. */
-static char *find_kernel(void)
-{
-	glob_t g;
-	char *k = NULL;
-
-	if (glob("/boot/vmlinuz-*", 0, NULL, &g) == 0 && g.gl_pathc > 0)
-		k = strdup(g.gl_pathv[g.gl_pathc - 1]);
-	globfree(&g);
-	return k;
-}
-
-/* KVM is usable when /dev/kvm opens read-write and answers KVM_GET_API_VERSION. */
-static bool kvm_usable(void)
-{
-	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-	bool ok;
-
-	if (fd < 0)
-		return false;
-	ok = ioctl(fd, 0xAE00 /* KVM_GET_API_VERSION */, 0) == 12;
-	close(fd);
-	return ok;
-}
 
 /*
  * The library's milestones come from its log messages (debug level): it
@@ -178,14 +124,14 @@ static void lib_log(void *opaque, int level, const char *message)
 static struct qd_vm *new_vm(const struct bench *b, bool path_mode)
 {
 	struct qd_vm_config cfg = {
-		.id = VM_ID,
-		.qemu_path = b->qemu,
-		.run_dir = b->run_dir,
-		.accel = b->accel,
-		.vcpus = 1,
-		.memory_mb = 256,
-		.kernel = b->kernel,
-		.qmp_path_mode = path_mode,
+	    .id = VM_ID,
+	    .qemu_path = b->qemu,
+	    .run_dir = b->run_dir,
+	    .accel = b->accel,
+	    .vcpus = 1,
+	    .memory_mb = 256,
+	    .kernel = b->kernel,
+	    .qmp_path_mode = path_mode,
 	};
 	qd_error err = {0};
 	struct qd_vm *vm;
@@ -273,12 +219,12 @@ static void run_library(struct bench *b, struct sample *s)
 		die("qd_vm_start: %s", err.message ? err.message : "?");
 	t = now_ns();
 	*s = (struct sample){
-		.spawned = b->lib_spawned,
-		.connected = -1,
-		.greeting = b->lib_greeting,
-		.answered = b->lib_answered,
-		.ready = t - b->lib_t0,
-		.attempts = 1,
+	    .spawned = b->lib_spawned,
+	    .connected = -1,
+	    .greeting = b->lib_greeting,
+	    .answered = b->lib_answered,
+	    .ready = t - b->lib_t0,
+	    .attempts = 1,
 	};
 	if (qd_vm_stop(b->lib_vm, 5000, &err) < 0)
 		die("qd_vm_stop: %s", err.message ? err.message : "?");
@@ -519,8 +465,8 @@ static void report(const struct bench *b)
 	printf("  library - floor = %+7.2f   (paired per round: %+7.2f; mins: %+7.2f)\n", lib_floor,
 	       paired_median(b, V_LIBRARY, V_FLOOR), ready[V_LIBRARY].min - ready[V_FLOOR].min);
 	printf("  seed    - floor = %+7.2f   (paired per round: %+7.2f; mins: %+7.2f)\n",
-	       seed_floor,
-	       paired_median(b, V_SEED, V_FLOOR), ready[V_SEED].min - ready[V_FLOOR].min);
+	       seed_floor, paired_median(b, V_SEED, V_FLOOR),
+	       ready[V_SEED].min - ready[V_FLOOR].min);
 	printf("  library - seed  = %+7.2f\n", ready[V_LIBRARY].median - ready[V_SEED].median);
 	{
 		struct stats lsp = milestone(b, V_LIBRARY, offsetof(struct sample, spawned));
@@ -619,11 +565,11 @@ static int parse_int(const char *s, int min)
 int main(int argc, char **argv)
 {
 	struct bench b = {
-		.qemu = "/usr/bin/qemu-system-x86_64",
-		.rounds = DEFAULT_ROUNDS,
-		.warmup = DEFAULT_WARMUP,
-		.settle_ms = DEFAULT_SETTLE_MS,
-		.seed = (unsigned long)now_ns() | 1,
+	    .qemu = "/usr/bin/qemu-system-x86_64",
+	    .rounds = DEFAULT_ROUNDS,
+	    .warmup = DEFAULT_WARMUP,
+	    .settle_ms = DEFAULT_SETTLE_MS,
+	    .seed = (unsigned long)now_ns() | 1,
 	};
 	char tmpl[4096];
 	bool own_dir = false;

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_util.h"
 #include "qemudrv.h"
 
 /*
@@ -36,37 +37,6 @@ enum client {
 };
 
 static const char *const client_names[CLIENT_COUNT] = {"library", "minimal"};
-
-/**
- * die() - print a message to stderr and exit with status 1
- * @fmt: printf format, then its arguments
- */
-static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
-
-static void die(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("qmp-roundtrip: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(1);
-}
-
-/**
- * now_ns() - read CLOCK_MONOTONIC
- *
- * Return: nanoseconds since an arbitrary fixed point.
- */
-static int64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
 
 /* ---- the library client ------------------------------------------------ */
 
