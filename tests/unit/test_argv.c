@@ -32,7 +32,6 @@
 	"i8042.nopnp=1 i8042.noaux=1 noreplace-smp reboot=k console=hvc0 console=hvc1 iommu=off "  \
 	"cryptomgr.notests net.ifnames=0 pci=lastbus=0"
 
-
 /* Host facts of the imaginary test host: 4 CPUs, 8 GiB, bare metal. */
 static const struct qd_host_facts host4 = {.ncpus = 4, .mem_mb = 8192, .nested = false};
 
@@ -1380,7 +1379,6 @@ static void test_id_valid(void **state)
 }
 
 /* ---- through the public API -------------------------------------------------------------- */
-
 
 /**
  * vm_config() - a config for qd_vm_new() in @run_dir with the fixture host

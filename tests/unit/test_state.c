@@ -26,8 +26,6 @@
 
 #define UUID "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"
 
-
-
 /**
  * scratch_dir() - a new directory under the scratch directory
  * @buf:  receives its path
