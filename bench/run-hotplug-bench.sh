@@ -26,6 +26,7 @@
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
+. "$top/bench/lib.sh"
 build=${1:-$top/build}
 [ $# -gt 0 ] && shift
 qemu=${QEMU:-/usr/bin/qemu-system-x86_64}
@@ -33,23 +34,12 @@ rounds=${ROUNDS:-10}
 bench=$build/bench/hotplug-bench
 fake=$build/fakeqemu/fakeqemu
 
-if [ ! -f "$build/build.ninja" ]; then
-	echo "run-hotplug-bench: $build is not a meson build directory" >&2
-	exit 1
-fi
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/qd-hotplug-bench.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 trap 'exit 130' INT TERM
 
-targets="bench/hotplug-bench fakeqemu/fakeqemu"
-# shellcheck disable=SC2086 # targets is a list
-if ! ninja -C "$build" $targets >"$tmp/build.log" 2>&1; then
-	cat "$tmp/build.log" >&2
-	echo "run-hotplug-bench: building $targets in $build failed" \
-		"(a build dir set up with -Dtests=false skips the test targets)" >&2
-	exit 1
-fi
+bench_build run-hotplug-bench "$build" "$tmp" bench/hotplug-bench fakeqemu/fakeqemu
 
 dirty=
 if [ -n "$(git -C "$top" status --porcelain -- src 2>/dev/null)" ]; then

@@ -16,6 +16,7 @@
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
+. "$top/bench/lib.sh"
 build=${1:-$top/build}
 [ $# -gt 0 ] && shift
 qemu=${QEMU:-/usr/bin/qemu-system-x86_64}
@@ -23,10 +24,6 @@ fake_rounds=${FAKE_ROUNDS:-10}
 bench=$build/bench/launch-ready
 fake=$build/fakeqemu/fakeqemu
 
-if [ ! -f "$build/build.ninja" ]; then
-	echo "run-launch-ready: $build is not a meson build directory" >&2
-	exit 1
-fi
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/qd-launch-bench.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
@@ -35,12 +32,7 @@ trap 'exit 130' INT TERM
 targets=bench/launch-ready
 [ "$fake_rounds" -gt 0 ] && targets="$targets fakeqemu/fakeqemu"
 # shellcheck disable=SC2086 # targets is a list
-if ! ninja -C "$build" $targets >"$tmp/build.log" 2>&1; then
-	cat "$tmp/build.log" >&2
-	echo "run-launch-ready: building $targets in $build failed" \
-		"(a build dir set up with -Dtests=false skips the test targets)" >&2
-	exit 1
-fi
+bench_build run-launch-ready "$build" "$tmp" $targets
 
 echo "== real QEMU: $qemu ($("$qemu" --version | head -n 1))"
 # shellcheck disable=SC2086 # BENCH_WRAPPER is meant to split into words

@@ -10,15 +10,12 @@
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
+. "$top/bench/lib.sh"
 build=${1:-$top/build}
 [ $# -gt 0 ] && shift
 qemu=${QEMU:-qemu-system-x86_64}
 bench=$build/bench/qmp-roundtrip
 
-if [ ! -f "$build/build.ninja" ]; then
-	echo "run-qmp-roundtrip: $build is not a meson build directory" >&2
-	exit 1
-fi
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/qd-bench.XXXXXX")
 sock=$tmp/qmp.sock
@@ -34,12 +31,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-if ! ninja -C "$build" bench/qmp-roundtrip >"$tmp/build.log" 2>&1; then
-	cat "$tmp/build.log" >&2
-	echo "run-qmp-roundtrip: building bench/qmp-roundtrip in $build failed" \
-		"(a build dir set up with -Dtests=false skips the test targets)" >&2
-	exit 1
-fi
+bench_build run-qmp-roundtrip "$build" "$tmp" bench/qmp-roundtrip
 
 "$qemu" -S -display none -nodefaults -machine none \
 	-qmp "unix:$sock,server=on,wait=off" 2>"$tmp/qemu.log" &
