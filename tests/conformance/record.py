@@ -162,13 +162,7 @@ def record_one(qemu, script_path, outdir):
     problems = []
 
     with tempfile.TemporaryDirectory(prefix="qmprec-") as tmp:
-        subst = {}
-        for tag in ("@IMG@", "@IMG2@"):
-            path = os.path.join(tmp, tag.strip("@").lower() + ".img")
-            with open(path, "wb") as f:
-                f.truncate(1 << 20)
-            subst[tag] = path
-        subst["@TMP@"] = tmp
+        subst = scratch_images(tmp)
         lsock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         lsock.bind(os.path.join(tmp, "qmp.sock"))
         lsock.listen(4)
@@ -294,6 +288,18 @@ def record_one(qemu, script_path, outdir):
 
     write_transcript(outdir, name, items, raw)
     return name, problems
+
+
+def scratch_images(tmp):
+    """Make the scripts' 1 MiB images in TMP; return the placeholder -> path map."""
+    subst = {}
+    for tag in ("@IMG@", "@IMG2@"):
+        path = os.path.join(tmp, tag.strip("@").lower() + ".img")
+        with open(path, "wb") as f:
+            f.truncate(1 << 20)
+        subst[tag] = path
+    subst["@TMP@"] = tmp
+    return subst
 
 
 def trailer_item(code, stderr, killed, problems):

@@ -50,8 +50,8 @@ TOP = os.path.abspath(os.path.join(HERE, "..", "..", ".."))
 sys.path.insert(0, os.path.join(TOP, "tests", "system", "guest"))
 sys.path.insert(0, os.path.join(HERE, ".."))
 from guest_vm import GuestVM, GuestVMError, build_guest, qemu_path   # noqa: E402
-from record import normalize_obj, normalize_raw, normalize_stderr, trailer_item, \
-    write_transcript   # noqa: E402
+from record import normalize_obj, normalize_raw, normalize_stderr, scratch_images, \
+    trailer_item, write_transcript   # noqa: E402
 
 DEFAULT_OUT = os.path.join(TOP, "tests", "conformance", "transcripts", "7.2-guest")
 NORMALIZE = {"thread-id": 0}
@@ -319,13 +319,7 @@ def record_scenario(name, sc, qemu, kernel, initrd, outdir, console=True, more_a
     """Play one scenario; console=False drops the serial port and every console wait."""
     problems = []
     with tempfile.TemporaryDirectory(prefix="qdrecg-") as tmp:
-        subst = {}
-        for tag in ("@IMG@", "@IMG2@"):
-            path = os.path.join(tmp, tag.strip("@").lower() + ".img")
-            with open(path, "wb") as f:
-                f.truncate(1 << 20)
-            subst[tag] = path
-        subst["@TMP@"] = tmp
+        subst = scratch_images(tmp)
 
         def s_in(text):
             for k, v in subst.items():
