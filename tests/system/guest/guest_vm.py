@@ -238,8 +238,12 @@ class GuestVM:
             if not self._ceof:
                 socks.append(self._con)
             if not socks:
-                time.sleep(min(left, 0.05))   # both ends closed: only the deadline is left
-                continue
+                # Both ends closed: only QEMU's exit can still change anything.
+                try:
+                    self.proc.wait(timeout=left)
+                except subprocess.TimeoutExpired:
+                    pass
+                return stop is None or bool(stop())
             r, _, _ = select.select(socks, [], [], left)
             for s in r:
                 try:
