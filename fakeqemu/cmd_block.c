@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "block.h"
 #include "commands.h"
 #include "devices.h"
 #include "fakeqemu.h"
@@ -382,4 +383,66 @@ void fq_cmd_query_block(json_object *args, struct fq_reply *r)
 		json_object_array_add(list, o);
 	}
 	r->ret = list;
+}
+
+/* ---- devices on nodes ---------------------------------------------------- */
+
+/* The block device path QEMU names in permission errors. */
+static void blk_user_name(const struct fq_device *d, char *buf, size_t len)
+{
+	if (d->kind == FQ_DEV_VIRTIO_BLK)
+		snprintf(buf, len, "%s/virtio-backend", d->qom_path);
+	else
+		snprintf(buf, len, "%s", d->id ? d->id : d->qom_path);
+}
+
+bool fq_block_check_attach(struct fq_device *dev, const char *drive, json_object *props,
+			   struct fq_reply *r)
+{
+	struct fq_block_node *n;
+	char a[256], b[256];
+
+	if (!drive) {
+		fq_reply_error(r, "GenericError", "drive property not set");
+		return false;
+	}
+	n = fq_node_by_name(drive);
+	if (!n) {
+		fq_reply_error(r, "GenericError", "Property '%s.drive' can't find value '%s'",
+			       dev->kind == FQ_DEV_VIRTIO_BLK ? "virtio-blk-device" : dev->driver,
+			       drive);
+		return false;
+	}
+	if (n->device) {
+		blk_user_name(n->device, a, sizeof(a));
+		blk_user_name(dev, b, sizeof(b));
+		if (fq_vm.cfg.dialect->old_errors)
+			fq_reply_error(r, "GenericError",
+				       "Conflicts with use by %s as 'root', which does not allow "
+				       "'write' on %s",
+				       a, n->node_name);
+		else
+			fq_reply_error(r, "GenericError",
+				       "Permission conflict on node '%s': permissions 'write' are "
+				       "both required by block device '%s' (uses node '%s' as "
+				       "'root' child) and unshared by block device '%s' (uses node "
+				       "'%s' as 'root' child).",
+				       n->node_name, a, n->node_name, b, n->node_name);
+		return false;
+	}
+	dev->drive = n;
+	return true;
+}
+
+void fq_block_attach(struct fq_device *dev)
+{
+	if (dev->drive)
+		dev->drive->device = dev;
+}
+
+void fq_block_detach(struct fq_device *dev)
+{
+	if (dev->drive && dev->drive->device == dev)
+		dev->drive->device = NULL;
+	dev->drive = NULL;
 }

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "block.h"
 #include "commands.h"
 #include "cpu.h"
 #include "devices.h"
@@ -297,8 +298,7 @@ void fq_device_unlink(struct fq_device *dev)
 			break;
 		}
 	pci_release(dev);
-	if (dev->drive && dev->drive->device == dev)
-		dev->drive->device = NULL;
+	fq_block_detach(dev);
 	if (dev->child_bus) {
 		for (struct fq_pci_bus **bp = &fq_vm.pci_buses; *bp; bp = &(*bp)->next)
 			if (*bp == dev->child_bus) {
@@ -325,52 +325,6 @@ static void free_unlinked(struct fq_device *d)
 	free(d->scsi_bus_name);
 	free(d->host);
 	free(d);
-}
-
-/* The block device path QEMU names in permission errors. */
-static void blk_user_name(const struct fq_device *d, char *buf, size_t len)
-{
-	if (d->kind == FQ_DEV_VIRTIO_BLK)
-		snprintf(buf, len, "%s/virtio-backend", d->qom_path);
-	else
-		snprintf(buf, len, "%s", d->id ? d->id : d->qom_path);
-}
-
-static bool attach_drive(struct fq_device *dev, const char *drive, struct fq_reply *r)
-{
-	struct fq_block_node *n;
-	char a[256], b[256];
-
-	if (!drive) {
-		fq_reply_error(r, "GenericError", "drive property not set");
-		return false;
-	}
-	n = fq_node_by_name(drive);
-	if (!n) {
-		fq_reply_error(r, "GenericError", "Property '%s.drive' can't find value '%s'",
-			       dev->kind == FQ_DEV_VIRTIO_BLK ? "virtio-blk-device" : dev->driver,
-			       drive);
-		return false;
-	}
-	if (n->device) {
-		blk_user_name(n->device, a, sizeof(a));
-		blk_user_name(dev, b, sizeof(b));
-		if (fq_vm.cfg.dialect->old_errors)
-			fq_reply_error(r, "GenericError",
-				       "Conflicts with use by %s as 'root', which does not allow "
-				       "'write' on %s",
-				       a, n->node_name);
-		else
-			fq_reply_error(r, "GenericError",
-				       "Permission conflict on node '%s': permissions 'write' are "
-				       "both required by block device '%s' (uses node '%s' as "
-				       "'root' child) and unshared by block device '%s' (uses node "
-				       "'%s' as 'root' child).",
-				       n->node_name, a, n->node_name, b, n->node_name);
-		return false;
-	}
-	dev->drive = n;
-	return true;
 }
 
 static bool scsi_place(struct fq_device *dev, struct fq_device *ctrl, json_object *props,
@@ -511,9 +465,9 @@ static bool realize(struct fq_device *dev, const struct dev_type *t, json_object
 		}
 		return true;
 	case FQ_DEV_VIRTIO_BLK:
-		return attach_drive(dev, fq_prop_str(props, "drive"), r);
+		return fq_block_check_attach(dev, fq_prop_str(props, "drive"), props, r);
 	case FQ_DEV_SCSI_HD:
-		return attach_drive(dev, fq_prop_str(props, "drive"), r);
+		return fq_block_check_attach(dev, fq_prop_str(props, "drive"), props, r);
 	case FQ_DEV_VFIO:
 		return vfio_realize(dev, props, r);
 	default:
@@ -719,12 +673,10 @@ static void device_create(json_object *props, bool hotplug, struct fq_reply *r)
 	if (!realize(dev, t, props, r) || !plug_check(dev, hotplug, r)) {
 		if (!dev->id)
 			fq_vm.anon_devices--;
-		if (dev->drive)
-			dev->drive = NULL;
+		dev->drive = NULL;
 		goto fail;
 	}
-	if (dev->drive)
-		dev->drive->device = dev;
+	fq_block_attach(dev);
 	if (dev->bus)
 		dev->bus->slots[dev->slot][dev->function] = dev;
 	create_child_buses(dev, t);
