@@ -28,9 +28,17 @@ static const char *const image_root_params[][2] = {
     {"rootfstype", "ext4"},
 };
 
+/*
+ * The argv being built. Every value that comes from the configuration, the
+ * state or the host is escaped (esc()) before it is formatted into an option
+ * string; the escaped copies live in @kept until the argv is done. A failed
+ * allocation anywhere sets @failed and the build fails as a whole.
+ */
 struct args {
 	char **v;
 	size_t n, cap;
+	char **kept;
+	size_t nkept, capkept;
 	int failed;
 };
 
@@ -206,109 +214,117 @@ int qd_kernel_cmdline(const struct qd_vm_config *cfg, char **out, qd_error *err)
 	return 0;
 }
 
-/* Escaped copies live until the argv is built. */
-struct esc {
-	char *s[64];
-	int n;
-};
-
-static const char *E(struct esc *e, const char *v)
+/*
+ * esc() - @v escaped for QEMU's "key=value,..." syntax (every ',' doubled),
+ * kept until the argv is freed. On allocation failure the build is marked
+ * failed and "" stands in, so the caller's format needs no check.
+ */
+static const char *esc(struct args *a, const char *v)
 {
 	char *s;
 
-	if (!v || e->n == 64)
+	if (a->failed)
 		return "";
-	s = qd_escape_opt(v);
-	e->s[e->n++] = s;
-	return s ? s : "";
+	if (a->nkept == a->capkept) {
+		char **k = realloc(a->kept, (a->capkept = a->capkept * 2 + 16) * sizeof(char *));
+
+		if (!k) {
+			a->failed = -ENOMEM;
+			return "";
+		}
+		a->kept = k;
+	}
+	s = qd_escape_opt(v ? v : "");
+	if (!s) {
+		a->failed = -ENOMEM;
+		return "";
+	}
+	a->kept[a->nkept++] = s;
+	return s;
 }
 
-static void esc_free(struct esc *e)
+static void args_release_kept(struct args *a)
 {
-	for (int i = 0; i < e->n; i++)
-		free(e->s[i]);
-	e->n = 0;
+	for (size_t i = 0; i < a->nkept; i++)
+		free(a->kept[i]);
+	free(a->kept);
+	a->kept = NULL;
+	a->nkept = a->capkept = 0;
 }
 
 static void append_device(struct args *a, const struct qd_device *d, const struct qd_vm_config *cfg,
 			  bool nested)
 {
-	struct esc e = {0};
 	const char *legacy = nested ? ",disable-modern=true" : "";
+	const char *id = esc(a, d->id);
 
 	switch (d->kind) {
 	case QD_DEVICE_9P:
 		push(a, "-device");
-		push(a, "virtio-9p-pci%s,fsdev=extra-9p-%s,mount_tag=%s", legacy, d->id,
-		     E(&e, d->tag));
+		push(a, "virtio-9p-pci%s,fsdev=extra-9p-%s,mount_tag=%s", legacy, id,
+		     esc(a, d->tag));
 		push(a, "-fsdev");
-		push(a, "local,id=extra-9p-%s,path=%s,security_model=none", d->id, E(&e, d->path));
+		push(a, "local,id=extra-9p-%s,path=%s,security_model=none", id, esc(a, d->path));
 		break;
 	case QD_DEVICE_SERIAL:
 		push(a, "-device");
-		push(a, "virtserialport,chardev=%s,id=%s,name=%s", d->id, d->id, E(&e, d->tag));
+		push(a, "virtserialport,chardev=%s,id=%s,name=%s", id, id, esc(a, d->tag));
 		push(a, "-chardev");
-		push(a, "socket,id=%s,path=%s,server=on,wait=off", d->id, E(&e, d->path));
+		push(a, "socket,id=%s,path=%s,server=on,wait=off", id, esc(a, d->path));
 		break;
 	case QD_DEVICE_TAP:
 		push(a, "-netdev");
-		push(a, "tap,id=network-%s,vhost=on,ifname=%s,script=no,downscript=no", d->id,
-		     E(&e, d->ifname));
+		push(a, "tap,id=network-%s,vhost=on,ifname=%s,script=no,downscript=no", id,
+		     esc(a, d->ifname));
 		push(a, "-device");
 		if (d->mac)
-			push(a, "driver=virtio-net-pci,netdev=network-%s,mac=%s%s", d->id,
-			     E(&e, d->mac), legacy);
+			push(a, "driver=virtio-net-pci,netdev=network-%s,mac=%s%s", id,
+			     esc(a, d->mac), legacy);
 		else
-			push(a, "driver=virtio-net-pci,netdev=network-%s%s", d->id, legacy);
+			push(a, "driver=virtio-net-pci,netdev=network-%s%s", id, legacy);
 		break;
 	case QD_DEVICE_DRIVE:
 		push(a, "-drive");
-		push(a, "id=drive-%s,file=%s,aio=threads,format=%s,if=none%s", d->id,
-		     E(&e, d->path), E(&e, d->format ? d->format : "raw"),
-		     d->read_only ? ",readonly=on" : "");
+		push(a, "id=drive-%s,file=%s,aio=threads,format=%s,if=none%s", id, esc(a, d->path),
+		     esc(a, d->format ? d->format : "raw"), d->read_only ? ",readonly=on" : "");
 		push(a, "-device");
 		if (cfg->block_driver == QD_BLOCK_VIRTIO_SCSI)
-			push(a, "scsi-hd,bus=scsi0.0,drive=drive-%s,id=%s", d->id, d->id);
+			push(a, "scsi-hd,bus=scsi0.0,drive=drive-%s,id=%s", id, id);
 		else
 			push(a, "virtio-blk-pci%s,drive=drive-%s,id=%s,scsi=off,config-wce=off",
-			     legacy, d->id, d->id);
+			     legacy, id, id);
 		break;
 	case QD_DEVICE_VFIO:
 		push(a, "-device");
-		push(a, "vfio-pci,host=%s,id=%s", E(&e, d->bdf), d->id);
+		push(a, "vfio-pci,host=%s,id=%s", esc(a, d->bdf), id);
 		break;
 	case QD_DEVICE_VHOST_USER:
 		push(a, "-chardev");
-		push(a, "socket,id=char-%s,path=%s", d->id, E(&e, d->path));
+		push(a, "socket,id=char-%s,path=%s", id, esc(a, d->path));
 		if (!strcmp(d->tag, "net")) {
 			push(a, "-netdev");
-			push(a, "type=vhost-user,id=net-%s,chardev=char-%s,vhostforce=on", d->id,
-			     d->id);
+			push(a, "type=vhost-user,id=net-%s,chardev=char-%s,vhostforce=on", id, id);
 			push(a, "-device");
 			if (d->mac)
-				push(a, "virtio-net-pci,netdev=net-%s,mac=%s", d->id,
-				     E(&e, d->mac));
+				push(a, "virtio-net-pci,netdev=net-%s,mac=%s", id, esc(a, d->mac));
 			else
-				push(a, "virtio-net-pci,netdev=net-%s", d->id);
+				push(a, "virtio-net-pci,netdev=net-%s", id);
 		} else if (!strcmp(d->tag, "blk")) {
 			push(a, "-device");
-			push(a, "vhost-user-blk-pci,id=%s,chardev=char-%s", d->id, d->id);
+			push(a, "vhost-user-blk-pci,id=%s,chardev=char-%s", id, id);
 		} else {
 			push(a, "-device");
-			push(a, "vhost-user-fs-pci,id=%s,chardev=char-%s,tag=%s", d->id, d->id,
-			     d->id);
+			push(a, "vhost-user-fs-pci,id=%s,chardev=char-%s,tag=%s", id, id, id);
 		}
 		break;
 	}
-	esc_free(&e);
 }
 
 int qd_build_argv(const struct qd_vm_config *cfg, const struct qd_launch_params *lp, char ***out,
 		  qd_error *err)
 {
 	struct args a = {0};
-	struct esc e = {0};
-	_cleanup_free_ char *cmdline = NULL, *cpu = NULL;
+	_cleanup_free_ char *cmdline = NULL;
 	const char *root_bus = cfg->machine == QD_MACHINE_Q35 ? "pcie.0" : "pci.0";
 	bool kvm = !strcmp(cfg->accel, "kvm"), needs_shared = false;
 	int r;
@@ -317,39 +333,34 @@ int qd_build_argv(const struct qd_vm_config *cfg, const struct qd_launch_params 
 		needs_shared |= cfg->devices[i].kind == QD_DEVICE_VHOST_USER;
 
 	*out = NULL;
-	r = qd_kernel_cmdline(cfg, &cmdline, err);
-	if (r < 0)
-		return r;
+	if (cfg->kernel) {
+		r = qd_kernel_cmdline(cfg, &cmdline, err);
+		if (r < 0)
+			return r;
+	}
 
 	push(&a, "%s", lp->qemu);
+	/* "guest=" always: a name with '=' must not become a -name sub-option. */
 	push(&a, "-name");
 	if (cfg->name)
-		push(&a, "%s", E(&e, cfg->name));
+		push(&a, "guest=%s", esc(&a, cfg->name));
 	else
-		push(&a, "sandbox-%s", cfg->id);
+		push(&a, "guest=sandbox-%s", esc(&a, cfg->id));
 	push(&a, "-uuid");
 	push(&a, "%s", lp->uuid);
+	/* machine_options and cpu_features are sub-option lists by design: not escaped. */
 	push(&a, "-machine");
-	push(&a, "%s,accel=%s%s%s%s", cfg->machine == QD_MACHINE_Q35 ? "q35" : "pc", cfg->accel,
-	     kvm ? ",kernel_irqchip=on" : "", cfg->image && !cfg->initrd ? ",nvdimm=on" : "",
-	     cfg->machine_options ? "," : "");
-	if (cfg->machine_options)
-		a.v[a.n - 1] = (free(a.v[a.n - 1]), NULL), a.n--,
-			  push(&a, "%s,accel=%s%s%s,%s",
-			       cfg->machine == QD_MACHINE_Q35 ? "q35" : "pc", cfg->accel,
-			       kvm ? ",kernel_irqchip=on" : "",
-			       cfg->image && !cfg->initrd ? ",nvdimm=on" : "",
-			       cfg->machine_options);
+	push(&a, "%s,accel=%s%s%s%s%s", cfg->machine == QD_MACHINE_Q35 ? "q35" : "pc",
+	     esc(&a, cfg->accel), kvm ? ",kernel_irqchip=on" : "",
+	     cfg->image && !cfg->initrd ? ",nvdimm=on" : "", cfg->machine_options ? "," : "",
+	     cfg->machine_options ? cfg->machine_options : "");
 
-	/* The CPU model, with the nesting workaround where it applies. */
-	if (asprintf(&cpu, "%s%s%s%s", cfg->cpu_model,
-		     lp->nested && kvm && !strcmp(cfg->cpu_model, "host")
-			 ? ",-arch-capabilities,pmu=off"
-			 : "",
-		     cfg->cpu_features ? "," : "", cfg->cpu_features ? cfg->cpu_features : "") < 0)
-		a.failed = -ENOMEM;
+	/* The CPU model (one name, escaped), with the nesting workaround where it applies. */
 	push(&a, "-cpu");
-	push(&a, "%s", cpu ? cpu : "");
+	push(&a, "%s%s%s%s", esc(&a, cfg->cpu_model),
+	     lp->nested && kvm && !strcmp(cfg->cpu_model, "host") ? ",-arch-capabilities,pmu=off"
+								  : "",
+	     cfg->cpu_features ? "," : "", cfg->cpu_features ? cfg->cpu_features : "");
 
 	if (lp->qmp_fd >= 0) {
 		push(&a, "-chardev");
@@ -358,7 +369,7 @@ int qd_build_argv(const struct qd_vm_config *cfg, const struct qd_launch_params 
 		push(&a, "chardev=qmp0,mode=control");
 	} else {
 		push(&a, "-qmp");
-		push(&a, "unix:%s,server=on,wait=off", E(&e, lp->qmp_path));
+		push(&a, "unix:%s,server=on,wait=off", esc(&a, lp->qmp_path));
 	}
 	push(&a, "-m");
 	push(&a, "%uM,slots=%u,maxmem=%lluM", cfg->memory_mb, cfg->memory_slots,
@@ -369,15 +380,15 @@ int qd_build_argv(const struct qd_vm_config *cfg, const struct qd_launch_params 
 		const struct qd_bridge *b = &lp->state->bridges[i];
 
 		push(&a, "-device");
-		push(&a, "pci-bridge,bus=%s,id=%s,chassis_nr=%d,shpc=on,addr=%x", root_bus, b->id,
-		     b->chassis, b->addr);
+		push(&a, "pci-bridge,bus=%s,id=%s,chassis_nr=%d,shpc=on,addr=%x", root_bus,
+		     esc(&a, b->id), b->chassis, b->addr);
 	}
 	push(&a, "-device");
 	push(&a, "virtio-serial-pci%s,id=serial0", lp->nested ? ",disable-modern=true" : "");
 	push(&a, "-device");
 	push(&a, "virtconsole,chardev=charconsole0,id=console0");
 	push(&a, "-chardev");
-	push(&a, "socket,id=charconsole0,path=%s,server=on,wait=off", E(&e, lp->console_path));
+	push(&a, "socket,id=charconsole0,path=%s,server=on,wait=off", esc(&a, lp->console_path));
 	if (cfg->image && !cfg->initrd) {
 		struct stat st;
 
@@ -388,7 +399,7 @@ int qd_build_argv(const struct qd_vm_config *cfg, const struct qd_launch_params 
 		push(&a, "-device");
 		push(&a, "nvdimm,id=nv0,memdev=mem0");
 		push(&a, "-object");
-		push(&a, "memory-backend-file,id=mem0,mem-path=%s,size=%lld", E(&e, cfg->image),
+		push(&a, "memory-backend-file,id=mem0,mem-path=%s,size=%lld", esc(&a, cfg->image),
 		     (long long)st.st_size);
 	}
 	if (cfg->block_driver == QD_BLOCK_VIRTIO_SCSI) {
@@ -441,14 +452,17 @@ int qd_build_argv(const struct qd_vm_config *cfg, const struct qd_launch_params 
 		push(&a, "-overcommit");
 		push(&a, "mem-lock=%s", cfg->mlock ? "on" : "off");
 	}
-	push(&a, "-kernel");
-	push(&a, "%s", cfg->kernel);
-	if (cfg->initrd) {
-		push(&a, "-initrd");
-		push(&a, "%s", cfg->initrd);
+	/* -kernel, -initrd, -append and -bios take a whole argument each: nothing to escape. */
+	if (cfg->kernel) {
+		push(&a, "-kernel");
+		push(&a, "%s", cfg->kernel);
+		if (cfg->initrd) {
+			push(&a, "-initrd");
+			push(&a, "%s", cfg->initrd);
+		}
+		push(&a, "-append");
+		push(&a, "%s", cmdline);
 	}
-	push(&a, "-append");
-	push(&a, "%s", cmdline);
 	if (cfg->firmware) {
 		push(&a, "-bios");
 		push(&a, "%s", cfg->firmware);
@@ -460,11 +474,11 @@ int qd_build_argv(const struct qd_vm_config *cfg, const struct qd_launch_params 
 		r = qd_error_set(err, a.failed, "out of memory building the QEMU command line");
 		goto fail;
 	}
-	esc_free(&e);
+	args_release_kept(&a);
 	*out = a.v;
 	return 0;
 fail:
-	esc_free(&e);
+	args_release_kept(&a);
 	qd_argv_free(a.v);
 	return r;
 }

@@ -40,7 +40,19 @@ bool qd_config_reserved_id(const char *id)
 	for (int i = 0; ids[i]; i++)
 		if (!strcmp(ids[i], id))
 			return true;
-	return !strncmp(id, "pci-bridge-", 11);
+	return !strncmp(id, "pci-bridge-", 11) || qd_id_is_vcpu(id);
+}
+
+bool qd_id_is_vcpu(const char *id)
+{
+	const char *p = id;
+
+	if (strncmp(p, "cpu-", 4) != 0 || !p[4])
+		return false;
+	for (p += 4; *p; p++)
+		if (!isdigit((unsigned char)*p))
+			return false;
+	return true;
 }
 
 static int check_device(const struct qd_device *d, size_t i, const struct qd_vm_config *cfg,
@@ -55,6 +67,10 @@ static int check_device(const struct qd_device *d, size_t i, const struct qd_vm_
 				    "%s.id '%s' is not a valid id (letters, digits, '-', '.', '_', "
 				    "starting with a letter)",
 				    field, d->id ? d->id : "");
+	if (qd_id_is_vcpu(d->id))
+		return qd_error_set(err, -EINVAL,
+				    "%s.id '%s' is reserved for hot-plugged vCPUs (cpu-N)", field,
+				    d->id);
 	if (qd_config_reserved_id(d->id))
 		return qd_error_set(
 		    err, -EINVAL, "%s.id '%s' is reserved for qemudrv's own devices", field, d->id);
@@ -155,8 +171,12 @@ int qd_config_resolve(const struct qd_vm_config *in, const struct qd_host_facts 
 		return qd_error_set(err, -EINVAL,
 				    "max_memory_mb (%llu) is less than memory_mb (%u)",
 				    out->max_memory_mb, out->memory_mb);
-	if (!out->kernel)
-		return qd_error_set(err, -EINVAL, "kernel is required");
+	/* Without a kernel QEMU boots its firmware: the kernel's companions need one. */
+	if (!out->kernel && (out->initrd || out->image || out->kernel_params))
+		return qd_error_set(err, -EINVAL, "%s needs a kernel",
+				    out->initrd	 ? "initrd"
+				    : out->image ? "image"
+						 : "kernel_params");
 	if (in->bridges > MAX_BRIDGES)
 		return qd_error_set(err, -EINVAL, "bridges %u is more than %d", in->bridges,
 				    MAX_BRIDGES);
@@ -165,6 +185,9 @@ int qd_config_resolve(const struct qd_vm_config *in, const struct qd_host_facts 
 				    "block_driver %d is not virtio-blk or virtio-scsi",
 				    in->block_driver);
 	if ((r = check_text("name", out->name, err)) ||
+	    (r = check_text("qemu", out->qemu_path, err)) ||
+	    (r = check_text("run_dir", out->run_dir, err)) ||
+	    (r = check_text("cpu_model", out->cpu_model, err)) ||
 	    (r = check_text("kernel", out->kernel, err)) ||
 	    (r = check_text("initrd", out->initrd, err)) ||
 	    (r = check_text("image", out->image, err)) ||

@@ -22,7 +22,13 @@ int qd_config_resolve(const struct qd_vm_config *in, const struct qd_host_facts 
 /* qd_id_valid() - letters, digits, '-', '.', '_', starting with a letter (QEMU's rule). */
 bool qd_id_valid(const char *id);
 
-/* qd_config_reserved_id() - ids qemudrv gives its own devices (serial0, scsi0, pci-bridge-N...). */
+/*
+ * qd_config_reserved_id() - ids qemudrv gives its own devices (serial0, scsi0,
+ * pci-bridge-N, ...) and its hot-plugged vCPUs (cpu-N).
+ */
 bool qd_config_reserved_id(const char *id);
+
+/* qd_id_is_vcpu() - whether @id is in the hot-plugged vCPUs' namespace, "cpu-<digits>". */
+bool qd_id_is_vcpu(const char *id);
 
 #endif

@@ -240,7 +240,7 @@ static void test_golden_pc_fd_bare_metal(void **state)
 	line = build_ok(&in, &host4, &lp, NULL);
 	assert_string_equal(
 	    line,
-	    "/usr/bin/qemu-system-x86_64 -name sandbox-vm1 -uuid " UUID " "
+	    "/usr/bin/qemu-system-x86_64 -name guest=sandbox-vm1 -uuid " UUID " "
 	    "-machine pc,accel=kvm,kernel_irqchip=on -cpu host "
 	    "-chardev socket,id=qmp0,fd=3,server=on,wait=off -mon chardev=qmp0,mode=control "
 	    "-m 2048M,slots=10,maxmem=9216M "
@@ -290,7 +290,7 @@ static void test_golden_q35_path_nested(void **state)
 	line = build_ok(&in, &host4, &lp, NULL);
 	assert_string_equal(
 	    line,
-	    "/opt/qemu/bin/qemu-system-x86_64 -name web,,1 -uuid " UUID " "
+	    "/opt/qemu/bin/qemu-system-x86_64 -name guest=web,,1 -uuid " UUID " "
 	    "-machine q35,accel=kvm,kernel_irqchip=on,smm=off "
 	    "-cpu host,-arch-capabilities,pmu=off,l3-cache=on "
 	    "-qmp unix:/run/qd/vm2/qmp.sock,server=on,wait=off "
@@ -328,7 +328,7 @@ static void test_golden_pc_tcg_nested(void **state)
 	line = build_ok(&in, &host, &lp, NULL);
 	assert_string_equal(
 	    line,
-	    "/usr/bin/qemu-system-x86_64 -name sandbox-vm1 -uuid " UUID " "
+	    "/usr/bin/qemu-system-x86_64 -name guest=sandbox-vm1 -uuid " UUID " "
 	    "-machine pc,accel=tcg -cpu max "
 	    "-chardev socket,id=qmp0,fd=3,server=on,wait=off -mon chardev=qmp0,mode=control "
 	    "-m 512M,slots=10,maxmem=2048M "
@@ -954,7 +954,7 @@ static void test_escape_no_injection(void **state)
 	assert_int_equal(opt_values(after(argv, "-chardev", "socket,id=char-v0"), "reconnect", val),
 			 0);
 
-	assert_seq(argv, "-name", "n,,debug-threads=on");
+	assert_seq(argv, "-name", "guest=n,,debug-threads=on");
 	assert_seq(argv, "-qmp", "unix:/run/q,,server=off/qmp.sock,server=on,wait=off");
 	assert_int_equal(opt_values(after(argv, "-qmp", "unix:"), "server", val), 1);
 	assert_string_equal(val, "on");
@@ -966,6 +966,99 @@ static void test_escape_no_injection(void **state)
 	assert_string_equal(val, "off");
 	qd_argv_free(argv);
 	qd_state_clear(&st);
+}
+
+/* -name takes "guest=" explicitly: a name with '=' or ',' is one value, never sub-options. */
+static void test_name_is_one_value(void **state)
+{
+	const char *names[] = {"process=evil", "a,process=evil", "x=y,debug-threads=on", "=",
+			       "plain"};
+	char val[256];
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		struct qd_vm_config in = base_config();
+		struct opt opts[8];
+		char **argv;
+		int n;
+
+		in.initrd = "/boot/initrd.img";
+		in.name = names[i];
+		argv = argv_for(&in, false);
+		n = parse_opts(after(argv, "-name", ""), opts, 8);
+		assert_int_equal(n, 1);
+		assert_string_equal(opts[0].key, "guest");
+		assert_string_equal(opts[0].value, names[i]);
+		qd_argv_free(argv);
+	}
+	/* The default name too. */
+	{
+		struct qd_vm_config in = base_config();
+		char **argv;
+
+		in.initrd = "/boot/initrd.img";
+		argv = argv_for(&in, false);
+		assert_int_equal(opt_values(after(argv, "-name", ""), "guest", val), 1);
+		assert_string_equal(val, "sandbox-vm1");
+		qd_argv_free(argv);
+	}
+}
+
+/* cpu_model is one model name: a ',' in it is escaped, not taken as a feature list. */
+static void test_cpu_model_escaped(void **state)
+{
+	struct qd_vm_config in = base_config();
+	struct opt opts[8];
+	char **argv;
+
+	in.initrd = "/boot/initrd.img";
+	in.accel = "tcg";
+	in.cpu_model = "qemu64,+vmx,hv-time";
+	in.cpu_features = "pmu=off";
+	argv = argv_for(&in, false);
+	assert_seq(argv, "-cpu", "qemu64,,+vmx,,hv-time,pmu=off");
+	assert_int_equal(parse_opts(after(argv, "-cpu", ""), opts, 8), 2);
+	assert_string_equal(opts[0].value, "qemu64,+vmx,hv-time");
+	assert_string_equal(opts[1].key, "pmu");
+	qd_argv_free(argv);
+}
+
+/* A bridge id from the state is escaped like any other value (the loader refuses it too). */
+static void test_bridge_id_escaped(void **state)
+{
+	struct qd_vm_config in = base_config();
+	struct qd_state st;
+	struct qd_launch_params lp;
+	char **argv, val[256];
+
+	in.initrd = "/boot/initrd.img";
+	memset(&st, 0, sizeof(st));
+	strcpy(st.uuid, UUID);
+	assert_int_equal(qd_state_add_bridge(&st, "b,addr=9,bus=pci.1", 2, 1), 0);
+	lp = params(&st, false);
+	free(build_ok(&in, &host4, &lp, &argv));
+	assert_int_equal(opt_values(after(argv, "-device", "pci-bridge"), "id", val), 1);
+	assert_string_equal(val, "b,addr=9,bus=pci.1");
+	assert_int_equal(opt_values(after(argv, "-device", "pci-bridge"), "addr", val), 1);
+	assert_string_equal(val, "2");
+	assert_int_equal(opt_values(after(argv, "-device", "pci-bridge"), "bus", val), 1);
+	assert_string_equal(val, "pci.0");
+	qd_argv_free(argv);
+	qd_state_clear(&st);
+}
+
+/* No kernel: QEMU boots its firmware; no -kernel, -initrd or -append. */
+static void test_no_kernel(void **state)
+{
+	struct qd_vm_config in = base_config();
+	char **argv;
+
+	in.kernel = NULL;
+	argv = argv_for(&in, false);
+	assert_int_equal(count_of(argv, "-kernel"), 0);
+	assert_int_equal(count_of(argv, "-append"), 0);
+	assert_int_equal(count_of(argv, "-initrd"), 0);
+	assert_seq(argv, "-smp", "1,cores=1,threads=1,sockets=4,maxcpus=4");
+	qd_argv_free(argv);
 }
 
 static void test_escape_format_and_bdf(void **state)
@@ -1242,7 +1335,9 @@ static void test_config_errors(void **state)
 	CASE(in.max_vcpus = 256, "max_vcpus 256 is over QEMU's limit of 255");
 	CASE((in.memory_mb = 4096, in.max_memory_mb = 2048),
 	     "max_memory_mb (2048) is less than memory_mb (4096)");
-	CASE(in.kernel = NULL, "kernel is required");
+	CASE((in.kernel = NULL, in.initrd = "/boot/initrd.img"), "initrd needs a kernel");
+	CASE((in.kernel = NULL, in.image = "/img/root.raw"), "image needs a kernel");
+	CASE((in.kernel = NULL, in.kernel_params = "debug"), "kernel_params needs a kernel");
 	CASE(in.bridges = 6, "bridges 6 is more than 5");
 	CASE(in.block_driver = (enum qd_block_driver)9,
 	     "block_driver 9 is not virtio-blk or virtio-scsi");
@@ -1333,6 +1428,10 @@ static void test_config_device_errors(void **state)
 			      "devices[0].kind 0 is not a known device kind");
 	expect_device_invalid(&(struct qd_device){.kind = (enum qd_device_kind)42, .id = "k"}, 1,
 			      "devices[0].kind 42 is not a known device kind");
+	/* The vCPUs' id namespace: a cold-plugged "cpu-3" would block the fourth vCPU. */
+	expect_device_invalid(
+	    &(struct qd_device){.kind = QD_DEVICE_DRIVE, .id = "cpu-3", .path = "/d.img"}, 1,
+	    "devices[0].id 'cpu-3' is reserved for hot-plugged vCPUs (cpu-N)");
 }
 
 /* A control character in a device member: the message names the member. */
@@ -1524,6 +1623,10 @@ int main(void)
 	    cmocka_unit_test(test_escape_opt),
 	    cmocka_unit_test(test_escape_no_injection),
 	    cmocka_unit_test(test_escape_format_and_bdf),
+	    cmocka_unit_test(test_name_is_one_value),
+	    cmocka_unit_test(test_cpu_model_escaped),
+	    cmocka_unit_test(test_bridge_id_escaped),
+	    cmocka_unit_test(test_no_kernel),
 	    cmocka_unit_test(test_escape_image_path),
 	    cmocka_unit_test(test_kernel_defaults_and_order),
 	    cmocka_unit_test(test_kernel_quoting),
