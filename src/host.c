@@ -113,29 +113,3 @@ int qd_qemu_binary(const char *explicit_path, char **out, qd_error *err)
 	*out = strdup(path);
 	return *out ? 0 : qd_error_set(err, -ENOMEM, "out of memory");
 }
-
-int qd_mkdir_private(const char *path, qd_error *err)
-{
-	_cleanup_free_ char *copy = strdup(path);
-	struct stat st;
-
-	if (!copy)
-		return qd_error_set(err, -ENOMEM, "out of memory");
-	for (char *p = copy + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(copy, 0755) < 0 && errno != EEXIST)
-			return qd_error_set(err, -errno, "cannot create %s: %s", copy,
-					    strerror(errno));
-		*p = '/';
-	}
-	if (mkdir(path, 0700) < 0 && errno != EEXIST)
-		return qd_error_set(err, -errno, "cannot create %s: %s", path, strerror(errno));
-	if (stat(path, &st) < 0 || !S_ISDIR(st.st_mode))
-		return qd_error_set(err, -ENOTDIR, "%s is not a directory", path);
-	if ((st.st_mode & 0777) != 0700 && chmod(path, 0700) < 0)
-		return qd_error_set(err, -errno, "cannot make %s private: %s", path,
-				    strerror(errno));
-	return 0;
-}

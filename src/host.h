@@ -32,7 +32,4 @@ int qd_socket_path(const char *dir, const char *name, char **out, int *shortened
  */
 int qd_qemu_binary(const char *explicit_path, char **out, qd_error *err);
 
-/* qd_mkdir_private() - create @path (and parents) with mode 0700; existing is fine. */
-int qd_mkdir_private(const char *path, qd_error *err);
-
 #endif

@@ -8,14 +8,18 @@
 #include "qemudrv.h"
 #include "vm_private.h"
 
-/* qd_hp_begin() - lock @vm and check it is started; unlocks itself on failure. */
+/*
+ * qd_hp_begin() - lock @vm and make sure it talks to its running QEMU
+ * (qd_vm_connect()); unlocks itself on failure.
+ */
 int qd_hp_begin(struct qd_vm *vm, int timeout_ms, qd_error *err);
 
-/* qd_hp_save() - write the state (durably). */
+/*
+ * qd_hp_save() - write the state: atomically, not synced, since hot-plug
+ * records die with QEMU (see DOC in vm.c). Also before a step whose outcome
+ * may be lost, so that the intent is on record.
+ */
 int qd_hp_save(struct qd_vm *vm, qd_error *err);
-
-/* qd_hp_save_intent() - write the state before a step whose outcome may be lost (no fsync). */
-int qd_hp_save_intent(struct qd_vm *vm, qd_error *err);
 
 /* qd_hp_peripheral() - ids of /machine/peripheral (qom-list); *@out NULL-terminated. */
 int qd_hp_peripheral(struct qd_vm *vm, int timeout_ms, char ***out, qd_error *err);
@@ -32,13 +36,24 @@ typedef int (*qd_hp_gone_fn)(struct qd_vm *vm, const char *id, int timeout_ms, q
 int qd_hp_gone_from_peripheral(struct qd_vm *vm, const char *id, int timeout_ms, qd_error *err);
 
 /*
- * qd_hp_device_del() - device_del @id with the DEVICE_DELETED wait armed
- * first; done when an event names the device (or @alt_path, e.g. a CPU's
- * lapic) and @gone agrees, or when QEMU says DeviceNotFound. After the
- * deadline @gone decides (an event may have been lost).
- * Return: 0 removed, -ETIMEDOUT still there, -EREMOTEIO refused, other errno.
+ * qd_hp_device_del() - device_del @id with the wait for its events armed
+ * first; done when a DEVICE_DELETED names the device (or @alt_path, e.g. a
+ * CPU's lapic, and @gone agrees), or when QEMU says DeviceNotFound; over at
+ * once when the guest refuses (DEVICE_UNPLUG_GUEST_ERROR, or an _OST failure
+ * for the eject). After the deadline @gone decides (an event may be lost).
+ * Return: 0 removed, -ETIMEDOUT still there, -EBUSY the guest refused,
+ * -EREMOTEIO QEMU refused, other errno.
  */
 int qd_hp_device_del(struct qd_vm *vm, const char *id, const char *alt_path, qd_hp_gone_fn gone,
 		     int timeout_ms, qd_error *err);
+
+/* qd_hp_cpu_listed() - whether a query-cpus-fast result lists vCPU @id. */
+bool qd_hp_cpu_listed(json_object *cpus, const char *id);
+
+/* qd_hp_claim() - the events of @id are the library's (see qd_qmp_claim()). */
+void qd_hp_claim(struct qd_vm *vm, const char *id);
+
+/* qd_hp_unclaim() - @id's record is gone. */
+void qd_hp_unclaim(struct qd_vm *vm, const char *id);
 
 #endif

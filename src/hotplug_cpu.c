@@ -8,6 +8,7 @@
 #include "cleanup.h"
 #include "error.h"
 #include "hotplug.h"
+#include "qmp_client.h"
 
 struct free_slot {
 	json_object *props; /* borrowed from the query result */
@@ -36,21 +37,37 @@ static int slot_order(const void *a, const void *b)
 static int cpu_gone(struct qd_vm *vm, const char *id, int timeout_ms, qd_error *err)
 {
 	_cleanup_json_ json_object *ret = NULL;
-	char path[256];
 	int r;
 
 	r = qd_qmp_execute(vm->qmp, "query-cpus-fast", NULL, timeout_ms, &ret, err);
 	if (r < 0)
 		return r;
-	snprintf(path, sizeof(path), "/machine/peripheral/%s", id);
-	for (size_t i = 0; i < json_object_array_length(ret); i++) {
-		json_object *qp;
+	return !qd_hp_cpu_listed(ret, id);
+}
 
-		if (json_object_object_get_ex(json_object_array_get_idx(ret, i), "qom-path", &qp) &&
-		    !strcmp(json_object_get_string(qp), path))
-			return 0;
+/* Whether @id names anything of the VM already (a cold-plugged device, a record, a bridge). */
+static bool id_in_use(struct qd_vm *vm, const char *id)
+{
+	if (qd_state_find_device(&vm->st, id))
+		return true;
+	for (size_t i = 0; i < vm->st.nvcpus; i++)
+		if (!strcmp(vm->st.vcpus[i].id, id))
+			return true;
+	for (size_t i = 0; i < vm->cfg.ndevices; i++)
+		if (!strcmp(vm->cfg.devices[i].id, id))
+			return true;
+	return false;
+}
+
+/* The next vCPU id, cpu-<seq>: never reused, and never one that is taken. */
+static void next_vcpu_id(struct qd_vm *vm, char *id, size_t size)
+{
+	for (;;) {
+		snprintf(id, size, "cpu-%u", vm->st.vcpu_seq);
+		if (!id_in_use(vm, id))
+			return;
+		vm->st.vcpu_seq++;
 	}
-	return 1;
 }
 
 static int add_one(struct qd_vm *vm, const struct free_slot *s, int timeout_ms, qd_error *err)
@@ -59,7 +76,7 @@ static int add_one(struct qd_vm *vm, const struct free_slot *s, int timeout_ms, 
 	char id[32];
 	int r;
 
-	snprintf(id, sizeof(id), "cpu-%u", vm->st.vcpu_seq);
+	next_vcpu_id(vm, id, sizeof(id));
 	json_object_object_add(args, "driver", json_object_new_string(s->type));
 	json_object_object_add(args, "id", json_object_new_string(id));
 	/* Exactly the ids QEMU reported for the slot (socket/die/core/thread/node). */
@@ -71,7 +88,8 @@ static int add_one(struct qd_vm *vm, const struct free_slot *s, int timeout_ms, 
 			      prop(s->props, "core-id"), prop(s->props, "thread-id")) < 0)
 		return qd_error_set(err, -ENOMEM, "out of memory");
 	vm->st.vcpus[vm->st.nvcpus - 1].plugging = true;
-	r = qd_hp_save_intent(vm, err);
+	qd_hp_claim(vm, id);
+	r = qd_hp_save(vm, err);
 	if (r == 0)
 		r = qd_qmp_execute(vm->qmp, "device_add", args, timeout_ms, NULL, err);
 	if (r == -ETIMEDOUT || (r < 0 && qd_qmp_broken(vm->qmp, NULL)))
@@ -80,6 +98,7 @@ static int add_one(struct qd_vm *vm, const struct free_slot *s, int timeout_ms, 
 		qd_error ignored = {0};
 
 		qd_state_remove_vcpu(&vm->st, id);
+		qd_hp_unclaim(vm, id);
 		vm->st.vcpu_seq--; /* QEMU refused it: the id is free again */
 		qd_hp_save(vm, &ignored);
 		qd_error_clear(&ignored);
@@ -88,6 +107,46 @@ static int add_one(struct qd_vm *vm, const struct free_slot *s, int timeout_ms, 
 	vm->st.vcpus[vm->st.nvcpus - 1].plugging = false;
 	qd_log(&vm->log, QD_LOG_INFO, "hot-added vCPU %s", id);
 	return qd_hp_save(vm, err);
+}
+
+/*
+ * vCPUs recorded as plugging are what an interrupted add left (its reply was
+ * lost): whether QEMU made them decides, before anything else is added.
+ */
+static int settle_plugging_vcpus(struct qd_vm *vm, int timeout_ms, qd_error *err)
+{
+	_cleanup_json_ json_object *cpus = NULL;
+	bool pending = false, changed = false;
+	int r;
+
+	for (size_t i = 0; i < vm->st.nvcpus; i++)
+		pending |= vm->st.vcpus[i].plugging;
+	if (!pending)
+		return 0;
+	r = qd_qmp_execute(vm->qmp, "query-cpus-fast", NULL, timeout_ms, &cpus, err);
+	if (r < 0)
+		return r;
+	for (size_t i = vm->st.nvcpus; i-- > 0;) {
+		struct qd_vcpu_record *v = &vm->st.vcpus[i];
+		_cleanup_free_ char *id = NULL;
+
+		if (!v->plugging)
+			continue;
+		changed = true;
+		if (qd_hp_cpu_listed(cpus, v->id)) {
+			v->plugging = false;
+			qd_log(&vm->log, QD_LOG_INFO, "vCPU %s: its interrupted hot-plug completed",
+			       v->id);
+			continue;
+		}
+		id = strdup(v->id);
+		qd_log(&vm->log, QD_LOG_INFO, "vCPU %s: its interrupted hot-plug did not happen",
+		       v->id);
+		qd_state_remove_vcpu(&vm->st, v->id);
+		if (id)
+			qd_hp_unclaim(vm, id);
+	}
+	return changed ? qd_hp_save(vm, err) : 0;
 }
 
 int qd_vm_add_vcpus(struct qd_vm *vm, unsigned n, int timeout_ms, unsigned *added, qd_error *err)
@@ -106,12 +165,17 @@ int qd_vm_add_vcpus(struct qd_vm *vm, unsigned n, int timeout_ms, unsigned *adde
 	r = qd_hp_begin(vm, timeout_ms, err);
 	if (r < 0)
 		return r;
+	r = settle_plugging_vcpus(vm, timeout_ms, err);
+	if (r < 0)
+		goto out;
 	current = vm->cfg.vcpus + (unsigned)vm->st.nvcpus;
-	if (current + n > vm->cfg.max_vcpus) {
+	/* As a difference: current + n would wrap around for a huge n. */
+	if (current >= vm->cfg.max_vcpus || n > vm->cfg.max_vcpus - current) {
 		qd_log(&vm->log, QD_LOG_WARNING,
 		       "cannot hot-add %u vCPUs: the VM has %u of at most %u; adding %u", n,
-		       current, vm->cfg.max_vcpus, vm->cfg.max_vcpus - current);
-		n = vm->cfg.max_vcpus - current;
+		       current, vm->cfg.max_vcpus,
+		       current < vm->cfg.max_vcpus ? vm->cfg.max_vcpus - current : 0);
+		n = current < vm->cfg.max_vcpus ? vm->cfg.max_vcpus - current : 0;
 		if (n == 0)
 			goto out;
 	}
@@ -185,10 +249,16 @@ int qd_vm_remove_vcpus(struct qd_vm *vm, unsigned n, int timeout_ms, unsigned *r
 		}
 		/* QEMU 7.2 deletes the lapic, not always the CPU object: either will do. */
 		snprintf(lapic, sizeof(lapic), "/machine/peripheral/%s/lapic", id);
+		/* Its last _OST names no device any more (it can come before we know the CPU
+		 * is gone): it is claimed from the start. */
+		qd_qmp_claim_cpu_tail(vm->qmp, 1);
 		r = qd_hp_device_del(vm, id, lapic, cpu_gone, timeout_ms, err);
-		if (r < 0)
+		if (r < 0) {
+			qd_qmp_claim_cpu_tail(vm->qmp, -1);
 			goto out;
+		}
 		qd_state_remove_vcpu(&vm->st, id);
+		qd_hp_unclaim(vm, id);
 		(*removed)++;
 		r = qd_hp_save(vm, err);
 		if (r < 0)

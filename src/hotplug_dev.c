@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* hotplug_dev.c - disks and VFIO devices on bridge slots (or SCSI), each step undone on failure */
+#include <ctype.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +12,21 @@
 #include "config.h"
 #include "error.h"
 #include "hotplug.h"
+#include "qmp_commands.h"
+#include "utf8.h"
+
+/*
+ * DOC: a hot-plug transaction
+ *
+ * The device is recorded as "plugging" (its id, block node, bridge slot)
+ * before QEMU is asked for anything, so that a reply lost to a timeout, a
+ * dropped connection or a crash always leaves a record saying what may
+ * exist. Then blockdev-add (disks), then device_add; a step QEMU refuses
+ * undoes the ones before it and the record. When a step's outcome is unknown
+ * the library asks QEMU at once if the connection allows (the node or the
+ * device is there or not) and settles the record; otherwise the record stays
+ * until the next add with that id, or qd_vm_reconcile(), settles it.
+ */
 
 #define MAX_NODE_NAME 31
 
@@ -66,7 +83,7 @@ static int check_new_id(struct qd_vm *vm, const char *id, qd_error *err)
 		return qd_error_set(err, -EINVAL,
 				    "device id '%s' is not valid (letters, digits, '-', '.', '_', "
 				    "starting with a letter)",
-				    id ? id : "");
+				    id && qd_utf8_valid(id) ? id : "");
 	if (qd_state_find_device(&vm->st, id))
 		return qd_error_set(err, -EEXIST, "device id '%s' is already hot-plugged", id);
 	for (size_t i = 0; i < vm->cfg.ndevices; i++)
@@ -80,10 +97,53 @@ static int check_new_id(struct qd_vm *vm, const char *id, qd_error *err)
 	for (size_t i = 0; i < vm->st.nbridges; i++)
 		if (!strcmp(vm->st.bridges[i].id, id))
 			return qd_error_set(err, -EEXIST, "device id '%s' is a PCI bridge", id);
+	/* vCPUs are cpu-<n>: a device called so would block a later vCPU hot-add. */
+	if (qd_id_is_vcpu(id))
+		return qd_error_set(err, -EINVAL,
+				    "device id '%s' is reserved for hot-plugged vCPUs (cpu-N)", id);
 	if (qd_config_reserved_id(id))
 		return qd_error_set(err, -EEXIST, "device id '%s' is one of qemudrv's own devices",
 				    id);
 	return 0;
+}
+
+/* Text that goes into a QMP string must be UTF-8 (checked before anything is sent). */
+static int check_utf8(const char *what, const char *id, const char *v, qd_error *err)
+{
+	if (v && !qd_utf8_valid(v))
+		return qd_error_set(err, -EINVAL, "%s of device %s is not valid UTF-8", what, id);
+	return 0;
+}
+
+/* A block driver name: letters, digits, '_', '-', '+', '.' (raw, qcow2, ...). */
+static bool format_valid(const char *f)
+{
+	if (!*f)
+		return false;
+	for (; *f; f++)
+		if (!isalnum((unsigned char)*f) && !strchr("_-+.", *f))
+			return false;
+	return true;
+}
+
+/* A host PCI address, [DDDD:]BB:SS.F in hex. */
+static bool bdf_valid(const char *s)
+{
+	int n = 0;
+	unsigned dom, bus, slot, fn;
+	char tail;
+
+	if (sscanf(s, "%4x:%2x:%2x.%1x%c", &dom, &bus, &slot, &fn, &tail) == 4)
+		n = 4;
+	else if (sscanf(s, "%2x:%2x.%1x%c", &bus, &slot, &fn, &tail) == 3)
+		n = 3;
+	if (!n)
+		return false;
+	for (const char *p = s; *p; p++)
+		if (!isxdigit((unsigned char)*p) && *p != ':' && *p != '.')
+			return false;
+	/* sscanf skips spaces and takes "+1" or "0x1": the lengths pin the form down. */
+	return strlen(s) == (n == 4 ? 12u : 7u) && slot < 32 && fn < 8;
 }
 
 static int blockdev_del(struct qd_vm *vm, const char *node, int timeout_ms, qd_error *err)
@@ -113,6 +173,147 @@ static void undo_node(struct qd_vm *vm, const char *node, int timeout_ms, qd_err
 	qd_error_clear(&undo);
 }
 
+/* Append @fmt to @err's message ("<QEMU's words>; <what the library did>"). */
+static void add_to_message(qd_error *err, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void add_to_message(qd_error *err, const char *fmt, ...)
+{
+	va_list ap;
+	char *more = NULL, *joined;
+
+	if (!err || !err->message)
+		return;
+	va_start(ap, fmt);
+	if (vasprintf(&more, fmt, ap) < 0)
+		more = NULL;
+	va_end(ap);
+	if (more && asprintf(&joined, "%s; %s", err->message, more) >= 0) {
+		free(err->message);
+		err->message = joined;
+	}
+	free(more);
+}
+
+/* Record @rec as plugging (its slot taken, its events claimed) and save it: the intent. */
+static int record_intent(struct qd_vm *vm, struct qd_device_record *rec, qd_error *err)
+{
+	struct qd_bridge *b = bridge_by_id(vm, rec->bridge);
+
+	rec->plugging = true;
+	if (qd_state_add_device(&vm->st, rec) < 0)
+		return qd_error_set(err, -ENOMEM, "out of memory");
+	if (b) {
+		b->slots[rec->slot] = strdup(rec->id);
+		if (!b->slots[rec->slot]) {
+			qd_state_remove_device(&vm->st, rec->id);
+			return qd_error_set(err, -ENOMEM, "out of memory");
+		}
+	}
+	qd_hp_claim(vm, rec->id);
+	return qd_hp_save(vm, err);
+}
+
+/* Forget device @id: its slot, its record, its claim (the state saved, best effort). */
+static void forget_record(struct qd_vm *vm, const char *id)
+{
+	struct qd_device_record *rec = qd_state_find_device(&vm->st, id);
+	_cleanup_free_ char *copy = strdup(id);
+	qd_error ignored = {0};
+
+	if (!rec)
+		return;
+	release_slot(vm, rec);
+	qd_state_remove_device(&vm->st, id);
+	if (copy)
+		qd_hp_unclaim(vm, copy);
+	qd_hp_save(vm, &ignored);
+	qd_error_clear(&ignored);
+}
+
+/* Whether the connection can still be asked what happened. */
+static bool can_ask(struct qd_vm *vm)
+{
+	return !qd_qmp_broken(vm->qmp, NULL);
+}
+
+/*
+ * settle() - decide a "plugging" record by what QEMU has: the device there
+ * means the add completed (the record is kept, 1); otherwise what it may
+ * have made (its block node) is deleted and the record goes (0).
+ * Return: 1, 0, or the error of a query (the record stays as it was).
+ */
+static int settle(struct qd_vm *vm, const char *id, int timeout_ms, qd_error *err)
+{
+	struct qd_device_record *rec = qd_state_find_device(&vm->st, id);
+	_cleanup_free_ char *node = NULL;
+	int r;
+
+	r = qd_hp_gone_from_peripheral(vm, id, timeout_ms, err);
+	if (r < 0)
+		return r;
+	if (r == 0) {
+		rec->plugging = false;
+		qd_log(&vm->log, QD_LOG_INFO, "device %s: its interrupted hot-plug completed", id);
+		r = qd_hp_save(vm, err);
+		return r < 0 ? r : 1;
+	}
+	if (rec->node) {
+		node = strdup(rec->node);
+		if (!node)
+			return qd_error_set(err, -ENOMEM, "out of memory");
+		r = qd_qmpc_block_node_exists(vm->qmp, node, timeout_ms, err);
+		if (r == 1)
+			r = blockdev_del(vm, node, timeout_ms, err);
+		if (r < 0)
+			return r;
+	}
+	qd_log(&vm->log, QD_LOG_INFO, "device %s: its interrupted hot-plug did not happen; undone",
+	       id);
+	forget_record(vm, id);
+	return 0;
+}
+
+/* Before an add: an earlier, interrupted add of the same id is settled first. */
+static int settle_earlier_attempt(struct qd_vm *vm, const char *id, int timeout_ms, qd_error *err)
+{
+	struct qd_device_record *rec = id ? qd_state_find_device(&vm->st, id) : NULL;
+	int r;
+
+	if (!rec || !rec->plugging)
+		return 0;
+	r = settle(vm, id, timeout_ms, err);
+	if (r == 1)
+		return qd_error_set(
+		    err, -EEXIST,
+		    "device id '%s' is already hot-plugged (an earlier, interrupted "
+		    "add of it completed)",
+		    id);
+	return r;
+}
+
+/*
+ * A step whose outcome is unknown (timeout, lost connection): settled now if
+ * QEMU can still be asked, else left recorded. The error says which.
+ */
+static void step_uncertain(struct qd_vm *vm, const char *id, int timeout_ms, qd_error *err)
+{
+	qd_error probe = {0};
+	int r = can_ask(vm) ? settle(vm, id, timeout_ms, &probe) : -ENOTCONN;
+
+	if (r == 0)
+		add_to_message(err, "QEMU has no device %s and what the step made was removed", id);
+	else if (r == 1)
+		add_to_message(err, "QEMU made device %s all the same; it is recorded as plugged",
+			       id);
+	else
+		add_to_message(err,
+			       "device %s is recorded as plugging until the next add of it or "
+			       "qd_vm_reconcile() sees what QEMU did",
+			       id);
+	qd_error_clear(&probe);
+}
+
 /*
  * device_add, and when its reply is lost to a timeout, whether QEMU made the
  * device anyway. Return: 0 plugged, or the error (nothing plugged).
@@ -122,7 +323,7 @@ static int device_add(struct qd_vm *vm, json_object *args, const char *id, int t
 {
 	int r = qd_qmp_execute(vm->qmp, "device_add", args, timeout_ms, NULL, err);
 
-	if (r == -ETIMEDOUT && !qd_qmp_broken(vm->qmp, NULL)) {
+	if (r == -ETIMEDOUT && can_ask(vm)) {
 		qd_error probe = {0};
 		int gone = qd_hp_gone_from_peripheral(vm, id, timeout_ms, &probe);
 
@@ -137,54 +338,33 @@ static int device_add(struct qd_vm *vm, json_object *args, const char *id, int t
 	return r;
 }
 
-/*
- * plug() - record @rec as plugging (saved), device_add, then settle the
- * record by the outcome. When the outcome is unknown (reply lost to a
- * timeout or a dropped connection) the record stays "plugging" for
- * qd_vm_reconcile(); *@uncertain says so and the caller must not undo.
- */
-static int plug(struct qd_vm *vm, struct qd_device_record *rec, json_object *args, int timeout_ms,
-		bool *uncertain, qd_error *err)
+/* Whether a failed step's outcome is unknown (as opposed to refused by QEMU). */
+static bool uncertain(struct qd_vm *vm, int r)
 {
-	struct qd_bridge *b = bridge_by_id(vm, rec->bridge);
-	struct qd_device_record *saved;
-	int r;
+	return r == -ETIMEDOUT || !can_ask(vm);
+}
 
-	*uncertain = false;
-	rec->plugging = true;
-	if (qd_state_add_device(&vm->st, rec) < 0)
-		return qd_error_set(err, -ENOMEM, "out of memory");
-	if (b)
-		b->slots[rec->slot] = strdup(rec->id);
-	r = qd_hp_save_intent(vm, err);
-	if (r == 0)
-		r = device_add(vm, args, rec->id, timeout_ms, err);
-	saved = qd_state_find_device(&vm->st, rec->id);
+/*
+ * plug() - device_add the recorded device and settle its record by the
+ * outcome. Return: 0 plugged; an error after which nothing of the device
+ * is left (QEMU refused: the caller undoes earlier steps when *@undo); or an
+ * unknown outcome, settled as far as QEMU could be asked (no undo).
+ */
+static int plug(struct qd_vm *vm, const char *id, json_object *args, int timeout_ms, bool *undo,
+		qd_error *err)
+{
+	int r = device_add(vm, args, id, timeout_ms, err);
+
+	*undo = false;
 	if (r == 0) {
-		saved->plugging = false;
+		qd_state_find_device(&vm->st, id)->plugging = false;
 		return qd_hp_save(vm, err);
 	}
-	if (r == -ETIMEDOUT || qd_qmp_broken(vm->qmp, NULL)) {
-		char *m = err ? err->message : NULL;
-
-		*uncertain = true;
-		if (m && asprintf(&err->message,
-				  "%s; device %s is recorded as plugging until qd_vm_reconcile() "
-				  "sees what QEMU did",
-				  m, rec->id) >= 0)
-			free(m);
-		else if (err)
-			err->message = m;
+	if (uncertain(vm, r)) {
+		step_uncertain(vm, id, timeout_ms, err);
 		return r;
 	}
-	release_slot(vm, saved);
-	qd_state_remove_device(&vm->st, rec->id);
-	{
-		qd_error ignored = {0};
-
-		qd_hp_save(vm, &ignored);
-		qd_error_clear(&ignored);
-	}
+	*undo = true;
 	return r;
 }
 
@@ -195,17 +375,82 @@ static char *location_of(const struct qd_bridge *b, int slot)
 	return asprintf(&s, "%02x/%02x", b->addr, slot) < 0 ? NULL : s;
 }
 
+/* Everything about a disk that can be wrong is found before QEMU is asked. */
+static int check_block(struct qd_vm *vm, const struct qd_block_device *dev, qd_error *err)
+{
+	int r = check_new_id(vm, dev->id, err);
+
+	if (r < 0)
+		return r;
+	if (strlen("drive-") + strlen(dev->id) > MAX_NODE_NAME)
+		return qd_error_set(err, -EINVAL,
+				    "device id '%s' is too long: QEMU node names hold %d "
+				    "characters, and the node is 'drive-<id>'",
+				    dev->id, MAX_NODE_NAME);
+	if (!dev->path || !*dev->path)
+		return qd_error_set(err, -EINVAL, "block device %s has no path", dev->id);
+	r = check_utf8("the path", dev->id, dev->path, err);
+	if (r == 0)
+		r = check_utf8("the format", dev->id, dev->format, err);
+	if (r == 0 && dev->format && !format_valid(dev->format))
+		r = qd_error_set(err, -EINVAL, "block device %s: '%s' is not a block format name",
+				 dev->id, dev->format);
+	if (r == 0 && vm->cfg.block_driver == QD_BLOCK_VIRTIO_SCSI && dev->index >= 256 * 256)
+		r = qd_error_set(err, -EINVAL,
+				 "drive index %u is out of range: SCSI ids 0..255 with 256 "
+				 "LUNs each allow 0..65535",
+				 dev->index);
+	return r;
+}
+
+static json_object *blockdev_args(const struct qd_block_device *dev, const char *node)
+{
+	json_object *args = json_object_new_object(), *file = json_object_new_object();
+	struct stat st;
+	bool blk = stat(dev->path, &st) == 0 && S_ISBLK(st.st_mode);
+
+	json_object_object_add(file, "driver",
+			       json_object_new_string(blk ? "host_device" : "file"));
+	json_object_object_add(file, "filename", json_object_new_string(dev->path));
+	json_object_object_add(args, "driver",
+			       json_object_new_string(dev->format ? dev->format : "raw"));
+	json_object_object_add(args, "node-name", json_object_new_string(node));
+	json_object_object_add(args, "read-only", json_object_new_boolean(dev->read_only));
+	json_object_object_add(args, "file", file);
+	return args;
+}
+
+static json_object *block_device_args(const struct qd_block_device *dev,
+				      const struct qd_device_record *rec, const char *node)
+{
+	json_object *args = json_object_new_object();
+
+	json_object_object_add(args, "id", json_object_new_string(dev->id));
+	json_object_object_add(args, "drive", json_object_new_string(node));
+	if (rec->kind == QD_HOTPLUG_SCSI_HD) {
+		json_object_object_add(args, "driver", json_object_new_string("scsi-hd"));
+		json_object_object_add(args, "bus", json_object_new_string("scsi0.0"));
+		json_object_object_add(args, "scsi-id", json_object_new_int(rec->scsi_id));
+		json_object_object_add(args, "lun", json_object_new_int(rec->lun));
+	} else {
+		char addr[8];
+
+		snprintf(addr, sizeof(addr), "0x%x", rec->slot);
+		json_object_object_add(args, "driver", json_object_new_string("virtio-blk-pci"));
+		json_object_object_add(args, "bus", json_object_new_string(rec->bridge));
+		json_object_object_add(args, "addr", json_object_new_string(addr));
+	}
+	return args;
+}
+
 int qd_vm_add_block(struct qd_vm *vm, const struct qd_block_device *dev, int timeout_ms,
 		    char **location, qd_error *err)
 {
-	_cleanup_json_ json_object *node_args = json_object_new_object();
-	_cleanup_json_ json_object *dev_args = json_object_new_object();
-	_cleanup_json_ json_object *file = json_object_new_object();
+	_cleanup_json_ json_object *node_args = NULL, *dev_args = NULL;
 	struct qd_device_record rec = {0};
 	struct qd_bridge *bridge = NULL;
+	bool scsi = vm->cfg.block_driver == QD_BLOCK_VIRTIO_SCSI, undo;
 	char node[40];
-	bool scsi = vm->cfg.block_driver == QD_BLOCK_VIRTIO_SCSI;
-	struct stat st;
 	int slot = 0, r;
 
 	if (location)
@@ -213,85 +458,45 @@ int qd_vm_add_block(struct qd_vm *vm, const struct qd_block_device *dev, int tim
 	r = qd_hp_begin(vm, timeout_ms, err);
 	if (r < 0)
 		return r;
-	r = check_new_id(vm, dev->id, err);
-	if (r < 0)
-		goto out;
-	if (strlen("drive-") + strlen(dev->id) > MAX_NODE_NAME) {
-		r = qd_error_set(err, -EINVAL,
-				 "device id '%s' is too long: QEMU node names hold %d "
-				 "characters, and the node is 'drive-<id>'",
-				 dev->id, MAX_NODE_NAME);
-		goto out;
-	}
-	if (!dev->path || !*dev->path) {
-		r = qd_error_set(err, -EINVAL, "block device %s has no path", dev->id);
-		goto out;
-	}
-	snprintf(node, sizeof(node), "drive-%s", dev->id);
-	/* Everything that can fail without QEMU fails before QEMU is asked. */
-	if (scsi) {
-		if (dev->index >= 256 * 256) {
-			r = qd_error_set(err, -EINVAL,
-					 "drive index %u is out of range: SCSI ids 0..255 with 256 "
-					 "LUNs each allow 0..65535",
-					 dev->index);
-			goto out;
-		}
-		rec.kind = QD_HOTPLUG_SCSI_HD;
-		rec.scsi_id = (int)(dev->index / 256);
-		rec.lun = (int)(dev->index % 256);
-	} else {
+	r = settle_earlier_attempt(vm, dev->id, timeout_ms, err);
+	if (r == 0)
+		r = check_block(vm, dev, err);
+	if (r == 0 && !scsi)
 		r = find_slot(vm, &bridge, &slot, err);
-		if (r < 0)
-			goto out;
-		rec.kind = QD_HOTPLUG_VIRTIO_BLK;
-	}
-
-	json_object_object_add(
-	    file, "driver",
-	    json_object_new_string(stat(dev->path, &st) == 0 && S_ISBLK(st.st_mode) ? "host_device"
-										    : "file"));
-	json_object_object_add(file, "filename", json_object_new_string(dev->path));
-	json_object_object_add(node_args, "driver",
-			       json_object_new_string(dev->format ? dev->format : "raw"));
-	json_object_object_add(node_args, "node-name", json_object_new_string(node));
-	json_object_object_add(node_args, "read-only", json_object_new_boolean(dev->read_only));
-	json_object_object_add(node_args, "file", json_object_get(file));
-	r = qd_qmp_execute(vm->qmp, "blockdev-add", node_args, timeout_ms, NULL, err);
 	if (r < 0)
 		goto out;
-
-	json_object_object_add(dev_args, "id", json_object_new_string(dev->id));
-	json_object_object_add(dev_args, "drive", json_object_new_string(node));
-	if (scsi) {
-		json_object_object_add(dev_args, "driver", json_object_new_string("scsi-hd"));
-		json_object_object_add(dev_args, "bus", json_object_new_string("scsi0.0"));
-		json_object_object_add(dev_args, "scsi-id", json_object_new_int(rec.scsi_id));
-		json_object_object_add(dev_args, "lun", json_object_new_int(rec.lun));
-	} else {
-		char addr[8];
-
-		snprintf(addr, sizeof(addr), "0x%x", slot);
-		json_object_object_add(dev_args, "driver",
-				       json_object_new_string("virtio-blk-pci"));
-		json_object_object_add(dev_args, "bus", json_object_new_string(bridge->id));
-		json_object_object_add(dev_args, "addr", json_object_new_string(addr));
+	snprintf(node, sizeof(node), "drive-%s", dev->id);
+	rec = (struct qd_device_record){
+	    .id = (char *)dev->id,
+	    .kind = scsi ? QD_HOTPLUG_SCSI_HD : QD_HOTPLUG_VIRTIO_BLK,
+	    .node = node,
+	    .bridge = bridge ? bridge->id : NULL,
+	    .slot = slot,
+	    .scsi_id = scsi ? (int)(dev->index / 256) : 0,
+	    .lun = scsi ? (int)(dev->index % 256) : 0,
+	};
+	node_args = blockdev_args(dev, node);
+	dev_args = block_device_args(dev, &rec, node);
+	r = record_intent(vm, &rec, err);
+	if (r < 0) {
+		forget_record(vm, dev->id);
+		goto out;
 	}
-	rec.id = (char *)dev->id;
-	rec.node = node;
-	if (bridge) {
-		rec.bridge = bridge->id;
-		rec.slot = slot;
+	r = qd_qmp_execute(vm->qmp, "blockdev-add", node_args, timeout_ms, NULL, err);
+	if (r < 0) {
+		if (uncertain(vm, r))
+			step_uncertain(vm, dev->id, timeout_ms, err);
+		else
+			forget_record(vm, dev->id);
+		goto out;
 	}
-	{
-		bool uncertain;
-
-		r = plug(vm, &rec, dev_args, timeout_ms, &uncertain, err);
-		if (r < 0) {
-			if (!uncertain)
-				undo_node(vm, node, timeout_ms, err);
-			goto out;
+	r = plug(vm, dev->id, dev_args, timeout_ms, &undo, err);
+	if (r < 0) {
+		if (undo) {
+			undo_node(vm, node, timeout_ms, err);
+			forget_record(vm, dev->id);
 		}
+		goto out;
 	}
 	if (location) {
 		if (bridge)
@@ -313,6 +518,7 @@ int qd_vm_add_vfio(struct qd_vm *vm, const char *id, const char *bdf, int timeou
 	struct qd_device_record rec = {0};
 	struct qd_bridge *bridge = NULL;
 	char addr[8];
+	bool undo;
 	int slot = 0, r;
 
 	if (location)
@@ -320,9 +526,17 @@ int qd_vm_add_vfio(struct qd_vm *vm, const char *id, const char *bdf, int timeou
 	r = qd_hp_begin(vm, timeout_ms, err);
 	if (r < 0)
 		return r;
-	r = check_new_id(vm, id, err);
+	r = settle_earlier_attempt(vm, id, timeout_ms, err);
+	if (r == 0)
+		r = check_new_id(vm, id, err);
 	if (r == 0 && (!bdf || !*bdf))
 		r = qd_error_set(err, -EINVAL, "VFIO device %s has no host address", id);
+	if (r == 0)
+		r = check_utf8("the host address", id, bdf, err);
+	if (r == 0 && !bdf_valid(bdf))
+		r = qd_error_set(err, -EINVAL,
+				 "VFIO device %s: '%s' is not a PCI address ([DDDD:]BB:SS.F)", id,
+				 bdf);
 	if (r == 0)
 		r = find_slot(vm, &bridge, &slot, err);
 	if (r < 0)
@@ -338,11 +552,13 @@ int qd_vm_add_vfio(struct qd_vm *vm, const char *id, const char *bdf, int timeou
 					.bridge = bridge->id,
 					.slot = slot,
 					.bdf = (char *)bdf};
-	{
-		bool uncertain;
-
-		r = plug(vm, &rec, args, timeout_ms, &uncertain, err);
-	}
+	r = record_intent(vm, &rec, err);
+	if (r == 0)
+		r = plug(vm, id, args, timeout_ms, &undo, err);
+	else
+		undo = true;
+	if (r < 0 && undo)
+		forget_record(vm, id);
 	if (r == 0 && location)
 		*location = location_of(bridge, slot);
 out:
@@ -351,8 +567,9 @@ out:
 }
 
 /* Forget a removed device: its node (if any), its slot, its record. */
-static void forget_device(struct qd_vm *vm, struct qd_device_record *rec, int timeout_ms)
+static void forget_device(struct qd_vm *vm, const char *id, int timeout_ms)
 {
+	struct qd_device_record *rec = qd_state_find_device(&vm->st, id);
 	qd_error ignored = {0};
 
 	if (rec->node && blockdev_del(vm, rec->node, timeout_ms, &ignored) < 0 &&
@@ -361,8 +578,7 @@ static void forget_device(struct qd_vm *vm, struct qd_device_record *rec, int ti
 		qd_log(&vm->log, QD_LOG_WARNING, "blockdev-del %s after unplug: %s", rec->node,
 		       ignored.message);
 	qd_error_clear(&ignored);
-	release_slot(vm, rec);
-	qd_state_remove_device(&vm->st, rec->id);
+	forget_record(vm, id);
 }
 
 static int remove_device(struct qd_vm *vm, const char *id, enum qd_hotplug_kind k1,
@@ -378,23 +594,28 @@ static int remove_device(struct qd_vm *vm, const char *id, enum qd_hotplug_kind 
 	rec = id ? qd_state_find_device(&vm->st, id) : NULL;
 	if (!rec || (rec->kind != k1 && rec->kind != k2)) {
 		r = qd_error_set(err, -ENOENT, "no hot-plugged %s device '%s'",
-				 k1 == QD_HOTPLUG_VFIO ? "VFIO" : "block", id ? id : "");
+				 k1 == QD_HOTPLUG_VFIO ? "VFIO" : "block",
+				 id && qd_utf8_valid(id) ? id : "");
 		goto out;
 	}
 	copy = strdup(id);
+	if (!copy) {
+		r = qd_error_set(err, -ENOMEM, "out of memory");
+		goto out;
+	}
 	rec->unplugging = true;
-	r = qd_hp_save_intent(vm, err);
+	r = qd_hp_save(vm, err);
 	if (r < 0)
 		goto out;
 	r = qd_hp_device_del(vm, copy, NULL, qd_hp_gone_from_peripheral, timeout_ms, err);
 	rec = qd_state_find_device(&vm->st, copy);
 	if (r == 0) {
-		forget_device(vm, rec, timeout_ms);
-		r = qd_hp_save(vm, err);
-	} else if (r == -EREMOTEIO) {
-		rec->unplugging = false; /* refused: it stays plugged */
+		forget_device(vm, copy, timeout_ms);
+	} else if (r == -EREMOTEIO || r == -EBUSY) {
 		qd_error save_err = {0};
 
+		/* Refused (by QEMU or by the guest): it stays plugged, no unplug pending. */
+		rec->unplugging = false;
 		qd_hp_save(vm, &save_err);
 		qd_error_clear(&save_err);
 	}

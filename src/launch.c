@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -93,10 +94,9 @@ int qd_connect_unix(const char *path, int *out, qd_error *err)
 	return 0;
 }
 
-int qd_spawn(char *const argv[], int qmp_fd, const char *log_path, struct qd_process *p,
-	     qd_error *err)
+int qd_spawn(char *const argv[], int qmp_fd, int logfd, struct qd_process *p, qd_error *err)
 {
-	_cleanup_close_ int logfd = -1, moved = -1;
+	_cleanup_close_ int moved = -1;
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t attr;
 	sigset_t dfl;
@@ -106,10 +106,6 @@ int qd_spawn(char *const argv[], int qmp_fd, const char *log_path, struct qd_pro
 	memset(p, 0, sizeof(*p));
 	p->pid = -1;
 	p->pidfd = -1;
-	logfd = open(log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (logfd < 0)
-		return qd_error_set(err, -errno, "cannot create QEMU log %s: %s", log_path,
-				    strerror(errno));
 	/* dup2() onto itself would keep close-on-exec: move the fd out of the way first. */
 	if (qmp_fd == QMP_CHILD_FD) {
 		moved = fcntl(qmp_fd, F_DUPFD_CLOEXEC, QMP_CHILD_FD + 1);
@@ -143,30 +139,140 @@ int qd_spawn(char *const argv[], int qmp_fd, const char *log_path, struct qd_pro
 	return 0;
 }
 
+/*
+ * Children of this process that the library started and whose handle was
+ * freed while they ran (qd_vm_free() leaves QEMU running). Someone must
+ * reap them when they exit, or they stay zombies for the caller's lifetime:
+ * a handle that adopts one again takes it back (and reaps it like its own),
+ * and every later qd_vm_new(), start, attach and free reaps those that
+ * exited meanwhile. This list is process-wide because waitpid() is.
+ */
+struct released_child {
+	pid_t pid;
+	int pidfd;
+	struct released_child *next;
+};
+static pthread_mutex_t released_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct released_child *released;
+
+/* A wait status (as waitpid() gives) from waitid()'s siginfo. */
+static int wait_status_of(const siginfo_t *si)
+{
+	switch (si->si_code) {
+	case CLD_EXITED:
+		return (si->si_status & 0xff) << 8;
+	case CLD_KILLED:
+		return si->si_status & 0x7f;
+	case CLD_DUMPED:
+		return (si->si_status & 0x7f) | 0x80;
+	default:
+		return 0;
+	}
+}
+
+/*
+ * Reap @p if it has exited, without waiting. By pidfd when there is one:
+ * should someone else have reaped it and its pid been reused, waitpid()
+ * would reap a stranger. Return: true once it is gone (status filled in
+ * when known).
+ */
+static bool reap_if_exited(struct qd_process *p)
+{
+	siginfo_t si;
+	int r;
+
+	memset(&si, 0, sizeof(si));
+#ifdef P_PIDFD
+	if (p->pidfd >= 0)
+		r = waitid(P_PIDFD, (id_t)p->pidfd, &si, WEXITED | WNOHANG);
+	else
+#endif
+		r = waitid(P_PID, (id_t)p->pid, &si, WEXITED | WNOHANG);
+	if (r < 0 && errno == EINTR)
+		return false;
+	if (r == 0 && si.si_pid == 0)
+		return false;			      /* still running */
+	p->status = r == 0 ? wait_status_of(&si) : 0; /* ECHILD: reaped by someone else */
+	p->exited = true;
+	return true;
+}
+
 int qd_process_adopt(pid_t pid, struct qd_process *p, qd_error *err)
 {
 	memset(p, 0, sizeof(*p));
 	p->pid = pid;
-	p->is_child = false;
+	p->pidfd = -1;
+	/* One of ours that an earlier handle left running: ours to reap again. */
+	pthread_mutex_lock(&released_lock);
+	for (struct released_child **pp = &released; *pp; pp = &(*pp)->next)
+		if ((*pp)->pid == pid) {
+			struct released_child *c = *pp;
+
+			*pp = c->next;
+			p->pidfd = c->pidfd;
+			p->is_child = true;
+			free(c);
+			break;
+		}
+	pthread_mutex_unlock(&released_lock);
+	if (p->is_child)
+		return 0;
 	p->pidfd = pidfd_open_compat(pid);
 	/* Without pidfd_open (old kernels, valgrind), kill(pid, 0) tells instead. */
 	if (p->pidfd < 0 && errno != ENOSYS)
 		return qd_error_set(err, -errno, "cannot watch QEMU process %d: %s", (int)pid,
 				    strerror(errno));
-	(void)err;
 	return 0;
 }
 
-/* Reap (for a child) once the pidfd says it exited. */
-static void reap(struct qd_process *p)
+void qd_process_release(struct qd_process *p)
 {
-	int status;
+	struct released_child *c;
 
-	if (p->is_child && waitpid(p->pid, &status, WNOHANG) == p->pid)
-		p->status = status;
-	else if (!p->is_child)
+	if (p->pid <= 0 || !p->is_child || p->exited || reap_if_exited(p)) {
+		qd_process_close(p);
+		return;
+	}
+	c = malloc(sizeof(*c));
+	if (!c) {
+		qd_process_close(p); /* cannot track it: it is reaped when the caller exits */
+		return;
+	}
+	c->pid = p->pid;
+	c->pidfd = steal_fd(&p->pidfd);
+	pthread_mutex_lock(&released_lock);
+	c->next = released;
+	released = c;
+	pthread_mutex_unlock(&released_lock);
+}
+
+void qd_process_reap_released(void)
+{
+	pthread_mutex_lock(&released_lock);
+	for (struct released_child **pp = &released; *pp;) {
+		struct released_child *c = *pp;
+		struct qd_process p = {.pid = c->pid, .pidfd = c->pidfd, .is_child = true};
+
+		if (reap_if_exited(&p)) {
+			*pp = c->next;
+			if (c->pidfd >= 0)
+				close(c->pidfd);
+			free(c);
+		} else {
+			pp = &c->next;
+		}
+	}
+	pthread_mutex_unlock(&released_lock);
+}
+
+/* Whether a process that is not ours is gone. */
+static bool stranger_gone(struct qd_process *p)
+{
+	if (kill(p->pid, 0) < 0 && errno == ESRCH) {
 		p->status = 0; /* not ours to reap: its status is unknown */
-	p->exited = true;
+		p->exited = true;
+	}
+	return p->exited;
 }
 
 int qd_process_wait(struct qd_process *p, int timeout_ms)
@@ -177,23 +283,15 @@ int qd_process_wait(struct qd_process *p, int timeout_ms)
 	if (p->exited || p->pid < 0)
 		return 0;
 	if (p->pidfd < 0) {
-		/* No pidfd: poll with waitpid (a child) or kill(pid, 0) (not ours). */
+		/* No pidfd: poll with waitid (a child) or kill(pid, 0) (not ours). */
 		for (;;) {
-			int status;
-
-			if (p->is_child && waitpid(p->pid, &status, WNOHANG) == p->pid) {
-				p->status = status;
-				p->exited = true;
+			if (p->is_child ? reap_if_exited(p) : stranger_gone(p))
 				return 0;
-			}
-			if (!p->is_child && kill(p->pid, 0) < 0 && errno == ESRCH) {
-				p->status = 0;
-				p->exited = true;
-				return 0;
-			}
 			if (qd_deadline_left_ms(deadline) == 0)
 				return -ETIMEDOUT;
-			poll(NULL, 0, 10);
+			poll(NULL, 0,
+			     qd_deadline_left_ms(deadline) < 10 ? qd_deadline_left_ms(deadline)
+								: 10);
 		}
 	}
 	for (;;) {
@@ -205,7 +303,14 @@ int qd_process_wait(struct qd_process *p, int timeout_ms)
 			return -errno;
 		if (r == 0)
 			return -ETIMEDOUT;
-		reap(p);
+		if (p->is_child) {
+			/* Readable means exited; the zombie is there to reap. */
+			if (!reap_if_exited(p))
+				continue;
+		} else {
+			p->status = 0;
+			p->exited = true;
+		}
 		return 0;
 	}
 }
@@ -239,16 +344,20 @@ char *qd_describe_exit(int status)
 	return s;
 }
 
-char *qd_log_tail(const char *path, int max_lines)
+char *qd_log_tail(int dirfd, const char *name, int max_lines)
 {
-	FILE *f = fopen(path, "r");
+	int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	FILE *f = fd >= 0 ? fdopen(fd, "r") : NULL;
 	char *buf = NULL, *start;
 	long size, from;
 	size_t n;
 	int lines = 0;
 
-	if (!f)
+	if (!f) {
+		if (fd >= 0)
+			close(fd);
 		return strdup("");
+	}
 	fseek(f, 0, SEEK_END);
 	size = ftell(f);
 	from = size > 4096 ? size - 4096 : 0;

@@ -523,6 +523,24 @@ QD_PUBLIC int qd_vm_status(struct qd_vm *vm, int timeout_ms, char **out, qd_erro
 QD_PUBLIC int qd_vm_stop(struct qd_vm *vm, int timeout_ms, qd_error *err);
 
 /**
+ * qd_vm_destroy() - stop the VM's QEMU and delete its run directory
+ * @vm:         the VM
+ * @timeout_ms: grace for each step of the stop, >= 0
+ * @err:        error details, or NULL
+ *
+ * Stops QEMU as qd_vm_stop() does (adopting it if another handle left it
+ * running), then deletes the files qemudrv keeps in <run_dir>/<id>/ (state,
+ * log, sockets, pidfile) and the directory itself. Files that qemudrv did
+ * not create are left alone, and so is the directory then. Afterwards @vm
+ * can only be freed; every other call fails with -ENOENT. Destroying a
+ * destroyed VM succeeds.
+ *
+ * Return: 0; -EBUSY (another handle owns the VM); -ENOTEMPTY (foreign files
+ * in the directory, named in @err); or another negative errno.
+ */
+QD_PUBLIC int qd_vm_destroy(struct qd_vm *vm, int timeout_ms, qd_error *err);
+
+/**
  * qd_vm_qmp() - the VM's QMP connection (NULL when not started)
  * @vm: the VM
  *

@@ -17,8 +17,11 @@
 #include "deadline.h"
 #include "error.h"
 #include "log.h"
+#include "qmp_claims.h"
+#include "qmp_client.h"
 #include "qmp_events.h"
 #include "qmp_stream.h"
+#include "utf8.h"
 
 #define READ_CHUNK 65536
 
@@ -41,6 +44,8 @@ struct pending_cmd {
 
 struct qd_qmp_watch {
 	struct qd_event_filter filter;
+	qd_qmp_event_pred pred; /* instead of @filter when set */
+	void *pred_arg;
 	struct qd_event_queue matched;
 	struct qd_qmp_watch *next;
 };
@@ -70,6 +75,7 @@ struct qd_qmp {
 	struct qd_event_queue events;
 	size_t events_dropped;
 	struct qd_qmp_watch *watches;
+	struct qd_event_claims claims; /* events of the library's own hot-plug */
 };
 
 static const char *const no_capabilities[] = {NULL};
@@ -170,12 +176,25 @@ static int take_greeting(struct qd_qmp *q, json_object *msg)
 	return 0;
 }
 
+static bool watch_matches(const struct qd_qmp_watch *w, json_object *msg)
+{
+	return w->pred ? w->pred(msg, w->pred_arg) : qd_event_filter_matches(&w->filter, msg);
+}
+
 static void take_event(struct qd_qmp *q, json_object *msg)
 {
-	for (struct qd_qmp_watch *w = q->watches; w; w = w->next)
-		if (qd_event_filter_matches(&w->filter, msg) &&
-		    qd_event_queue_push(&w->matched, msg) < 0)
+	bool library_wait = false;
+
+	for (struct qd_qmp_watch *w = q->watches; w; w = w->next) {
+		if (!watch_matches(w, msg))
+			continue;
+		library_wait |= w->pred != NULL;
+		if (qd_event_queue_push(&w->matched, msg) < 0)
 			mark_broken(q, -ENOMEM, "out of memory queueing a QMP event");
+	}
+	/* An answer to the library's own hot-plug is not the caller's to read. */
+	if (qd_claims_take(&q->claims, msg, library_wait))
+		return;
 	if (q->events.len >= QD_QMP_EVENT_QUEUE_MAX) {
 		json_object_put(qd_event_queue_pop(&q->events));
 		if (q->events_dropped++ == 0)
@@ -540,6 +559,7 @@ void qd_qmp_free(struct qd_qmp *q)
 	while (q->pending)
 		remove_pending(q, q->pending);
 	qd_event_queue_clear(&q->events);
+	qd_claims_clear(&q->claims);
 	if (q->capabilities)
 		for (char **c = q->capabilities; *c; c++)
 			free(*c);
@@ -553,6 +573,15 @@ void qd_qmp_free(struct qd_qmp *q)
 	pthread_mutex_destroy(&q->lock);
 	pthread_mutex_destroy(&q->write_lock);
 	free(q);
+}
+
+void qd_qmp_set_log(struct qd_qmp *q, qd_log_fn fn, void *opaque, int level)
+{
+	pthread_mutex_lock(&q->lock);
+	q->log.fn = fn;
+	q->log.opaque = opaque;
+	q->log.max_level = level ? level : QD_LOG_WARNING;
+	pthread_mutex_unlock(&q->lock);
 }
 
 /* ---- queries ------------------------------------------------------------- */
@@ -649,6 +678,7 @@ int qd_qmp_execute(struct qd_qmp *q, const char *command, json_object *arguments
 	_cleanup_free_ char *text = NULL;
 	_cleanup_json_ json_object *reply = NULL;
 	struct pending_cmd *cmd;
+	struct qd_logger log;
 	int64_t deadline;
 	size_t sent = 0;
 	int r;
@@ -678,6 +708,7 @@ int qd_qmp_execute(struct qd_qmp *q, const char *command, json_object *arguments
 	cmd->id = q->next_id++;
 	cmd->next = q->pending;
 	q->pending = cmd;
+	log = q->log; /* qd_qmp_set_log() may change it meanwhile */
 	pthread_mutex_unlock(&q->lock);
 
 	text = format_command(command, arguments, cmd->id);
@@ -685,7 +716,14 @@ int qd_qmp_execute(struct qd_qmp *q, const char *command, json_object *arguments
 		r = qd_error_set(err, -ENOMEM, "out of memory");
 		goto drop;
 	}
-	qd_log(&q->log, QD_LOG_DEBUG, "QMP send: %s", text);
+	/* QEMU would answer invalid UTF-8 with an id-less parse error: never send it. */
+	if (!qd_utf8_valid(text)) {
+		r = qd_error_set(err, -EINVAL,
+				 "QMP command '%s' not sent: its arguments are not valid UTF-8",
+				 command);
+		goto drop;
+	}
+	qd_log(&log, QD_LOG_DEBUG, "QMP send: %s", text);
 	struct timespec until = qd_deadline_timespec(deadline);
 	r = -pthread_mutex_clocklock(&q->write_lock, CLOCK_MONOTONIC, &until);
 	if (r == 0) {
@@ -725,8 +763,8 @@ int qd_qmp_execute(struct qd_qmp *q, const char *command, json_object *arguments
 	reply = steal_ptr(&cmd->reply);
 	remove_pending(q, cmd);
 	pthread_mutex_unlock(&q->lock);
-	if (qd_log_enabled(&q->log, QD_LOG_DEBUG))
-		qd_log(&q->log, QD_LOG_DEBUG, "QMP reply to %s: %s", command,
+	if (qd_log_enabled(&log, QD_LOG_DEBUG))
+		qd_log(&log, QD_LOG_DEBUG, "QMP reply to %s: %s", command,
 		       json_object_to_json_string_ext(reply, JSON_C_TO_STRING_PLAIN));
 	return reply_to_result(reply, command, result, err);
 
@@ -761,6 +799,64 @@ int qd_qmp_watch_new(struct qd_qmp *q, const char *event, const char *data_key,
 	pthread_mutex_unlock(&q->lock);
 	*out = w;
 	return 0;
+}
+
+int qd_qmp_watch_new_pred(struct qd_qmp *q, qd_qmp_event_pred pred, void *arg,
+			  struct qd_qmp_watch **out, qd_error *err)
+{
+	struct qd_qmp_watch *w;
+
+	*out = NULL;
+	w = calloc(1, sizeof(*w));
+	if (!w)
+		return qd_error_set(err, -ENOMEM, "out of memory");
+	w->pred = pred;
+	w->pred_arg = arg;
+	w->filter.name = strdup("(library)"); /* for messages */
+	if (!w->filter.name) {
+		free(w);
+		return qd_error_set(err, -ENOMEM, "out of memory");
+	}
+	pthread_mutex_lock(&q->lock);
+	w->next = q->watches;
+	q->watches = w;
+	pthread_mutex_unlock(&q->lock);
+	*out = w;
+	return 0;
+}
+
+int qd_qmp_claim(struct qd_qmp *q, const char *id)
+{
+	int r;
+
+	pthread_mutex_lock(&q->lock);
+	r = qd_claims_add(&q->claims, id);
+	pthread_mutex_unlock(&q->lock);
+	return r;
+}
+
+void qd_qmp_unclaim(struct qd_qmp *q, const char *id)
+{
+	pthread_mutex_lock(&q->lock);
+	qd_claims_release(&q->claims, id);
+	pthread_mutex_unlock(&q->lock);
+}
+
+void qd_qmp_claim_cpu_tail(struct qd_qmp *q, int delta)
+{
+	pthread_mutex_lock(&q->lock);
+	qd_claims_expect_cpu_tail(&q->claims, delta);
+	pthread_mutex_unlock(&q->lock);
+}
+
+json_object *qd_qmp_take_refusal(struct qd_qmp *q)
+{
+	json_object *ev;
+
+	pthread_mutex_lock(&q->lock);
+	ev = qd_event_queue_pop(&q->claims.inbox);
+	pthread_mutex_unlock(&q->lock);
+	return ev;
 }
 
 void qd_qmp_watch_free(struct qd_qmp *q, struct qd_qmp_watch *w)

@@ -1,72 +1,14 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* reconcile.c - after a restart: find the running QEMU again and make the state agree with it */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cleanup.h"
 #include "error.h"
 #include "hotplug.h"
-
-/* Whether /proc/@pid/cmdline mentions @uuid: the pid is still our QEMU. */
-static bool process_is_vm(int pid, const char *uuid)
-{
-	char path[64], buf[8192];
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/%d/cmdline", pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return false;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return false;
-	for (ssize_t i = 0; i < n; i++)
-		if (!buf[i])
-			buf[i] = ' ';
-	buf[n] = '\0';
-	return strstr(buf, uuid) != NULL;
-}
-
-int qd_vm_attach(struct qd_vm *vm, int timeout_ms, qd_error *err)
-{
-	struct qd_qmp_options opts = {
-	    .log_fn = vm->log.fn,
-	    .log_opaque = vm->log.opaque,
-	    .log_level = vm->log.max_level,
-	};
-	int r = qd_error_check_timeout(err, timeout_ms);
-
-	if (r < 0)
-		return r;
-	pthread_mutex_lock(&vm->lock);
-	if (vm->qmp) {
-		r = qd_error_set(err, -EALREADY, "VM %s is already connected", vm->cfg.id);
-		goto out;
-	}
-	if (vm->st.qemu_pid <= 0 || !process_is_vm(vm->st.qemu_pid, vm->st.uuid)) {
-		r = qd_error_set(err, -ESRCH, "VM %s has no running QEMU (state pid %d)",
-				 vm->cfg.id, vm->st.qemu_pid);
-		goto out;
-	}
-	r = qd_process_adopt(vm->st.qemu_pid, &vm->proc, err);
-	if (r < 0)
-		goto out;
-	r = qd_qmp_connect(vm->qmp_path, &opts, timeout_ms, &vm->qmp, err);
-	if (r < 0) {
-		qd_process_close(&vm->proc);
-		vm->proc.pid = -1;
-	}
-out:
-	pthread_mutex_unlock(&vm->lock);
-	return r;
-}
 
 static void note(char **report, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -91,22 +33,6 @@ static void note(char **report, const char *fmt, ...)
 static int cpus_present(struct qd_vm *vm, int timeout_ms, json_object **out, qd_error *err)
 {
 	return qd_qmp_execute(vm->qmp, "query-cpus-fast", NULL, timeout_ms, out, err);
-}
-
-static bool cpu_listed(json_object *cpus, const char *id)
-{
-	char path[256];
-
-	snprintf(path, sizeof(path), "/machine/peripheral/%s", id);
-	for (size_t i = 0; i < json_object_array_length(cpus); i++) {
-		json_object *qp;
-
-		if (json_object_object_get_ex(json_object_array_get_idx(cpus, i), "qom-path",
-					      &qp) &&
-		    !strcmp(json_object_get_string(qp), path))
-			return true;
-	}
-	return false;
 }
 
 static bool recorded_node(struct qd_vm *vm, const char *node)
@@ -184,13 +110,14 @@ int qd_vm_reconcile(struct qd_vm *vm, int timeout_ms, char **report, qd_error *e
 	for (size_t i = vm->st.nvcpus; i-- > 0;) {
 		_cleanup_free_ char *id = strdup(vm->st.vcpus[i].id);
 
-		if (!cpu_listed(cpus, id)) {
+		if (!qd_hp_cpu_listed(cpus, id)) {
 			note(&text,
 			     vm->st.vcpus[i].plugging
 				 ? "vCPU %s: its hot-plug did not happen; undone"
 				 : "vCPU %s is no longer in QEMU: removed from the state",
 			     id);
 			qd_state_remove_vcpu(&vm->st, id);
+			qd_hp_unclaim(vm, id);
 			changed = true;
 		} else if (vm->st.vcpus[i].plugging) {
 			vm->st.vcpus[i].plugging = false;
@@ -233,6 +160,7 @@ int qd_vm_reconcile(struct qd_vm *vm, int timeout_ms, char **report, qd_error *e
 			b->slots[rec->slot] = NULL;
 		}
 		qd_state_remove_device(&vm->st, id);
+		qd_hp_unclaim(vm, id);
 		changed = true;
 	}
 	for (char **p = ids; p && *p; p++) {

@@ -1,17 +1,25 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* state.c - a VM's persistent hypervisor state: versioned JSON, atomic writes, validated loads */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
+#include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <uuid/uuid.h>
 
 #include "cleanup.h"
+#include "deadline.h"
 #include "error.h"
 #include "state.h"
+
+/* Temporary files of a save are "<name>.tmp.<pid>.<random>". */
+#define TEMP_INFIX ".tmp."
 
 /*
  * The file: {"version": 1, "uuid": "...", "bridges": [{"id", "addr",
@@ -133,6 +141,68 @@ void qd_state_remove_device(struct qd_state *st, const char *id)
 				(st->ndevices - i - 1) * sizeof(st->devices[0]));
 			st->ndevices--;
 			return;
+		}
+}
+
+/* The first root-bus slot the bridges take (kata's bridgePCIStartAddr). */
+#define BRIDGE_FIRST_ADDR 2
+
+/* Bridge @i of a VM: its id, root-bus slot and chassis number. */
+static void bridge_spec(unsigned i, char *id, size_t size, int *addr, int *chassis)
+{
+	snprintf(id, size, "pci-bridge-%u", i);
+	*addr = BRIDGE_FIRST_ADDR + (int)i;
+	*chassis = (int)i + 1;
+}
+
+bool qd_state_bridges_are(const struct qd_state *st, unsigned n)
+{
+	if (st->nbridges != n)
+		return false;
+	for (unsigned i = 0; i < n; i++) {
+		char id[32];
+		int addr, chassis;
+
+		bridge_spec(i, id, sizeof(id), &addr, &chassis);
+		if (strcmp(st->bridges[i].id, id) || st->bridges[i].addr != addr ||
+		    st->bridges[i].chassis != chassis)
+			return false;
+	}
+	return true;
+}
+
+int qd_state_set_bridges(struct qd_state *st, unsigned n)
+{
+	for (size_t i = 0; i < st->nbridges; i++) {
+		free(st->bridges[i].id);
+		for (int s = 0; s < QD_BRIDGE_SLOTS; s++)
+			free(st->bridges[i].slots[s]);
+	}
+	free(st->bridges);
+	st->bridges = NULL;
+	st->nbridges = 0;
+	for (unsigned i = 0; i < n; i++) {
+		char id[32];
+		int addr, chassis;
+
+		bridge_spec(i, id, sizeof(id), &addr, &chassis);
+		if (qd_state_add_bridge(st, id, addr, chassis) < 0)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+void qd_state_forget_qemu(struct qd_state *st)
+{
+	st->qemu_pid = 0;
+	while (st->nvcpus)
+		qd_state_remove_vcpu(st, st->vcpus[0].id);
+	while (st->ndevices)
+		qd_state_remove_device(st, st->devices[0].id);
+	for (size_t i = 0; i < st->nbridges; i++)
+		for (int s = 0; s < QD_BRIDGE_SLOTS; s++) {
+			free(st->bridges[i].slots[s]);
+			st->bridges[i].slots[s] = NULL;
 		}
 }
 
@@ -372,41 +442,77 @@ int qd_state_from_json(json_object *o, struct qd_state *st, qd_error *err)
 	return rd.r;
 }
 
-int qd_state_load(const char *path, struct qd_state *st, qd_error *err)
+/* Read all of @fd (a regular file) into a NUL-terminated buffer. */
+static int read_file(int fd, const char *display, char **out, size_t *lenp, qd_error *err)
 {
-	_cleanup_json_ json_object *o = NULL;
-	struct json_tokener *tok;
 	_cleanup_free_ char *buf = NULL;
 	size_t len = 0, cap = 0;
-	FILE *f;
-	int r;
+	struct stat st;
 
-	memset(st, 0, sizeof(*st));
-	f = fopen(path, "r");
-	if (!f) {
-		if (errno == ENOENT)
-			return -ENOENT;
-		return qd_error_set(err, -errno, "cannot read state %s: %s", path, strerror(errno));
-	}
+	if (fstat(fd, &st) < 0)
+		return qd_error_set(err, -errno, "cannot read state %s: %s", display,
+				    strerror(errno));
+	if (!S_ISREG(st.st_mode))
+		return qd_error_set(err, -EBADMSG, "state file %s is not a regular file", display);
 	for (;;) {
+		ssize_t n;
+
 		if (len + 4096 > cap) {
 			char *p = realloc(buf, cap = cap * 2 + 4096);
 
-			if (!p) {
-				fclose(f);
+			if (!p)
 				return qd_error_set(err, -ENOMEM, "out of memory");
-			}
 			buf = p;
 		}
-		size_t n = fread(buf + len, 1, cap - len - 1, f);
-
-		len += n;
+		n = read(fd, buf + len, cap - len - 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return qd_error_set(err, -errno, "cannot read state %s: %s", display,
+					    strerror(errno));
 		if (n == 0)
 			break;
+		len += (size_t)n;
+		if (len > QD_STATE_MAX_SIZE)
+			return qd_error_set(err, -EBADMSG,
+					    "state file %s is larger than %d bytes; it was left as "
+					    "it is",
+					    display, QD_STATE_MAX_SIZE);
 	}
-	fclose(f);
 	buf[len] = '\0';
+	*out = steal_ptr(&buf);
+	*lenp = len;
+	return 0;
+}
+
+int qd_state_load_at(int dirfd, const char *name, const char *display, struct qd_state *st,
+		     qd_error *err)
+{
+	_cleanup_json_ json_object *o = NULL;
+	_cleanup_free_ char *buf = NULL;
+	struct json_tokener *tok;
+	size_t len = 0;
+	int fd, r;
+
+	memset(st, 0, sizeof(*st));
+	fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return -ENOENT;
+		if (errno == ELOOP)
+			return qd_error_set(err, -ELOOP,
+					    "state file %s is a symbolic link: refusing to read it",
+					    display);
+		return qd_error_set(err, -errno, "cannot read state %s: %s", display,
+				    strerror(errno));
+	}
+	r = read_file(fd, display, &buf, &len, err);
+	close(fd);
+	if (r < 0)
+		return r;
 	tok = json_tokener_new();
+	if (!tok)
+		return qd_error_set(err, -ENOMEM, "out of memory");
 	o = json_tokener_parse_ex(tok, buf, (int)len);
 	r = json_tokener_get_error(tok) == json_tokener_success && o &&
 	    json_tokener_get_parse_end(tok) == len;
@@ -415,75 +521,198 @@ int qd_state_load(const char *path, struct qd_state *st, qd_error *err)
 		return qd_error_set(err, -EBADMSG,
 				    "state file %s is corrupt (not complete JSON); it was left as "
 				    "it is",
-				    path);
+				    display);
 	r = qd_state_from_json(o, st, err);
 	if (r < 0 && err && err->message) {
 		char *m = err->message;
 
 		err->message = NULL;
-		qd_error_set(err, r, "state file %s: %s; it was left as it is", path, m);
+		qd_error_set(err, r, "state file %s: %s; it was left as it is", display, m);
 		free(m);
 	}
 	return r;
 }
 
-static int state_write(const char *path, const struct qd_state *st, bool sync, qd_error *err);
-
-int qd_state_save(const char *path, const struct qd_state *st, qd_error *err)
+/* The directory of @path, opened, and its last component. Return: 0 or -errno. */
+static int split_path(const char *path, int *dirfd, const char **base)
 {
-	return state_write(path, st, true, err);
+	_cleanup_free_ char *copy = strdup(path);
+	const char *slash = strrchr(path, '/');
+
+	if (!copy)
+		return -ENOMEM;
+	*base = slash ? slash + 1 : path;
+	if (slash)
+		copy[slash == path ? 1 : slash - path] = '\0';
+	*dirfd = open(slash ? copy : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	return *dirfd < 0 ? -errno : 0;
 }
 
-int qd_state_save_quick(const char *path, const struct qd_state *st, qd_error *err)
+int qd_state_load(const char *path, struct qd_state *st, qd_error *err)
 {
-	return state_write(path, st, false, err);
+	const char *base;
+	int dirfd, r;
+
+	memset(st, 0, sizeof(*st));
+	r = split_path(path, &dirfd, &base);
+	if (r == -ENOENT)
+		return -ENOENT;
+	if (r < 0)
+		return qd_error_set(err, r, "cannot read state %s: %s", path, strerror(-r));
+	r = qd_state_load_at(dirfd, base, path, st, err);
+	close(dirfd);
+	return r;
 }
 
-static int state_write(const char *path, const struct qd_state *st, bool sync, qd_error *err)
+/*
+ * A temporary file for the next version, created exclusively (O_EXCL, never
+ * following a link): "<name>.tmp.<pid>.<random>". The pid lets a later owner
+ * delete those of a process that died in the middle of a save.
+ */
+static int open_temp(int dirfd, const char *name, char *tmp, size_t size)
 {
-	_cleanup_json_ json_object *o = qd_state_to_json(st);
-	_cleanup_free_ char *tmp = NULL, *dircopy = strdup(path);
-	const char *text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
-								 JSON_C_TO_STRING_NOSLASHESCAPE);
-	size_t len = strlen(text), off = 0;
-	int fd, dfd;
+	for (int attempt = 0; attempt < 8; attempt++) {
+		unsigned rnd;
+		int fd;
 
-	if (!dircopy || asprintf(&tmp, "%s.tmp.%d", path, (int)getpid()) < 0)
-		return qd_error_set(err, -ENOMEM, "out of memory");
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return qd_error_set(err, -errno, "cannot write state %s: %s", tmp, strerror(errno));
+		if (getrandom(&rnd, sizeof(rnd), GRND_NONBLOCK) != sizeof(rnd))
+			rnd = (unsigned)qd_now_ns() ^ (unsigned)attempt;
+		snprintf(tmp, size, "%s" TEMP_INFIX "%d.%08x", name, (int)getpid(), rnd);
+		fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (fd >= 0 || errno != EEXIST)
+			return fd < 0 ? -errno : fd;
+	}
+	return -EEXIST;
+}
+
+static int write_all(int fd, const char *text, size_t len)
+{
+	size_t off = 0;
+
 	while (off < len) {
 		ssize_t n = write(fd, text + off, len - off);
 
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n <= 0)
-			goto fail;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			return -EIO;
 		off += (size_t)n;
 	}
-	if (write(fd, "\n", 1) != 1 || (sync && fsync(fd) < 0))
-		goto fail;
-	if (close(fd) < 0) {
-		fd = -1;
-		goto fail;
-	}
-	fd = -1;
-	if (rename(tmp, path) < 0)
-		goto fail;
-	/* Make the rename itself durable. */
-	dfd = sync ? open(dirname(dircopy), O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
-	if (dfd >= 0) {
-		fsync(dfd);
-		close(dfd);
-	}
 	return 0;
-fail : {
-	int e = errno ? errno : EIO;
-
-	if (fd >= 0)
-		close(fd);
-	unlink(tmp);
-	return qd_error_set(err, -e, "cannot write state %s: %s", path, strerror(e));
 }
+
+/*
+ * state_write() - write @st as @name in @dirfd: a new file, then rename()
+ * over the old one (or link() when @exclusive, so that of two processes
+ * creating the same VM one wins and the other sees -EEXIST). Readers see the
+ * old or the new version, never a mix. With @durable the data and the
+ * directory entry are fsynced, so the version survives a power loss.
+ */
+static int state_write(int dirfd, const char *name, const char *display, const struct qd_state *st,
+		       bool durable, bool exclusive, qd_error *err)
+{
+	_cleanup_json_ json_object *o = qd_state_to_json(st);
+	const char *text = o ? json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
+								     JSON_C_TO_STRING_NOSLASHESCAPE)
+			     : NULL;
+	char tmp[PATH_MAX];
+	int fd, r;
+
+	if (!text)
+		return qd_error_set(err, -ENOMEM, "out of memory");
+	fd = open_temp(dirfd, name, tmp, sizeof(tmp));
+	if (fd < 0)
+		return qd_error_set(err, fd, "cannot write state %s: %s", display, strerror(-fd));
+	r = write_all(fd, text, strlen(text));
+	if (r == 0)
+		r = write_all(fd, "\n", 1);
+	if (r == 0 && durable && fsync(fd) < 0)
+		r = -errno;
+	if (close(fd) < 0 && r == 0)
+		r = -errno;
+	if (r == 0 && exclusive) {
+		if (linkat(dirfd, tmp, dirfd, name, 0) < 0)
+			r = -errno;
+		unlinkat(dirfd, tmp, 0);
+		if (r == -EEXIST)
+			return r; /* no message: the caller loads the winner's file */
+	} else if (r == 0 && renameat(dirfd, tmp, dirfd, name) < 0) {
+		r = -errno;
+	}
+	if (r < 0) {
+		unlinkat(dirfd, tmp, 0);
+		return qd_error_set(err, r, "cannot write state %s: %s", display, strerror(-r));
+	}
+	/* The new directory entry itself must reach the disk too. */
+	if (durable && fsync(dirfd) < 0)
+		return qd_error_set(err, -errno, "cannot sync the directory of %s: %s", display,
+				    strerror(errno));
+	return 0;
+}
+
+int qd_state_save_at(int dirfd, const char *name, const char *display, const struct qd_state *st,
+		     bool durable, qd_error *err)
+{
+	return state_write(dirfd, name, display, st, durable, false, err);
+}
+
+int qd_state_create_at(int dirfd, const char *name, const char *display, const struct qd_state *st,
+		       qd_error *err)
+{
+	return state_write(dirfd, name, display, st, true, true, err);
+}
+
+static int save_path(const char *path, const struct qd_state *st, bool durable, qd_error *err)
+{
+	const char *base;
+	int dirfd, r;
+
+	r = split_path(path, &dirfd, &base);
+	if (r < 0)
+		return qd_error_set(err, r, "cannot write state %s: %s", path, strerror(-r));
+	r = state_write(dirfd, base, path, st, durable, false, err);
+	close(dirfd);
+	return r;
+}
+
+int qd_state_save(const char *path, const struct qd_state *st, qd_error *err)
+{
+	return save_path(path, st, true, err);
+}
+
+int qd_state_save_quick(const char *path, const struct qd_state *st, qd_error *err)
+{
+	return save_path(path, st, false, err);
+}
+
+void qd_state_remove_temps(int dirfd, const char *name, bool all)
+{
+	int fd = dup(dirfd);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	size_t prefix = strlen(name) + strlen(TEMP_INFIX);
+	struct dirent *e;
+
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	rewinddir(d);
+	while ((e = readdir(d))) {
+		char *end;
+		long pid;
+
+		if (strncmp(e->d_name, name, strlen(name)) != 0 ||
+		    strncmp(e->d_name + strlen(name), TEMP_INFIX, strlen(TEMP_INFIX)) != 0)
+			continue;
+		pid = strtol(e->d_name + prefix, &end, 10);
+		/* A live writer's file stays (unless the VM is being deleted). */
+		if (!all && *end == '.' && pid > 0 &&
+		    (pid == getpid() || kill((pid_t)pid, 0) == 0 || errno != ESRCH))
+			continue;
+		unlinkat(dirfd, e->d_name, 0);
+	}
+	closedir(d);
 }

@@ -58,17 +58,44 @@ struct qd_state {
 	size_t ndevices;
 };
 
-/* qd_state_load() - read @path; -ENOENT when absent, -EBADMSG (message says why) when invalid. */
-int qd_state_load(const char *path, struct qd_state *st, qd_error *err);
-
-/* qd_state_save() - write @path atomically: temp file, fsync, rename, fsync of the directory. */
-int qd_state_save(const char *path, const struct qd_state *st, qd_error *err);
+/* The largest state file accepted (a sane one is a few KiB). */
+#define QD_STATE_MAX_SIZE (4 << 20)
 
 /*
- * qd_state_save_quick() - atomic (temp file, rename) but not synced: for
- * records that only matter while QEMU runs (its pid, an intent before
- * device_add), which a power loss makes moot anyway since QEMU goes too.
+ * qd_state_load_at() - read and validate @name in @dirfd (never following a
+ * symbolic link); @display names the file in messages.
+ * Return: 0; -ENOENT (absent, no message); -EBADMSG (the message says why,
+ * the file is left as it is); -ELOOP; another errno.
  */
+int qd_state_load_at(int dirfd, const char *name, const char *display, struct qd_state *st,
+		     qd_error *err);
+
+/*
+ * qd_state_save_at() - replace @name in @dirfd atomically: a new file, then
+ * rename(). With @durable, the file and the directory are fsynced first and
+ * after, so the version survives a power loss; without, a power loss may
+ * bring back any earlier complete version (never a torn one), which is what
+ * records that die with QEMU need.
+ */
+int qd_state_save_at(int dirfd, const char *name, const char *display, const struct qd_state *st,
+		     bool durable, qd_error *err);
+
+/*
+ * qd_state_create_at() - write @name durably only if it does not exist yet:
+ * -EEXIST (no message) when another writer created it first.
+ */
+int qd_state_create_at(int dirfd, const char *name, const char *display, const struct qd_state *st,
+		       qd_error *err);
+
+/*
+ * qd_state_remove_temps() - delete temporary files of saves of @name: those
+ * of processes that no longer run, or with @all every one.
+ */
+void qd_state_remove_temps(int dirfd, const char *name, bool all);
+
+/* Path-based forms of the above, for tests and tools. */
+int qd_state_load(const char *path, struct qd_state *st, qd_error *err);
+int qd_state_save(const char *path, const struct qd_state *st, qd_error *err);
 int qd_state_save_quick(const char *path, const struct qd_state *st, qd_error *err);
 
 /* qd_state_to_json() / qd_state_from_json() - the file format, for tests and tools. */
@@ -76,6 +103,22 @@ json_object *qd_state_to_json(const struct qd_state *st);
 int qd_state_from_json(json_object *o, struct qd_state *st, qd_error *err);
 
 void qd_state_clear(struct qd_state *st);
+
+/*
+ * qd_state_forget_qemu() - drop what died with the running QEMU: its pid,
+ * the hot-plugged vCPUs and devices and their bridge slots. The UUID and the
+ * bridges stay.
+ */
+void qd_state_forget_qemu(struct qd_state *st);
+
+/* qd_state_bridges_are() - whether @st has exactly the @n bridges a VM with @n gets. */
+bool qd_state_bridges_are(const struct qd_state *st, unsigned n);
+
+/*
+ * qd_state_set_bridges() - replace the bridges by @n new ones: pci-bridge-<i>
+ * at root-bus slot 2+i, chassis i+1 (their slots empty). -ENOMEM on failure.
+ */
+int qd_state_set_bridges(struct qd_state *st, unsigned n);
 
 /* Helpers used by the VM and hotplug code. */
 int qd_state_add_bridge(struct qd_state *st, const char *id, int addr, int chassis);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* vm.c - the VM facade: create, start, wait for QMP, pause, resume, status, stop */
+/* vm.c - the VM facade: create, start, wait for QMP, pause, resume, status, stop, destroy */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -18,51 +19,79 @@
 #include "host.h"
 #include "launch.h"
 #include "log.h"
+#include "qmp_client.h"
 #include "state.h"
+#include "vm_dir.h"
 #include "vm_private.h"
 
-/* The first root-bus slot the bridges take (kata's bridgePCIStartAddr). */
-#define BRIDGE_FIRST_ADDR 2
-/* The path-based mode polls for QEMU's socket this often, as the seed did. */
-#define PATH_MODE_POLL_MS 50
+/*
+ * DOC: what is durable
+ *
+ * The state file holds two kinds of record. The UUID and the bridges outlive
+ * QEMU: they are written with fsync (file and directory) when they change,
+ * which is when the VM is created and when a start applies a new bridge
+ * count. Everything else describes the running QEMU (its pid, the
+ * hot-plugged vCPUs and devices, the intents before a step whose outcome may
+ * be lost) and dies with it on a power loss, so an atomic replace (a new
+ * file renamed over the old one) is enough: after a crash the file is one
+ * complete version, whose UUID and bridges are the durable ones, and the next
+ * start forgets the rest. Not paying an fsync per hot-plug step is what keeps
+ * hot-plug fast on a disk-backed run directory.
+ */
 
-static char *keep(struct qd_vm *vm, const char *s)
+/* The path-based launch mode polls for QEMU's socket this often, as the seed did. */
+#define PATH_MODE_POLL_MS 50
+/* After a failed handshake, how long to wait for QEMU's exit status (within the deadline). */
+#define EXIT_STATUS_WAIT_MS 1000
+
+static int min_int(int a, int b)
 {
-	char **p;
+	return a < b ? a : b;
+}
+
+static char *keep(struct qd_vm *vm, const char *s, int *failed)
+{
+	char **p, *copy;
 
 	if (!s)
 		return NULL;
 	p = realloc(vm->strings, (vm->nstrings + 1) * sizeof(char *));
-	if (!p)
+	copy = p ? strdup(s) : NULL;
+	if (p)
+		vm->strings = p;
+	if (!copy) {
+		*failed = -ENOMEM;
 		return NULL;
-	vm->strings = p;
-	p[vm->nstrings] = strdup(s);
-	return p[vm->nstrings++];
+	}
+	p[vm->nstrings++] = copy;
+	return copy;
 }
 
 /* A deep copy of @in whose strings belong to @vm. */
 static int copy_config(struct qd_vm *vm, const struct qd_vm_config *in)
 {
 	struct qd_device *devs = NULL;
+	int failed = 0;
 
 	vm->cfg = *in;
-#define K(f) vm->cfg.f = keep(vm, in->f)
-	K(id);
-	K(name);
-	K(qemu_path);
-	K(run_dir);
-	K(machine_options);
-	K(accel);
-	K(cpu_model);
-	K(cpu_features);
-	K(kernel);
-	K(initrd);
-	K(image);
-	K(kernel_params);
-	K(firmware);
-	K(cpuinfo_path);
-	K(meminfo_path);
-#undef K
+	vm->cfg.devices = NULL;
+#define KEEP(f) vm->cfg.f = keep(vm, in->f, &failed)
+	KEEP(id);
+	KEEP(name);
+	KEEP(qemu_path);
+	KEEP(run_dir);
+	KEEP(machine_options);
+	KEEP(accel);
+	KEEP(cpu_model);
+	KEEP(cpu_features);
+	KEEP(kernel);
+	KEEP(initrd);
+	KEEP(image);
+	KEEP(kernel_params);
+	KEEP(firmware);
+	KEEP(cpuinfo_path);
+	KEEP(meminfo_path);
+#undef KEEP
 	if (in->ndevices) {
 		devs = calloc(in->ndevices, sizeof(*devs));
 		if (!devs)
@@ -71,33 +100,28 @@ static int copy_config(struct qd_vm *vm, const struct qd_vm_config *in)
 			const struct qd_device *d = &in->devices[i];
 
 			devs[i] = *d;
-			devs[i].id = keep(vm, d->id);
-			devs[i].path = keep(vm, d->path);
-			devs[i].tag = keep(vm, d->tag);
-			devs[i].ifname = keep(vm, d->ifname);
-			devs[i].mac = keep(vm, d->mac);
-			devs[i].format = keep(vm, d->format);
-			devs[i].bdf = keep(vm, d->bdf);
+			devs[i].id = keep(vm, d->id, &failed);
+			devs[i].path = keep(vm, d->path, &failed);
+			devs[i].tag = keep(vm, d->tag, &failed);
+			devs[i].ifname = keep(vm, d->ifname, &failed);
+			devs[i].mac = keep(vm, d->mac, &failed);
+			devs[i].format = keep(vm, d->format, &failed);
+			devs[i].bdf = keep(vm, d->bdf, &failed);
 		}
 	}
 	vm->cfg.devices = devs;
-	return 0;
+	return failed;
 }
 
+/* The socket paths (the QMP one carries the UUID), shortened to fit if need be. */
 static int init_paths(struct qd_vm *vm, qd_error *err)
 {
 	_cleanup_free_ char *qmp_name = NULL;
 	int shortened, r;
 
-	if (asprintf(&vm->dir, "%s/%s", vm->cfg.run_dir, vm->cfg.id) < 0 ||
-	    asprintf(&vm->state_path, "%s/state.json", vm->dir) < 0 ||
-	    asprintf(&vm->log_path, "%s/qemu.log", vm->dir) < 0 ||
-	    asprintf(&vm->pidfile, "%s/qemu.pid", vm->dir) < 0)
-		return qd_error_set(err, -ENOMEM, "out of memory");
-	r = qd_mkdir_private(vm->dir, err);
-	if (r < 0)
-		return r;
-	if (asprintf(&qmp_name, "qmp-%s", vm->st.uuid) < 0)
+	if (asprintf(&vm->log_path, "%s/" QD_LOG_FILE, vm->dir) < 0 ||
+	    asprintf(&vm->pidfile, "%s/" QD_PID_FILE, vm->dir) < 0 ||
+	    asprintf(&qmp_name, "qmp-%s", vm->st.uuid) < 0)
 		return qd_error_set(err, -ENOMEM, "out of memory");
 	r = qd_socket_path(vm->dir, qmp_name, &vm->qmp_path, &shortened, err);
 	if (r < 0)
@@ -108,21 +132,23 @@ static int init_paths(struct qd_vm *vm, qd_error *err)
 	return qd_socket_path(vm->dir, "console.sock", &vm->console_path, &shortened, err);
 }
 
-/* First use: a UUID and the bridges, saved before anything runs. */
+/* First use: a UUID and the bridges, saved durably before anything runs. */
 static int create_state(struct qd_vm *vm, qd_error *err)
 {
 	uuid_t u;
+	int r;
 
 	uuid_generate(u);
 	uuid_unparse_lower(u, vm->st.uuid);
-	for (unsigned i = 0; i < vm->cfg.bridges; i++) {
-		char id[32];
-
-		snprintf(id, sizeof(id), "pci-bridge-%u", i);
-		if (qd_state_add_bridge(&vm->st, id, BRIDGE_FIRST_ADDR + (int)i, (int)i + 1) < 0)
-			return qd_error_set(err, -ENOMEM, "out of memory");
+	if (qd_state_set_bridges(&vm->st, vm->cfg.bridges) < 0)
+		return qd_error_set(err, -ENOMEM, "out of memory");
+	r = qd_state_create_at(vm->dirfd, QD_STATE_FILE, vm->state_path, &vm->st, err);
+	if (r == -EEXIST) {
+		/* Another process created it first: that one is the VM. */
+		qd_state_clear(&vm->st);
+		r = qd_state_load_at(vm->dirfd, QD_STATE_FILE, vm->state_path, &vm->st, err);
 	}
-	return qd_state_save(vm->state_path, &vm->st, err);
+	return r;
 }
 
 int qd_vm_new(const struct qd_vm_config *cfg, struct qd_vm **out, qd_error *err)
@@ -135,6 +161,7 @@ int qd_vm_new(const struct qd_vm_config *cfg, struct qd_vm **out, qd_error *err)
 	*out = NULL;
 	if (!cfg)
 		return qd_error_set(err, -EINVAL, "no configuration");
+	qd_process_reap_released();
 	r = qd_host_mem_mb(cfg->meminfo_path, &host.mem_mb, err);
 	if (r < 0)
 		return r;
@@ -154,26 +181,23 @@ int qd_vm_new(const struct qd_vm_config *cfg, struct qd_vm **out, qd_error *err)
 	vm->log.max_level = QD_LOG_WARNING;
 	vm->proc.pid = -1;
 	vm->proc.pidfd = -1;
+	vm->dirfd = -1;
 	vm->nested = host.nested;
 	if (copy_config(vm, &resolved) < 0) {
 		qd_vm_free(vm);
 		return qd_error_set(err, -ENOMEM, "out of memory");
 	}
-	/* The directory first (the state lives in it), then paths that need the UUID. */
 	if (asprintf(&vm->dir, "%s/%s", vm->cfg.run_dir, vm->cfg.id) < 0 ||
-	    asprintf(&vm->state_path, "%s/state.json", vm->dir) < 0) {
+	    asprintf(&vm->state_path, "%s/" QD_STATE_FILE, vm->dir) < 0) {
 		qd_vm_free(vm);
 		return qd_error_set(err, -ENOMEM, "out of memory");
 	}
-	r = qd_mkdir_private(vm->dir, err);
+	r = qd_vm_dir_open(vm->cfg.run_dir, vm->cfg.id, &vm->dirfd, err);
 	if (r == 0) {
-		r = qd_state_load(vm->state_path, &vm->st, err);
+		r = qd_state_load_at(vm->dirfd, QD_STATE_FILE, vm->state_path, &vm->st, err);
 		if (r == -ENOENT)
 			r = create_state(vm, err);
 	}
-	free(vm->dir);
-	free(vm->state_path);
-	vm->dir = vm->state_path = NULL;
 	if (r == 0)
 		r = init_paths(vm, err);
 	if (r < 0) {
@@ -186,17 +210,23 @@ int qd_vm_new(const struct qd_vm_config *cfg, struct qd_vm **out, qd_error *err)
 
 void qd_vm_set_log(struct qd_vm *vm, qd_log_fn fn, void *opaque, int level)
 {
+	pthread_mutex_lock(&vm->lock);
 	vm->log.fn = fn;
 	vm->log.opaque = opaque;
 	vm->log.max_level = level;
+	/* The connection logs on its own: it must hear of the change too. */
+	if (vm->qmp)
+		qd_qmp_set_log(vm->qmp, fn, opaque, level);
+	pthread_mutex_unlock(&vm->lock);
 }
 
-static int build_argv(struct qd_vm *vm, const char *qemu, int qmp_fd, char ***out, qd_error *err)
+static int build_argv(struct qd_vm *vm, const struct qd_state *st, const char *qemu, int qmp_fd,
+		      char ***out, qd_error *err)
 {
 	struct qd_launch_params lp = {
 	    .qemu = qemu,
 	    .uuid = vm->st.uuid,
-	    .state = &vm->st,
+	    .state = st,
 	    .qmp_path = vm->qmp_path,
 	    .qmp_fd = qmp_fd,
 	    .console_path = vm->console_path,
@@ -210,14 +240,21 @@ static int build_argv(struct qd_vm *vm, const char *qemu, int qmp_fd, char ***ou
 int qd_vm_argv(struct qd_vm *vm, char ***out, qd_error *err)
 {
 	_cleanup_free_ char *qemu = NULL;
+	struct qd_state bridges = {0};
 	int r;
 
+	*out = NULL;
 	r = qd_qemu_binary(vm->cfg.qemu_path, &qemu, err);
 	if (r < 0)
 		return r;
+	/* The bridges a start would give QEMU: the configuration's. */
+	if (qd_state_set_bridges(&bridges, vm->cfg.bridges) < 0)
+		return qd_error_set(err, -ENOMEM, "out of memory");
 	pthread_mutex_lock(&vm->lock);
-	r = build_argv(vm, qemu, vm->cfg.qmp_path_mode ? -1 : qd_launch_qmp_child_fd(), out, err);
+	r = build_argv(vm, &bridges, qemu, vm->cfg.qmp_path_mode ? -1 : qd_launch_qmp_child_fd(),
+		       out, err);
 	pthread_mutex_unlock(&vm->lock);
+	qd_state_clear(&bridges);
 	return r;
 }
 
@@ -225,7 +262,7 @@ int qd_vm_argv(struct qd_vm *vm, char ***out, qd_error *err)
 static int early_exit_error(struct qd_vm *vm, qd_error *err)
 {
 	_cleanup_free_ char *how = qd_describe_exit(vm->proc.status);
-	_cleanup_free_ char *tail = qd_log_tail(vm->log_path, 5);
+	_cleanup_free_ char *tail = qd_log_tail(vm->dirfd, QD_LOG_FILE, 5);
 
 	return qd_error_set(err, -ECHILD, "QEMU %s before QMP was ready: %s", how ? how : "exited",
 			    tail && *tail ? tail : "(no output)");
@@ -252,8 +289,7 @@ static int wait_qmp_or_exit(struct qd_vm *vm, int qmp_fd, int64_t deadline, qd_e
 		};
 		int left = qd_deadline_left_ms(deadline);
 		int r = poll(pfd, vm->proc.pidfd >= 0 ? 2 : 1,
-			     vm->proc.pidfd >= 0 || left < PATH_MODE_POLL_MS ? left
-									     : PATH_MODE_POLL_MS);
+			     vm->proc.pidfd >= 0 ? left : min_int(left, PATH_MODE_POLL_MS));
 
 		if (r < 0 && errno == EINTR)
 			continue;
@@ -293,15 +329,16 @@ static int connect_path_mode(struct qd_vm *vm, int64_t deadline, int *fd, qd_err
 			return qd_error_set(err, -ETIMEDOUT,
 					    "QEMU did not create its QMP socket within %d ms",
 					    timeout_ms);
-		poll(NULL, 0, PATH_MODE_POLL_MS);
+		poll(NULL, 0, min_int(qd_deadline_left_ms(deadline), PATH_MODE_POLL_MS));
 	}
 }
 
 /* -daemonize: the process we ran exits once QEMU is up; follow the real one. */
 static int follow_daemon(struct qd_vm *vm, int64_t deadline, qd_error *err)
 {
-	FILE *f;
-	int pid = -1, r;
+	char buf[32] = "";
+	int pid = -1, fd, r;
+	ssize_t n;
 
 	r = qd_process_wait(&vm->proc, qd_deadline_left_ms(deadline));
 	if (r < 0)
@@ -309,14 +346,15 @@ static int follow_daemon(struct qd_vm *vm, int64_t deadline, qd_error *err)
 	if (!WIFEXITED(vm->proc.status) || WEXITSTATUS(vm->proc.status) != 0)
 		return early_exit_error(vm, err);
 	qd_process_close(&vm->proc);
-	f = fopen(vm->pidfile, "r");
-	if (!f || fscanf(f, "%d", &pid) != 1 || pid <= 0) {
-		if (f)
-			fclose(f);
+	fd = qd_vm_dir_open_file(vm->dirfd, QD_PID_FILE, O_RDONLY, 0);
+	n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+	if (fd >= 0)
+		close(fd);
+	if (n > 0)
+		buf[n] = '\0';
+	if (n <= 0 || sscanf(buf, "%d", &pid) != 1 || pid <= 0)
 		return qd_error_set(err, -EPROTO, "QEMU daemonized but its pidfile %s is unusable",
 				    vm->pidfile);
-	}
-	fclose(f);
 	return qd_process_adopt(pid, &vm->proc, err);
 }
 
@@ -327,26 +365,93 @@ static void forget_hotplugged(struct qd_vm *vm)
 		qd_log(&vm->log, QD_LOG_INFO,
 		       "new QEMU: forgetting %zu hot-plugged vCPUs and %zu devices of the last one",
 		       vm->st.nvcpus, vm->st.ndevices);
-	while (vm->st.nvcpus)
-		qd_state_remove_vcpu(&vm->st, vm->st.vcpus[0].id);
-	while (vm->st.ndevices)
-		qd_state_remove_device(&vm->st, vm->st.devices[0].id);
-	for (size_t i = 0; i < vm->st.nbridges; i++)
-		for (int s = 0; s < QD_BRIDGE_SLOTS; s++) {
-			free(vm->st.bridges[i].slots[s]);
-			vm->st.bridges[i].slots[s] = NULL;
-		}
+	qd_state_forget_qemu(&vm->st);
+}
+
+/* A start builds the bridges the configuration asks for; saying so when that changes them. */
+static int apply_bridges(struct qd_vm *vm, qd_error *err)
+{
+	if (qd_state_bridges_are(&vm->st, vm->cfg.bridges))
+		return 0;
+	qd_log(&vm->log, QD_LOG_WARNING,
+	       "VM %s: the configuration asks for %u PCI bridges where the last QEMU had %zu: "
+	       "this QEMU gets %u",
+	       vm->cfg.id, vm->cfg.bridges, vm->st.nbridges, vm->cfg.bridges);
+	if (qd_state_set_bridges(&vm->st, vm->cfg.bridges) < 0)
+		return qd_error_set(err, -ENOMEM, "out of memory");
+	/* Bridges outlive QEMU: durable. */
+	return qd_state_save_at(vm->dirfd, QD_STATE_FILE, vm->state_path, &vm->st, true, err);
+}
+
+/*
+ * Whether a QEMU of this VM runs already, asked before the owner lock is
+ * taken: the state file as it is on disk now (another process may have
+ * started one since this handle read it).
+ */
+static int running_elsewhere(struct qd_vm *vm)
+{
+	struct qd_state now;
+	int pid;
+
+	if (qd_state_load_at(vm->dirfd, QD_STATE_FILE, vm->state_path, &now, NULL) < 0)
+		return 0;
+	pid = qd_recorded_qemu(&now);
+	qd_state_clear(&now);
+	return pid;
+}
+
+/* Before a start: nothing of this VM runs, and this handle owns it. */
+static int claim_for_start(struct qd_vm *vm, qd_error *err)
+{
+	int pid, r;
+
+	if (vm->proc.pid > 0 && !qd_process_poll_exit(&vm->proc))
+		return qd_error_set(err, -EALREADY, "VM %s is already running (pid %d)", vm->cfg.id,
+				    (int)vm->proc.pid);
+	if (vm->proc.pid > 0)
+		qd_vm_qemu_gone(vm);
+	pid = vm->owner ? 0 : running_elsewhere(vm);
+	if (pid)
+		return qd_error_set(err, -EALREADY,
+				    "VM %s is already running (QEMU pid %d, started by another "
+				    "handle; qd_vm_attach() takes it over)",
+				    vm->cfg.id, pid);
+	r = qd_vm_take_ownership(vm, err);
+	if (r < 0)
+		return r;
+	pid = qd_recorded_qemu(&vm->st);
+	if (pid) {
+		qd_vm_release_ownership(vm);
+		return qd_error_set(err, -EALREADY,
+				    "VM %s is already running (QEMU pid %d, started by another "
+				    "handle; qd_vm_attach() takes it over)",
+				    vm->cfg.id, pid);
+	}
+	return 0;
+}
+
+/* A fresh log for this QEMU: a new file, never one that was put there. */
+static int open_log(struct qd_vm *vm, int *out, qd_error *err)
+{
+	int fd;
+
+	if (unlinkat(vm->dirfd, QD_LOG_FILE, 0) < 0 && errno != ENOENT)
+		return qd_error_set(err, -errno, "cannot replace QEMU log %s: %s", vm->log_path,
+				    strerror(errno));
+	fd = qd_vm_dir_open_file(vm->dirfd, QD_LOG_FILE, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	if (fd < 0)
+		return qd_error_set(err, fd, "cannot create QEMU log %s: %s", vm->log_path,
+				    strerror(-fd));
+	*out = fd;
+	return 0;
 }
 
 int qd_vm_start(struct qd_vm *vm, int timeout_ms, qd_error *err)
 {
 	_cleanup_free_ char *qemu = NULL;
-	_cleanup_close_ int listen_fd = -1, client_fd = -1;
-	struct qd_qmp_options opts = {
-	    .log_fn = vm->log.fn,
-	    .log_opaque = vm->log.opaque,
-	    .log_level = vm->log.max_level,
-	};
+	_cleanup_close_ int listen_fd = -1, client_fd = -1, logfd = -1;
+	struct qd_qmp_options opts;
+	bool made_socket = false;
 	char **argv = NULL;
 	int64_t deadline;
 	int r;
@@ -356,43 +461,54 @@ int qd_vm_start(struct qd_vm *vm, int timeout_ms, qd_error *err)
 		return r;
 	deadline = qd_deadline_after_ms(timeout_ms);
 	pthread_mutex_lock(&vm->lock);
-	if (vm->proc.pid > 0 && !qd_process_poll_exit(&vm->proc)) {
-		r = qd_error_set(err, -EALREADY, "VM %s is already running (pid %d)", vm->cfg.id,
-				 (int)vm->proc.pid);
+	qd_process_reap_released();
+	if (vm->destroyed) {
+		r = qd_error_set(err, -ENOENT, "VM %s was destroyed", vm->cfg.id);
 		goto out;
 	}
+	r = claim_for_start(vm, err);
+	if (r < 0)
+		goto out;
+	opts = qd_vm_qmp_options(vm);
 	qd_qmp_free(vm->qmp);
 	vm->qmp = NULL;
 	r = qd_qemu_binary(vm->cfg.qemu_path, &qemu, err);
+	if (r == 0)
+		r = apply_bridges(vm, err);
+	if (r == 0)
+		r = open_log(vm, &logfd, err);
 	if (r < 0)
-		goto out;
+		goto release;
 	if (!vm->cfg.qmp_path_mode) {
 		/* Listening before QEMU starts: we connect at once, no polling. */
 		r = qd_listen_unix(vm->qmp_path, &listen_fd, err);
 		if (r < 0)
-			goto out;
+			goto release;
+		made_socket = true;
 		r = qd_connect_unix(vm->qmp_path, &client_fd, err);
 		if (r < 0) {
 			r = qd_error_set(err, r, "cannot connect to %s: %s", vm->qmp_path,
 					 strerror(-r));
-			goto out;
+			goto release;
 		}
 	} else {
 		unlink(vm->qmp_path);
+		made_socket = true;
 	}
 	unlink(vm->console_path);
 	forget_hotplugged(vm);
-	r = build_argv(vm, qemu, listen_fd >= 0 ? qd_launch_qmp_child_fd() : -1, &argv, err);
+	r = build_argv(vm, &vm->st, qemu, listen_fd >= 0 ? qd_launch_qmp_child_fd() : -1, &argv,
+		       err);
 	if (r < 0)
-		goto out;
+		goto release;
 	if (vm->nested)
 		qd_log(&vm->log, QD_LOG_INFO,
 		       "host is a VM (hypervisor flag): nesting workarounds applied (-cpu host "
 		       "gets -arch-capabilities,pmu=off; virtio devices disable-modern=true)");
-	r = qd_spawn(argv, listen_fd, vm->log_path, &vm->proc, err);
+	r = qd_spawn(argv, listen_fd, logfd, &vm->proc, err);
 	qd_argv_free(argv);
 	if (r < 0)
-		goto out;
+		goto release;
 	/* QEMU holds the listener now: if it dies, our queued connection sees EOF. */
 	if (listen_fd >= 0) {
 		close(listen_fd);
@@ -405,9 +521,9 @@ int qd_vm_start(struct qd_vm *vm, int timeout_ms, qd_error *err)
 		if (r < 0)
 			goto fail;
 	}
-	/* Saved while QEMU boots, so the fsyncs overlap its start-up. */
+	/* Saved while QEMU boots, so the write overlaps its start-up. */
 	vm->st.qemu_pid = (int)vm->proc.pid;
-	r = qd_state_save_quick(vm->state_path, &vm->st, err);
+	r = qd_vm_save(vm, err);
 	if (r < 0)
 		goto fail;
 	if (vm->cfg.qmp_path_mode) {
@@ -422,8 +538,11 @@ int qd_vm_start(struct qd_vm *vm, int timeout_ms, qd_error *err)
 	if (r == 0)
 		r = qd_qmp_handshake(vm->qmp, qd_deadline_left_ms(deadline), err);
 	if (r < 0) {
-		/* QEMU closed the socket: it is exiting; say why if it did. */
-		if (qd_process_wait(&vm->proc, 1000) == 0 && vm->proc.exited)
+		/* QEMU closed the socket: it is exiting; say why if it did (within the deadline).
+		 */
+		if (qd_process_wait(&vm->proc, min_int(qd_deadline_left_ms(deadline),
+						       EXIT_STATUS_WAIT_MS)) == 0 &&
+		    vm->proc.exited)
 			r = early_exit_error(vm, err);
 		goto fail;
 	}
@@ -437,21 +556,17 @@ fail:
 		qd_error ignored = {0};
 
 		vm->st.qemu_pid = 0;
-		qd_state_save(vm->state_path, &vm->st, &ignored);
+		qd_vm_save(vm, &ignored);
 		qd_error_clear(&ignored);
 	}
-out:
-	if (!vm->cfg.qmp_path_mode && r < 0)
+release:
+	/* Only what this call made: a live QEMU's socket is never removed here. */
+	if (made_socket)
 		unlink(vm->qmp_path);
+	qd_vm_release_ownership(vm);
+out:
 	pthread_mutex_unlock(&vm->lock);
 	return r;
-}
-
-static int need_qmp(struct qd_vm *vm, qd_error *err)
-{
-	if (!vm->qmp)
-		return qd_error_set(err, -ENOTCONN, "VM %s is not running", vm->cfg.id);
-	return 0;
 }
 
 static int simple_command(struct qd_vm *vm, const char *cmd, int timeout_ms, qd_error *err)
@@ -459,7 +574,7 @@ static int simple_command(struct qd_vm *vm, const char *cmd, int timeout_ms, qd_
 	int r;
 
 	pthread_mutex_lock(&vm->lock);
-	r = need_qmp(vm, err);
+	r = qd_vm_connect(vm, timeout_ms, err);
 	if (r == 0)
 		r = qd_qmp_execute(vm->qmp, cmd, NULL, timeout_ms, NULL, err);
 	pthread_mutex_unlock(&vm->lock);
@@ -484,7 +599,7 @@ int qd_vm_status(struct qd_vm *vm, int timeout_ms, char **out, qd_error *err)
 
 	*out = NULL;
 	pthread_mutex_lock(&vm->lock);
-	r = need_qmp(vm, err);
+	r = qd_vm_connect(vm, timeout_ms, err);
 	if (r == 0)
 		r = qd_qmp_execute(vm->qmp, "query-status", NULL, timeout_ms, &ret, err);
 	pthread_mutex_unlock(&vm->lock);
@@ -496,19 +611,10 @@ int qd_vm_status(struct qd_vm *vm, int timeout_ms, char **out, qd_error *err)
 	return *out ? 0 : qd_error_set(err, -ENOMEM, "out of memory");
 }
 
-int qd_vm_stop(struct qd_vm *vm, int timeout_ms, qd_error *err)
+/* quit, then SIGTERM, then SIGKILL, each given @timeout_ms. */
+static int terminate(struct qd_vm *vm, int timeout_ms, qd_error *err)
 {
-	int r;
-
-	r = qd_error_check_timeout(err, timeout_ms);
-	if (r < 0)
-		return r;
-	pthread_mutex_lock(&vm->lock);
-	if (vm->proc.pid <= 0) {
-		pthread_mutex_unlock(&vm->lock);
-		return 0;
-	}
-	if (!qd_process_poll_exit(&vm->proc) && vm->qmp) {
+	if (vm->qmp) {
 		qd_error ignored = {0};
 
 		/* QEMU may have just died: a failing quit is not an error. */
@@ -516,46 +622,145 @@ int qd_vm_stop(struct qd_vm *vm, int timeout_ms, qd_error *err)
 			qd_log(&vm->log, QD_LOG_INFO, "quit: %s", ignored.message);
 		qd_error_clear(&ignored);
 	}
-	if (qd_process_wait(&vm->proc, timeout_ms) < 0) {
-		qd_log(&vm->log, QD_LOG_WARNING, "QEMU pid %d ignored quit: SIGTERM",
-		       (int)vm->proc.pid);
-		kill(vm->proc.pid, SIGTERM);
-		if (qd_process_wait(&vm->proc, timeout_ms) < 0) {
-			qd_log(&vm->log, QD_LOG_WARNING, "QEMU pid %d ignored SIGTERM: SIGKILL",
-			       (int)vm->proc.pid);
-			kill(vm->proc.pid, SIGKILL);
-			r = qd_process_wait(&vm->proc, timeout_ms);
-			if (r < 0)
-				r = qd_error_set(err, r, "QEMU pid %d did not die after SIGKILL",
-						 (int)vm->proc.pid);
+	if (qd_process_wait(&vm->proc, timeout_ms) == 0)
+		return 0;
+	qd_log(&vm->log, QD_LOG_WARNING, "QEMU pid %d ignored quit: SIGTERM", (int)vm->proc.pid);
+	kill(vm->proc.pid, SIGTERM);
+	if (qd_process_wait(&vm->proc, timeout_ms) == 0)
+		return 0;
+	qd_log(&vm->log, QD_LOG_WARNING, "QEMU pid %d ignored SIGTERM: SIGKILL", (int)vm->proc.pid);
+	kill(vm->proc.pid, SIGKILL);
+	if (qd_process_wait(&vm->proc, timeout_ms) == 0)
+		return 0;
+	return qd_error_set(err, -ETIMEDOUT, "QEMU pid %d did not die after SIGKILL",
+			    (int)vm->proc.pid);
+}
+
+/* stop's part, lock held: whatever QEMU of this VM runs is stopped, or an error says why not. */
+static int stop_locked(struct qd_vm *vm, int timeout_ms, qd_error *err)
+{
+	int r;
+
+	if (vm->destroyed)
+		return 0;
+	if (vm->proc.pid <= 0) {
+		qd_error why = {0};
+
+		/* Not ours: adopt the QEMU the state records, if one runs. */
+		r = qd_vm_connect(vm, timeout_ms, &why);
+		if (r == -ENOTCONN) {
+			qd_error_clear(&why);
+			return 0; /* nothing runs */
 		}
-	}
-	qd_qmp_free(vm->qmp);
-	vm->qmp = NULL;
-	if (r == 0) {
+		if (r < 0 && vm->proc.pid <= 0) {
+			qd_error_clear(err);
+			*err = why;
+			return r;
+		}
+		/* Adopted, but QMP failed: the signals still work. */
+		qd_error_clear(&why);
+	} else if (!qd_process_poll_exit(&vm->proc) && (!vm->qmp || qd_qmp_broken(vm->qmp, NULL))) {
 		qd_error ignored = {0};
 
-		qd_process_close(&vm->proc);
-		vm->proc.pid = -1;
-		vm->st.qemu_pid = 0;
-		if (qd_state_save(vm->state_path, &vm->st, &ignored) < 0)
-			qd_log(&vm->log, QD_LOG_WARNING, "%s", ignored.message);
+		/* A broken connection is mended so that quit can be tried first. */
+		qd_vm_connect(vm, timeout_ms, &ignored);
 		qd_error_clear(&ignored);
-		unlink(vm->qmp_path);
-		unlink(vm->console_path);
+	}
+	if (vm->proc.pid > 0 && !vm->proc.exited) {
+		r = terminate(vm, timeout_ms, err);
+		if (r < 0)
+			return r;
+	}
+	qd_vm_qemu_gone(vm);
+	return 0;
+}
+
+int qd_vm_stop(struct qd_vm *vm, int timeout_ms, qd_error *err)
+{
+	qd_error local = {0};
+	int r;
+
+	r = qd_error_check_timeout(err, timeout_ms);
+	if (r < 0)
+		return r;
+	pthread_mutex_lock(&vm->lock);
+	r = stop_locked(vm, timeout_ms, err ? err : &local);
+	pthread_mutex_unlock(&vm->lock);
+	qd_error_clear(&local);
+	return r;
+}
+
+int qd_vm_destroy(struct qd_vm *vm, int timeout_ms, qd_error *err)
+{
+	qd_error local = {0};
+	const char *sockets[3];
+	int r;
+
+	r = qd_error_check_timeout(err, timeout_ms);
+	if (r < 0)
+		return r;
+	if (!err)
+		err = &local;
+	pthread_mutex_lock(&vm->lock);
+	if (vm->destroyed) {
+		pthread_mutex_unlock(&vm->lock);
+		return 0;
+	}
+	r = stop_locked(vm, timeout_ms, err);
+	/* Nobody else may be using it while its files go. */
+	if (r == 0)
+		r = qd_vm_take_ownership(vm, err);
+	if (r == -ENOENT) {
+		/* An earlier destroy got as far as the state file: the lock is enough. */
+		qd_error_clear(err);
+		r = qd_vm_dir_lock(vm->dirfd);
+		if (r == 0)
+			vm->owner = true;
+		else
+			r = qd_error_set(err, r, "VM %s is in use by another qemudrv handle",
+					 vm->cfg.id);
+	}
+	if (r == 0) {
+		sockets[0] = strrchr(vm->qmp_path, '/') + 1;
+		sockets[1] = strrchr(vm->console_path, '/') + 1;
+		sockets[2] = NULL;
+		qd_state_remove_temps(vm->dirfd, QD_STATE_FILE, true);
+		r = qd_vm_dir_remove(vm->cfg.run_dir, vm->cfg.id, vm->dirfd, sockets, err);
+		if (r == 0)
+			vm->destroyed = true;
+		qd_vm_release_ownership(vm);
 	}
 	pthread_mutex_unlock(&vm->lock);
+	qd_error_clear(&local);
 	return r;
 }
 
 struct qd_qmp *qd_vm_qmp(struct qd_vm *vm)
 {
-	return vm->qmp;
+	struct qd_qmp *q;
+
+	pthread_mutex_lock(&vm->lock);
+	q = vm->qmp;
+	pthread_mutex_unlock(&vm->lock);
+	return q;
 }
 
 int qd_vm_pid(struct qd_vm *vm)
 {
-	return vm->proc.pid > 0 && !vm->proc.exited ? (int)vm->proc.pid : -1;
+	int pid = -1;
+
+	pthread_mutex_lock(&vm->lock);
+	if (vm->proc.pid > 0) {
+		/* Checked now: a QEMU that exited has no pid any more. */
+		if (!qd_process_poll_exit(&vm->proc))
+			pid = (int)vm->proc.pid;
+	} else if (!vm->destroyed) {
+		int recorded = qd_recorded_qemu(&vm->st);
+
+		pid = recorded ? recorded : -1;
+	}
+	pthread_mutex_unlock(&vm->lock);
+	return pid;
 }
 
 const char *qd_vm_uuid(struct qd_vm *vm)
@@ -578,7 +783,9 @@ void qd_vm_free(struct qd_vm *vm)
 	if (!vm)
 		return;
 	qd_qmp_free(vm->qmp);
-	qd_process_close(&vm->proc);
+	/* A QEMU left running is still reaped when it exits. */
+	qd_process_release(&vm->proc);
+	qd_process_reap_released();
 	qd_state_clear(&vm->st);
 	free((void *)vm->cfg.devices);
 	for (size_t i = 0; i < vm->nstrings; i++)
@@ -590,6 +797,8 @@ void qd_vm_free(struct qd_vm *vm)
 	free(vm->pidfile);
 	free(vm->qmp_path);
 	free(vm->console_path);
+	if (vm->dirfd >= 0)
+		close(vm->dirfd); /* releases the owner lock */
 	pthread_mutex_destroy(&vm->lock);
 	free(vm);
 }

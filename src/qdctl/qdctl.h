@@ -26,8 +26,17 @@ int qdctl_vm_main(int argc, char **argv);
 /* qdctl_find_fakeqemu() - the fakeqemu installed or built next to qdctl (malloc'd), or NULL. */
 char *qdctl_find_fakeqemu(void);
 
-/* qdctl_placeholder_kernel() - an empty kernel file in @run_dir for fakeqemu, or NULL. */
-const char *qdctl_placeholder_kernel(const char *run_dir);
+/*
+ * qdctl_default_kernel() - the newest /boot/vmlinuz-* (what Debian's
+ * linux-image package installs), or NULL: then QEMU boots its firmware.
+ */
+const char *qdctl_default_kernel(void);
+
+/*
+ * qdctl_default_run_dir() - $XDG_RUNTIME_DIR/qemudrv, /run/qemudrv for
+ * root, else /tmp/qemudrv-<uid>.
+ */
+const char *qdctl_default_run_dir(void);
 
 #include <stdbool.h>
 #include <stdio.h>

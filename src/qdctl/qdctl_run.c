@@ -23,7 +23,8 @@ static void usage(FILE *f)
 	      "\n"
 	      "options:\n"
 	      "  -q, --qemu PATH      QEMU binary (default: the fakeqemu built with qdctl)\n"
-	      "  -d, --run-dir DIR    where the VM's directory goes (default /tmp/qemudrv)\n"
+	      "  -d, --run-dir DIR    where the VM's directory goes (default $XDG_RUNTIME_DIR/\n"
+	      "                       qemudrv, /run/qemudrv for root, else /tmp/qemudrv-UID)\n"
 	      "  -t, --timeout MS     deadline of each step (default 10000)\n"
 	      "  -k, --keep           leave the VM running and print its pid\n"
 	      "  -v, --verbose        log what the library does\n",
@@ -37,9 +38,10 @@ static void log_to_stderr(void *opaque, int level, const char *message)
 	fprintf(stderr, "qdctl: %s\n", message);
 }
 
+/* The default runs on fakeqemu and on real QEMU alike (the kernel is found in /boot). */
 static const char default_config[] = "{\"id\": \"qdctl-demo\", \"accel\": \"tcg\", "
 				     "\"vcpus\": 1, \"max_vcpus\": 4, \"memory_mb\": 512, "
-				     "\"bridges\": 2, \"kernel_params\": \"console=ttyS0\"}";
+				     "\"bridges\": 2}";
 
 static double ms_since(const struct timespec *t0)
 {
@@ -105,14 +107,8 @@ int qdctl_run_main(int argc, char **argv)
 		}
 		cfg.qemu_path = fake;
 	}
-	if (!cfg.kernel) {
-		cfg.kernel = qdctl_placeholder_kernel(o.run_dir);
-		if (!cfg.kernel) {
-			fprintf(stderr, "qdctl: cannot create %s\n", o.run_dir);
-			rc = QDCTL_FAILED;
-			goto out;
-		}
-	}
+	if (!cfg.kernel)
+		cfg.kernel = qdctl_default_kernel();
 
 	if (qd_vm_new(&cfg, &vm, &err) < 0) {
 		rc = fail("cannot create the VM", &err);

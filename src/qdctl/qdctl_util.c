@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* qdctl_util.c - what several qdctl commands need: finding fakeqemu, a placeholder kernel */
+/* qdctl_util.c - what several qdctl commands need: finding fakeqemu, default kernel and run dir */
 #include <errno.h>
 #include <getopt.h>
+#include <glob.h>
 #include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
@@ -31,19 +32,41 @@ char *qdctl_find_fakeqemu(void)
 	return NULL;
 }
 
-const char *qdctl_placeholder_kernel(const char *run_dir)
+/* Debian installs its kernels as /boot/vmlinuz-<version>: the newest wins. */
+static int by_version(const void *a, const void *b)
+{
+	return strverscmp(*(char *const *)a, *(char *const *)b);
+}
+
+const char *qdctl_default_kernel(void)
 {
 	static char path[PATH_MAX];
-	FILE *f;
+	glob_t g;
 
-	/* fakeqemu only checks that the kernel file exists. */
-	if (mkdir(run_dir, 0755) < 0 && errno != EEXIST)
-		return NULL;
-	snprintf(path, sizeof(path), "%s/placeholder-vmlinuz", run_dir);
-	f = fopen(path, "a");
-	if (!f)
-		return NULL;
-	fclose(f);
+	if (glob("/boot/vmlinuz-*", 0, NULL, &g) != 0)
+		return NULL; /* no kernel: QEMU boots its firmware, which real QEMU runs too */
+	qsort(g.gl_pathv, g.gl_pathc, sizeof(char *), by_version);
+	snprintf(path, sizeof(path), "%s", g.gl_pathv[g.gl_pathc - 1]);
+	globfree(&g);
+	return path;
+}
+
+const char *qdctl_default_run_dir(void)
+{
+	static char path[PATH_MAX];
+	const char *runtime = getenv("XDG_RUNTIME_DIR");
+
+	/*
+	 * Never a fixed name in a world-writable place: another user could make it
+	 * first. The per-user runtime directory, /run for root, else a name that
+	 * carries the uid (the library refuses it if someone else owns it).
+	 */
+	if (runtime && runtime[0] == '/')
+		snprintf(path, sizeof(path), "%s/qemudrv", runtime);
+	else if (geteuid() == 0)
+		snprintf(path, sizeof(path), "/run/qemudrv");
+	else
+		snprintf(path, sizeof(path), "/tmp/qemudrv-%u", (unsigned)geteuid());
 	return path;
 }
 
@@ -58,7 +81,7 @@ int qdctl_parse_vm_options(int argc, char **argv, struct qdctl_vm_options *o, vo
 	int c;
 
 	o->qemu = NULL;
-	o->run_dir = "/tmp/qemudrv";
+	o->run_dir = qdctl_default_run_dir();
 	o->timeout = 10000;
 	o->keep = false;
 	o->verbose = false;

@@ -25,7 +25,7 @@ static void usage(FILE *f)
 	      "\n"
 	      "options:\n"
 	      "  -q, --qemu PATH      QEMU binary (default: the config's, else fakeqemu)\n"
-	      "  -d, --run-dir DIR    run directory (default /tmp/qemudrv)\n"
+	      "  -d, --run-dir DIR    run directory (default as for qdctl run)\n"
 	      "  -t, --timeout MS     deadline of each operation (default 10000)\n"
 	      "  -k, --keep-going     run the next operations after a failure\n"
 	      "  -v, --verbose        log what the library does\n"
@@ -225,7 +225,7 @@ int qdctl_vm_main(int argc, char **argv)
 	else if (!cfg.qemu_path)
 		cfg.qemu_path = fake = qdctl_find_fakeqemu();
 	if (!cfg.kernel)
-		cfg.kernel = qdctl_placeholder_kernel(o.run_dir);
+		cfg.kernel = qdctl_default_kernel();
 	if (qd_vm_new(&cfg, &vm, &err) < 0) {
 		fprintf(stderr, "qdctl: cannot create the VM: %s\n", err.message);
 		status = QDCTL_FAILED;

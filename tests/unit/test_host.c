@@ -298,71 +298,6 @@ static void test_qemu_binary_errors(void **state)
 
 /* ---- private directories ----------------------------------------------------------------- */
 
-/**
- * mode_of() - the permission bits of @path
- * @path: an existing path
- *
- * Return: st_mode & 07777.
- */
-static unsigned mode_of(const char *path)
-{
-	struct stat st;
-
-	assert_int_equal(stat(path, &st), 0);
-	assert_true(S_ISDIR(st.st_mode));
-	return st.st_mode & 07777;
-}
-
-static void test_mkdir_private(void **state)
-{
-	char path[256], parent[256];
-	qd_error err = {0};
-
-	scratch_path(path, sizeof(path), "run/a/b/vm1");
-	assert_int_equal(qd_mkdir_private(path, &err), 0);
-	assert_int_equal(mode_of(path), 0700);
-	/* Parents are made too (ordinary permissions). */
-	assert_int_equal(mode_of(scratch_path(parent, sizeof(parent), "run/a/b")), 0755);
-	assert_int_equal(mode_of(scratch_path(parent, sizeof(parent), "run")), 0755);
-
-	/* Existing is fine and stays 0700. */
-	assert_int_equal(qd_mkdir_private(path, &err), 0);
-	assert_int_equal(mode_of(path), 0700);
-
-	/* An existing 0755 directory is made private. */
-	scratch_path(path, sizeof(path), "open");
-	assert_int_equal(mkdir(path, 0755), 0);
-	assert_int_equal(chmod(path, 0755), 0);
-	assert_int_equal(qd_mkdir_private(path, &err), 0);
-	assert_int_equal(mode_of(path), 0700);
-
-	/* A trailing slash is the same directory. */
-	scratch_path(path, sizeof(path), "slash/");
-	assert_int_equal(qd_mkdir_private(path, &err), 0);
-	assert_int_equal(mode_of(path), 0700);
-	assert_null(err.message);
-}
-
-static void test_mkdir_private_errors(void **state)
-{
-	char path[256], want[512];
-	qd_error err = {0};
-
-	/* The path is a file. */
-	write_file(scratch_path(path, sizeof(path), "plainfile"), "x", 0644);
-	assert_int_equal(qd_mkdir_private(path, &err), -ENOTDIR);
-	snprintf(want, sizeof(want), "%s is not a directory", path);
-	assert_string_equal(err.message, want);
-
-	/* A parent is a file. */
-	scratch_path(path, sizeof(path), "plainfile/sub/vm");
-	assert_int_equal(qd_mkdir_private(path, &err), -ENOTDIR);
-	snprintf(want, sizeof(want), "cannot create %s/plainfile/sub: Not a directory",
-		 scratch_root);
-	assert_string_equal(err.message, want);
-	qd_error_clear(&err);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -377,8 +312,6 @@ int main(void)
 	    cmocka_unit_test(test_socket_path_too_long),
 	    cmocka_unit_test(test_qemu_binary),
 	    cmocka_unit_test(test_qemu_binary_errors),
-	    cmocka_unit_test(test_mkdir_private),
-	    cmocka_unit_test(test_mkdir_private_errors),
 	};
 
 	return cmocka_run_group_tests_name("host", tests, scratch_setup, scratch_teardown);
