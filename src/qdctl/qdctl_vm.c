@@ -18,7 +18,7 @@ static void usage(FILE *f)
 	      "so a later `qdctl vm CONFIG.json attach ...` continues (state is reloaded).\n"
 	      "\n"
 	      "operations:\n"
-	      "  start | attach | stop | status | caps | reconcile | qmp-socket\n"
+	      "  start | attach | stop | destroy | status | caps | reconcile | qmp-socket\n"
 	      "  add-vcpus N | remove-vcpus N\n"
 	      "  add-block ID PATH [INDEX] | remove-block ID\n"
 	      "  add-vfio ID BDF | remove-vfio ID\n"
@@ -107,6 +107,9 @@ static int run_op(struct qd_vm *vm, int argc, char **argv, int *i, int timeout)
 		o = result(op, r, &err);
 	} else if (!strcmp(op, "stop")) {
 		r = qd_vm_stop(vm, timeout, &err);
+		o = result(op, r, &err);
+	} else if (!strcmp(op, "destroy")) {
+		r = qd_vm_destroy(vm, timeout, &err);
 		o = result(op, r, &err);
 	} else if (!strcmp(op, "status")) {
 		r = qd_vm_status(vm, timeout, &text, &err);
