@@ -1,6 +1,6 @@
 # Thin wrapper over ci/: `make run` and `make test` install what is missing,
 # build, and run. Everything real lives in ci/*.sh and meson.
-.PHONY: all deps build run test unit integration system asan valgrind fuzz bench clean
+.PHONY: all deps build run test unit integration system clients asan valgrind fuzz bench clean
 
 all: build
 
@@ -20,6 +20,10 @@ test: deps
 
 unit integration system: build
 	meson test -C build --suite $@ --print-errorlogs
+
+# Real QEMU clients (kata's govmm, libvirt 9.0) on fakeqemu vs real QEMU (tests/clients/).
+clients: build
+	meson test -C build --suite clients --print-errorlogs
 
 asan: deps
 	@ci/build.sh asan >/dev/null

@@ -1,6 +1,7 @@
 #!/bin/sh
-# ci/run-tests.sh - every tier: unit, integration and system on a -Werror build,
-# unit and integration again under ASan+UBSan and under valgrind; then one
+# ci/run-tests.sh - every tier: unit, integration, system and clients (govmm and
+# libvirt on fakeqemu versus real QEMU) on a -Werror build, unit and
+# integration again under ASan+UBSan and under valgrind; then one
 # closing line "N passed, N failed, N skipped" summed over all of them.
 set -u
 cd "$(dirname "$0")/.."
@@ -28,6 +29,7 @@ run_tier() {
 run_tier unit build testlog.json --suite unit --suite abi
 run_tier integration build testlog.json --suite integration
 run_tier system build testlog.json --suite system
+run_tier clients build testlog.json --suite clients
 run_tier unit-asan build-asan testlog.json --suite unit
 run_tier integration-asan build-asan testlog.json --suite integration
 run_tier unit-valgrind build testlog-valgrind.json --setup valgrind --suite unit

@@ -21,12 +21,15 @@ CMOCKA = {
 PYTEST_LINE = re.compile(r"^=+ (.*) in [\d.]+s(?: \([^)]*\))? =+$", re.M)
 PYTEST_COUNT = re.compile(r"(\d+) (passed|failed|skipped|error|errors|xfailed|xpassed)")
 PYTEST_SKIP = re.compile(r"^SKIPPED \[\d+\] (.*)$", re.M)
+# Known gaps (xfail, strict): counted as passed, listed so that none is silent.
+PYTEST_XFAIL = re.compile(r"^XFAIL (.*)$", re.M)
 
 
 def count_one(entry):
     out = (entry.get("stdout") or "") + "\n" + (entry.get("stderr") or "")
     counts = {"passed": 0, "failed": 0, "skipped": 0}
     reasons = PYTEST_SKIP.findall(out)
+    gaps = PYTEST_XFAIL.findall(out)
     found = False
     lines = PYTEST_LINE.findall(out)
     if lines:
@@ -56,7 +59,7 @@ def count_one(entry):
     elif result not in ("OK", "SKIP") and counts["failed"] == 0:
         # All cases passed but the run failed: sanitizer, valgrind, crash at exit.
         counts["failed"] = 1
-    return counts, reasons
+    return counts, reasons, gaps
 
 
 def main(argv):
@@ -72,13 +75,15 @@ def main(argv):
             entries = []
             tier_total["failed"] += 1
         for entry in entries:
-            counts, reasons = count_one(entry)
+            counts, reasons, gaps = count_one(entry)
             for k in total:
                 tier_total[k] += counts[k]
             if counts["failed"]:
                 failed_names.append(f"{tier}/{entry['name']}")
             for r in reasons:
                 print(f"{tier}: skipped: {r}")
+            for g in gaps:
+                print(f"{tier}: known gap (xfail): {g}")
         for k in total:
             total[k] += tier_total[k]
         print(f"{tier}: {tier_total['passed']} passed, {tier_total['failed']} failed, "

@@ -8,6 +8,7 @@ the tests replay the same clients on fakeqemu in each dialect and compare.
     clients.py record [--client govmm|libvirt] [--version 5.2|7.2|10.0]...
     clients.py run --client govmm --scenario kata2-q35 --qemu PATH
     clients.py run --client libvirt --scenario lifecycle-pc --qemu PATH
+    clients.py gaps --client govmm|libvirt [--version V]...
     clients.py fakeqemu-wrapper --version 7.2 [--guest absent] DIR
 
 `run` prints a transcript for any binary: a real QEMU, fakeqemu (through the
@@ -15,6 +16,7 @@ wrapper that sets its dialect) or a recording proxy. stdlib only.
 """
 import argparse
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -124,6 +126,78 @@ def run_govmm(binary, qemu, scenario, unplug_timeout="500ms", timeout=300):
     return proc.stdout
 
 
+# ---------------------------------------------------------------- gaps
+
+
+def call_outcomes(text):
+    """[(label, outcome lines)] of a transcript: each entry with what follows it."""
+    entries = []
+    for line in text.splitlines():
+        if line.startswith(" ") and entries:
+            entries[-1][1].append(line.strip())
+        elif line.startswith("$ "):
+            entries.append((line, []))
+        elif ": " in line and not line.startswith(("exit ", "stdout:", "stderr:")):
+            m = re.match(r"^(.*?): ((?:ok|error)\b.*)$", line)
+            label, rest = m.groups() if m else line.split(": ", 1)
+            entries.append((label, [rest]))
+        elif entries:
+            entries[-1][1].append(line)
+        else:
+            entries.append((line, []))
+    return entries
+
+
+def differences(expected, actual):
+    """(label, real, fake) for each entry whose outcome differs, aligned by label."""
+    exp, act = call_outcomes(expected), call_outcomes(actual)
+    act_by_label = {}
+    for label, out in act:
+        act_by_label.setdefault(label, []).append(out)
+    seen = {}
+    diffs = []
+    for label, out in exp:
+        n = seen.get(label, 0)
+        seen[label] = n + 1
+        got = act_by_label.get(label, [])
+        other = got[n] if n < len(got) else ["<not reached>"]
+        if out != other:
+            diffs.append((label, " / ".join(out), " / ".join(other)))
+    for label, out in act:
+        if label not in seen:
+            diffs.append((label, "<not reached>", " / ".join(out)))
+    return diffs
+
+
+def print_gaps(client, versions, work):
+    """Run CLIENT on fakeqemu in each dialect and print every differing call."""
+    if client == "govmm":
+        binary = build_govmm(os.path.join(work, "govmm"))
+        names = GOVMM_SCENARIOS
+        run_one = lambda qemu, name: run_govmm(binary, qemu, name)  # noqa: E731
+        daemon = None
+    else:
+        sys.path.insert(0, os.path.join(HERE, "libvirt"))
+        import harness  # noqa: E402
+        names = harness.SCENARIOS
+        daemon = harness.Libvirtd().start()
+        run_one = lambda qemu, name: harness.run_scenario(  # noqa: E731
+            name, qemu, os.path.join(work, "libvirt-gaps"), daemon)
+    try:
+        for version in versions:
+            qemu = fakeqemu_wrapper(version, work)
+            for name in names:
+                with open(expected_path(client, version, name)) as f:
+                    expected = f.read()
+                diffs = differences(expected, run_one(qemu, name))
+                print(f"## {client} {version} {name}: {len(diffs)} differing entries")
+                for label, real, fake in diffs:
+                    print(f"- {label}\n  real:     {real}\n  fakeqemu: {fake}")
+    finally:
+        if daemon:
+            daemon.remove()
+
+
 # ---------------------------------------------------------------- record
 
 
@@ -167,6 +241,9 @@ def main(argv):
     run.add_argument("--scenario", required=True)
     run.add_argument("--qemu", required=True)
     run.add_argument("--unplug-timeout", default="500ms")
+    gaps = sub.add_parser("gaps", help="run a client on fakeqemu, list each call that differs")
+    gaps.add_argument("--client", choices=("govmm", "libvirt"), required=True)
+    gaps.add_argument("--version", choices=VERSIONS, action="append")
     wrap = sub.add_parser("fakeqemu-wrapper", help="write a qemu-system-x86_64 script for fakeqemu")
     wrap.add_argument("--version", choices=VERSIONS, required=True)
     wrap.add_argument("--guest", default="absent")
@@ -177,6 +254,9 @@ def main(argv):
     os.makedirs(work, exist_ok=True)
     if args.cmd == "fakeqemu-wrapper":
         print(fakeqemu_wrapper(args.version, args.dir, args.guest))
+        return 0
+    if args.cmd == "gaps":
+        print_gaps(args.client, args.version or VERSIONS, work)
         return 0
     if args.cmd == "run":
         if args.client == "govmm":

@@ -336,7 +336,7 @@ func (r *run) memory() {
 	r.do("ExecMemdevAdd(memory-backend-file mem2, 64 MiB, shared, pc-dimm dimm2)", func(ctx context.Context) error {
 		return q.ExecMemdevAdd(ctx, "memory-backend-file", "mem2", r.path("mem2"), 64, true, "pc-dimm", "dimm2", "", "")
 	})
-	r.do("ExecMemdevAdd(memory-backend-ram mem3, 8192 MiB: beyond maxmem)", func(ctx context.Context) error {
+	r.do("ExecMemdevAdd(memory-backend-ram mem3, 8192 MiB, beyond maxmem)", func(ctx context.Context) error {
 		return q.ExecMemdevAdd(ctx, "memory-backend-ram", "mem3", "", 8192, false, "pc-dimm", "dimm3", "", "")
 	})
 	pmem := false
@@ -453,7 +453,7 @@ func (r *run) powerdownAndQuit() {
 	r.keep = append(r.keep, devnull)
 	r.do("ExecuteGetFD(fd-tap2, tap2_kata)", func(ctx context.Context) error { return q.ExecuteGetFD(ctx, "fd-tap2", r.taps[2]) })
 	r.do("ExecuteGetFD(fd-vhost2, /dev/null)", func(ctx context.Context) error { return q.ExecuteGetFD(ctx, "fd-vhost2", devnull) })
-	r.do("ExecuteNetdevAddByFds(tap network-2, fds fd-tap2, vhostfds fd-vhost2: not a vhost-net fd)", func(ctx context.Context) error {
+	r.do("ExecuteNetdevAddByFds(tap network-2, fds fd-tap2, vhostfds fd-vhost2, not a vhost-net fd)", func(ctx context.Context) error {
 		return q.ExecuteNetdevAddByFds(ctx, "tap", "network-2", []string{"fd-tap2"}, []string{"fd-vhost2"})
 	})
 	r.do("ExecuteQuit", q.ExecuteQuit)
