@@ -5,7 +5,6 @@ The driver (govmm/) launches "QEMU" with kata 1.x and 2.x command lines on pc
 and q35 and calls every x86_64 govmm Execute*/Exec* method; its transcripts on
 the real binaries are in expected/govmm/VERSION/ (clients.py record).
 """
-import os
 
 import pytest
 

@@ -11,7 +11,6 @@ import sys
 import pytest
 
 import clients
-from conftest import real_qemu_or_skip
 from gaps import LIBVIRT_GAPS
 from transcripts import mismatch
 
