@@ -104,7 +104,9 @@ class Libvirtd:
         self.log = os.path.join(self.root, "libvirtd.log")
 
     def env(self):
-        return {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL": "C",
+        # LIBVIRT_AUTOSTART=0: a virsh finding no socket must fail, not spawn
+        # a session daemon of its own.
+        return {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL": "C", "LIBVIRT_AUTOSTART": "0",
                 "HOME": self.dirs["home"], "XDG_CONFIG_HOME": self.dirs["config"],
                 "XDG_RUNTIME_DIR": self.dirs["runtime"], "XDG_CACHE_HOME": self.dirs["cache"]}
 
@@ -190,8 +192,18 @@ class Libvirtd:
         return proc.returncode, proc.stdout, proc.stderr
 
     def stop(self):
+        """Stop the daemon and the QEMUs it left running (by their pid files)."""
         if self.proc is None:
             return
+        run_dir = os.path.join(self.dirs["runtime"], "libvirt", "qemu", "run")
+        pids = []
+        for name in os.listdir(run_dir) if os.path.isdir(run_dir) else []:
+            if name.endswith(".pid"):
+                try:
+                    with open(os.path.join(run_dir, name)) as f:
+                        pids.append(int(f.read().strip()))
+                except (OSError, ValueError):
+                    pass
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             try:
@@ -200,6 +212,11 @@ class Libvirtd:
                 self.proc.kill()
                 self.proc.wait(timeout=30)
         self.proc = None
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
 
     def remove(self):
         self.stop()
@@ -293,6 +310,15 @@ class Scenario:
         self.virsh("domstate", self.domain)
 
     def run(self):
+        try:
+            return self.steps()
+        finally:
+            # Whatever step failed, leave no domain behind (not part of the transcript).
+            if self.lv.alive():
+                self.lv.virsh("destroy", self.domain)
+                self.lv.virsh("undefine", self.domain)
+
+    def steps(self):
         self.file("disk0.img", size=1 << 20)
         self.file("disk1.img", size=1 << 20)
         xml = self.file("domain.xml", text=DOMAIN_XML.format(
