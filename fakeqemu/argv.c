@@ -6,7 +6,9 @@
 #include <string.h>
 
 #include "argv.h"
+#include "chardev.h"
 #include "fakeqemu.h"
+#include "fds.h"
 #include "machine.h"
 #include "monitor.h"
 #include "opts.h"
@@ -98,6 +100,7 @@ static const struct option_def options[] = {
     {"enable-fips", false},
     {"sdl", false},
     {"spice", true},
+    {"add-fd", true},
     {"fake-version", true},
     {"fake-guest", true},
     {"fake-faults", true},
@@ -304,7 +307,11 @@ void fq_parse_argv(int argc, char **argv, struct fq_config *cfg)
 		} else if (!strcmp(name, "qmp-pretty")) {
 			fq_monitor_add_qmp(optarg, true);
 		} else if (!strcmp(name, "chardev")) {
-			fq_monitor_add_chardev(optarg);
+			fq_chardev_option(optarg);
+		} else if (!strcmp(name, "monitor")) {
+			fq_monitor_add_hmp(optarg);
+		} else if (!strcmp(name, "add-fd")) {
+			fq_add_fd_option(optarg);
 		} else if (!strcmp(name, "mon")) {
 			fq_monitor_add_mon(optarg);
 		} else if (!strcmp(name, "device")) {

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "chardev.h"
 #include "commands.h"
 #include "loop.h"
 #include "monitor.h"
@@ -258,25 +259,9 @@ void fq_cmd_migrate_pause(json_object *args, struct fq_reply *r)
 
 void fq_cmd_query_yank(json_object *args, struct fq_reply *r)
 {
-	json_object *list = json_object_new_array();
-	int compat = 0;
-
 	(void)args;
-	/* Every socket chardev registers a yank instance; -qmp names them compat_monitorN. */
-	for (struct fq_monitor *m = fq_monitors; m; m = m->next) {
-		json_object *e = json_object_new_object();
-		char name[32];
-
-		json_object_object_add(e, "type", json_object_new_string("chardev"));
-		if (m->from_qmp_option) {
-			snprintf(name, sizeof(name), "compat_monitor%d", compat++);
-			json_object_object_add(e, "id", json_object_new_string(name));
-		} else {
-			json_object_object_add(e, "id", json_object_new_string(m->label));
-		}
-		json_object_array_add(list, e);
-	}
-	r->ret = list;
+	/* Every socket chardev registers a yank instance. */
+	r->ret = fq_chardev_yank_instances();
 }
 
 /* qom-list of the containers devices live in: /machine/peripheral(-anon). */

@@ -3,7 +3,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "chardev.h"
 #include "commands.h"
+#include "fds.h"
 #include "faults.h"
 #include "machine.h"
 
@@ -38,6 +40,15 @@ static const struct fq_command commands[] = {
     {"qom-list", fq_cmd_qom_list, true},
     {"migrate-pause", fq_cmd_migrate_pause, true},
     {"query-yank", fq_cmd_query_yank, true},
+    {"getfd", fq_cmd_getfd, true},
+    {"closefd", fq_cmd_closefd, true},
+    {"add-fd", fq_cmd_add_fd, true},
+    {"remove-fd", fq_cmd_remove_fd, true},
+    {"query-fdsets", fq_cmd_query_fdsets, true},
+    {"chardev-add", fq_cmd_chardev_add, true},
+    {"chardev-remove", fq_cmd_chardev_remove, true},
+    {"query-chardev", fq_cmd_query_chardev, true},
+    {"query-chardev-backends", fq_cmd_query_chardev_backends, true},
     /* fakeqemu's own, not in any QEMU schema. */
     {"x-fakeqemu-state", fq_cmd_x_fakeqemu_state, false},
     {"x-fakeqemu-fault", fq_cmd_x_fakeqemu_fault, false},

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "argv.h"
+#include "chardev.h"
 #include "fakeqemu.h"
 #include "faults.h"
 #include "loop.h"
@@ -146,6 +147,7 @@ int main(int argc, char **argv)
 		fq_faults_load(fq_vm.cfg.faults_path);
 	if (fq_vm.cfg.replay_path)
 		fq_replay_load(fq_vm.cfg.replay_path);
+	fq_chardevs_create();
 	fq_machine_init();
 	if (fq_vm.cfg.daemonize)
 		ready_fd = daemonize();

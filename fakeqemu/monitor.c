@@ -11,7 +11,10 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "backends.h"
+#include "chardev.h"
 #include "fakeqemu.h"
+#include "fds.h"
 #include "loop.h"
 #include "monitor.h"
 #include "opts.h"
@@ -20,17 +23,15 @@
 
 struct fq_monitor *fq_monitors;
 
-/* -chardev socket definitions waiting for a -mon. */
-struct chardev {
-	char *id;
-	char *text;
-	char *path;
-	int fd;
-	bool server, wait;
-	bool used;
-	struct chardev *next;
+/* -mon (and -qmp/-monitor) requests, attached once the chardevs exist. */
+struct mon_request {
+	char *location; /* "-mon ARG", "-qmp ARG": the prefix of its messages */
+	char *chardev;
+	bool control, pretty;
+	struct mon_request *next;
 };
-static struct chardev *chardevs;
+static struct mon_request *requests;
+static int compat_monitors; /* compat_monitorN of -qmp and -monitor */
 
 static void on_listen(void *opaque, int fd, short revents);
 static void on_client(void *opaque, int fd, short revents);
@@ -58,141 +59,69 @@ static struct fq_monitor *monitor_new(const char *label)
 	return m;
 }
 
-/* Bind and listen on @path, as QEMU's socket chardev does. */
-static int listen_path(const char *path, const char *option)
+static void request_add(const char *location, const char *chardev, bool control, bool pretty)
 {
-	struct sockaddr_un addr = {.sun_family = AF_UNIX};
-	int fd;
+	struct mon_request *q = calloc(1, sizeof(*q)), **pp;
 
-	if (strlen(path) >= sizeof(addr.sun_path))
-		fq_die("%s: UNIX socket path '%s' is too long", option, path);
-	memcpy(addr.sun_path, path, strlen(path) + 1);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		fq_die("socket: %s", strerror(errno));
-	unlink(path);
-	if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0)
-		fq_die("%s: Failed to bind socket to %s: %s", option, path, strerror(errno));
-	if (listen(fd, 1) < 0)
-		fq_die("%s: Failed to listen on socket: %s", option, strerror(errno));
-	return fd;
+	if (!q)
+		abort();
+	q->location = strdup(location);
+	q->chardev = strdup(chardev);
+	q->control = control;
+	q->pretty = pretty;
+	for (pp = &requests; *pp; pp = &(*pp)->next)
+		;
+	*pp = q;
 }
 
-/* Adopt a pre-opened listening socket given as fd=N. */
-static int adopt_fd(const char *text)
+/* monitor_parse(): a legacy monitor argument becomes chardev compat_monitorN. */
+static void add_compat(const char *option, const char *arg, bool control, bool pretty)
 {
-	char *end;
-	long fd = strtol(text, &end, 10);
-	int type = 0, listening = 0;
-	socklen_t len = sizeof(type);
+	char label[32], *location;
 
-	if (*end || end == text || fd < 0)
-		fq_die("Unable to parse fd '%s'", text);
-	if (getsockopt((int)fd, SOL_SOCKET, SO_TYPE, &type, &len) < 0)
-		fq_die("File descriptor '%ld' is not a socket", fd);
-	len = sizeof(listening);
-	if (getsockopt((int)fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) < 0 || !listening)
-		fq_die("File descriptor '%ld' is not a listening socket", fd);
-	return (int)fd;
+	if (asprintf(&location, "-%s %s", option, arg) < 0)
+		abort();
+	snprintf(label, sizeof(label), "compat_monitor%d", compat_monitors++);
+	fq_chardev_compat(option, arg, label);
+	request_add(location, label, control, pretty);
+	free(location);
 }
 
 void fq_monitor_add_qmp(const char *arg, bool pretty)
 {
-	struct fq_opts o;
-	const char *backend;
-	struct fq_monitor *m;
-	int server, wait;
-
-	fq_opts_parse(arg, "backend", &o);
-	backend = fq_opts_get(&o, "backend");
-	if (!backend || strncmp(backend, "unix:", 5) != 0 || !backend[5])
-		fq_die("-qmp %s: fakeqemu supports only unix:PATH,server=on,wait=off monitors",
-		       arg);
-	server = fq_opts_get_bool(&o, "server", false);
-	wait = fq_opts_get_bool(&o, "wait", true);
-	if (server != 1)
-		fq_die("-qmp %s: fakeqemu supports only server=on monitors", arg);
-	m = monitor_new(backend + 5);
-	m->path = strdup(backend + 5);
-	if (asprintf(&m->option, "-qmp %s", arg) < 0)
-		abort();
-	m->from_qmp_option = true;
-	m->wait = wait == 1;
-	m->pretty = pretty;
-	fq_opts_free(&o);
+	add_compat(pretty ? "qmp-pretty" : "qmp", arg, true, pretty);
 }
 
-void fq_monitor_add_chardev(const char *arg)
+void fq_monitor_add_hmp(const char *arg)
 {
-	struct fq_opts o;
-	struct chardev *c;
-	const char *id, *path, *fd;
-
-	fq_opts_parse(arg, "backend", &o);
-	id = fq_opts_get(&o, "id");
-	if (!id)
-		fq_die("-chardev %s: Parameter 'id' is missing", arg);
-	if (strcmp(fq_opts_get(&o, "backend"), "socket") != 0) {
-		/* Other backends (stdio, file, pty...) are accepted and not served. */
-		fq_opts_free(&o);
+	if (!strcmp(arg, "none"))
 		return;
-	}
-	path = fq_opts_get(&o, "path");
-	fd = fq_opts_get(&o, "fd");
-	if (!path && !fd && !fq_opts_get(&o, "host")) {
-		if (fq_vm.cfg.dialect->old_errors)
-			fq_die("-chardev %s: Exactly one of 'path', 'fd' or 'host' required", arg);
-		fq_die("-chardev %s: Unable to parse FD number ", arg);
-	}
-	if (!path && !fd)
-		fq_die("-chardev %s: fakeqemu supports socket chardevs with path= or fd= only",
-		       arg);
-	c = calloc(1, sizeof(*c));
-	if (!c)
-		abort();
-	c->id = strdup(id);
-	c->text = strdup(arg);
-	c->path = path ? strdup(path) : NULL;
-	c->fd = fd ? adopt_fd(fd) : -1;
-	c->server = fq_opts_get_bool(&o, "server", false) == 1;
-	c->wait = fq_opts_get_bool(&o, "wait", true) == 1;
-	c->next = chardevs;
-	chardevs = c;
-	fq_opts_free(&o);
+	add_compat("monitor", arg, false, false);
 }
 
 void fq_monitor_add_mon(const char *arg)
 {
 	struct fq_opts o;
 	const char *id, *mode;
-	struct fq_monitor *m;
-	struct chardev *c;
+	char *location;
+	bool control;
 
-	fq_opts_parse(arg, "chardev", &o);
+	if (asprintf(&location, "-mon %s", arg) < 0)
+		abort();
+	fq_opts_parse_noisily(location, arg, "chardev", &o);
 	id = fq_opts_get(&o, "chardev");
 	mode = fq_opts_get(&o, "mode");
-	if (!id)
-		fq_die("-mon %s: Parameter 'chardev' is missing", arg);
-	for (c = chardevs; c && strcmp(c->id, id) != 0; c = c->next)
-		;
-	if (!c)
-		fq_die("-mon %s: chardev \"%s\" not found", arg, id);
-	if (!mode || strcmp(mode, "control") != 0) {
-		/* An HMP monitor: accepted, not served. */
-		fq_opts_free(&o);
-		return;
+	if (mode && strcmp(mode, "control") && strcmp(mode, "readline")) {
+		if (fq_vm.cfg.dialect->old_errors)
+			fq_die("%s: Invalid parameter '%s'", location, mode);
+		fq_die("%s: Parameter 'mode' does not accept value '%s'", location, mode);
 	}
-	if (!c->server)
-		fq_die("-chardev %s: fakeqemu supports only server=on QMP chardevs", c->id);
-	m = monitor_new(c->id);
-	m->path = c->fd < 0 ? strdup(c->path) : NULL;
-	if (asprintf(&m->option, "-chardev %s", c->text) < 0)
-		abort();
-	m->listen_fd = c->fd;
-	m->wait = c->wait && c->fd < 0;
-	m->pretty = fq_opts_get_bool(&o, "pretty", false) == 1;
-	c->used = true;
+	control = mode && !strcmp(mode, "control");
+	if (!id)
+		fq_die("%s: Parameter 'chardev' is missing", location);
+	request_add(location, id, control, fq_opts_get_bool(&o, "pretty", false) == 1);
 	fq_opts_free(&o);
+	free(location);
 }
 
 static void send_greeting(struct fq_monitor *m)
@@ -203,12 +132,16 @@ static void send_greeting(struct fq_monitor *m)
 	json_object_put(g);
 }
 
-static void accept_client(struct fq_monitor *m)
+static void close_pending_fds(struct fq_monitor *m)
 {
-	int fd = accept4(m->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	for (int i = 0; i < m->nfds; i++)
+		close(m->fds[i]);
+	m->nfds = 0;
+}
 
-	if (fd < 0)
-		return;
+/* A client is connected to the monitor's chardev: start a session. */
+static void start_session(struct fq_monitor *m, int fd)
+{
 	m->client_fd = fd;
 	m->negotiated = false;
 	m->oob_enabled = false;
@@ -217,10 +150,20 @@ static void accept_client(struct fq_monitor *m)
 	m->in_pos = 0;
 	strbuf_reset(&m->out);
 	fq_json_parser_reset(m->parser);
+	fq_chardev_connected(m->chr, fd);
 	/* One client at a time: stop accepting until this one leaves. */
-	fq_loop_unwatch(m->listen_fd);
+	if (m->listen_fd >= 0)
+		fq_loop_unwatch(m->listen_fd);
 	fq_loop_watch(fd, POLLIN, on_client, m);
 	send_greeting(m);
+}
+
+static void accept_client(struct fq_monitor *m)
+{
+	int fd = accept4(m->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+
+	if (fd >= 0)
+		start_session(m, fd);
 }
 
 static void on_listen(void *opaque, int fd, short revents)
@@ -232,21 +175,34 @@ static void on_listen(void *opaque, int fd, short revents)
 
 void fq_monitors_start(void)
 {
-	for (struct fq_monitor *m = fq_monitors; m; m = m->next) {
-		m->parser = fq_json_parser_new(fq_qmp_handle_input, m);
-		if (m->listen_fd < 0)
-			m->listen_fd = listen_path(m->path, m->option);
-		set_nonblock(m->listen_fd);
-		if (m->wait) {
-			struct pollfd p = {.fd = m->listen_fd, .events = POLLIN};
+	for (struct mon_request *q = requests; q; q = q->next) {
+		struct fq_chardev *c = fq_chardev_find(q->chardev);
+		struct fq_monitor *m;
 
-			fprintf(stderr,
-				"%s: -qmp: info: QEMU waiting for connection on: "
-				"disconnected:unix:%s,server=on\n",
-				fq_vm.cfg.progname, m->path);
-			while (poll(&p, 1, -1) < 0 && errno == EINTR)
-				;
-			accept_client(m);
+		if (!c)
+			fq_die("%s: chardev \"%s\" not found", q->location, q->chardev);
+		if (!q->control || !c->is_socket) {
+			/* A human monitor, or QMP on a non-socket chardev: open, not served. */
+			c->fe_open = true;
+			continue;
+		}
+		if (!c->server)
+			fq_die("%s: fakeqemu serves QMP only on server=on socket chardevs",
+			       q->location);
+		m = monitor_new(c->id);
+		m->chr = c;
+		m->pretty = q->pretty;
+		m->listen_fd = c->listen_fd;
+		m->parser = fq_json_parser_new(fq_qmp_handle_input, m);
+		fq_chardev_set_frontend(c, m);
+		if (c->conn_fd >= 0) {
+			/* wait=on: the client QEMU waited for is this monitor's first. */
+			int fd = c->conn_fd;
+
+			fq_loop_unwatch(fd);
+			c->conn_fd = -1;
+			set_nonblock(fd);
+			start_session(m, fd);
 		} else {
 			fq_loop_watch(m->listen_fd, POLLIN, on_listen, m);
 		}
@@ -272,7 +228,10 @@ void fq_monitor_disconnect(struct fq_monitor *m)
 	m->in_pos = 0;
 	strbuf_reset(&m->out);
 	fq_json_parser_reset(m->parser);
+	close_pending_fds(m);
+	fq_chardev_connected(m->chr, -1);
 	fq_qmp_connection_closed(m);
+	fq_fdsets_monitor_closed();
 	if (m->listen_fd >= 0)
 		fq_loop_watch(m->listen_fd, POLLIN, on_listen, m);
 }
@@ -342,6 +301,106 @@ static void process_input(struct fq_monitor *m)
 	}
 }
 
+/*
+ * receive() - tcp_chr_recv(): read, taking the descriptors sent with the
+ * data. New descriptors replace (and close) those not taken yet. QEMU reads
+ * one byte at a time, so they arrive with the first byte of the message they
+ * were sent with; here they come with the read that ends in that message,
+ * which is the same for clients sending each message on its own.
+ */
+static ssize_t receive(struct fq_monitor *m, char *buf, size_t len)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int) * FQ_MONITOR_MAX_FDS)];
+		struct cmsghdr align;
+	} control;
+	struct iovec iov = {.iov_base = buf, .iov_len = len};
+	struct msghdr msg = {.msg_iov = &iov,
+			     .msg_iovlen = 1,
+			     .msg_control = control.buf,
+			     .msg_controllen = sizeof(control.buf)};
+	ssize_t n = recvmsg(m->client_fd, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+
+	if (n < 0)
+		return n;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+		size_t nfds;
+
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		nfds = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		close_pending_fds(m);
+		for (size_t i = 0; i < nfds; i++) {
+			int fd;
+
+			memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+			/* tcp_chr_recv(): passed descriptors are blocking, and inherited. */
+			fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+			if (m->nfds < FQ_MONITOR_MAX_FDS)
+				m->fds[m->nfds++] = fd;
+			else
+				close(fd);
+		}
+	}
+	return n;
+}
+
+int fq_monitor_take_fd(struct fq_monitor *m)
+{
+	int fd;
+
+	if (!m || m->nfds == 0)
+		return -1;
+	fd = m->fds[0];
+	for (int i = 1; i < m->nfds; i++)
+		close(m->fds[i]);
+	m->nfds = 0;
+	return fd;
+}
+
+int fq_monitor_get_fd(struct fq_monitor *m, const char *name, struct fq_reply *r)
+{
+	struct fq_backend *b = m ? fq_backend_find_fd(m, name) : NULL;
+	int fd;
+
+	if (!b) {
+		fq_reply_error(r, "GenericError", "File descriptor named '%s' has not been found",
+			       name);
+		return -1;
+	}
+	/* The caller takes ownership. */
+	fd = b->fd;
+	b->fd = -1;
+	fq_backend_remove(b);
+	return fd;
+}
+
+int fq_monitor_fd_param(struct fq_monitor *m, const char *fdname, struct fq_reply *r)
+{
+	char *end;
+	long fd;
+
+	if (!(fdname[0] >= '0' && fdname[0] <= '9') && m)
+		return fq_monitor_get_fd(m, fdname, r);
+	/* qemu_parse_fd() */
+	errno = 0;
+	fd = strtol(fdname, &end, 10);
+	if (errno || end == fdname || *end || fd < 0 || fd > 0x7fffffff) {
+		fq_reply_error(r, "GenericError", "Invalid file descriptor number '%s'", fdname);
+		return -1;
+	}
+	return (int)fd;
+}
+
+int fq_monitors_connected(void)
+{
+	int n = 0;
+
+	for (struct fq_monitor *m = fq_monitors; m; m = m->next)
+		n += m->client_fd >= 0;
+	return n;
+}
+
 static void on_client(void *opaque, int fd, short revents)
 {
 	struct fq_monitor *m = opaque;
@@ -352,7 +411,7 @@ static void on_client(void *opaque, int fd, short revents)
 	if (m->client_fd != fd)
 		return;
 	if (revents & (POLLIN | POLLHUP | POLLERR)) {
-		ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+		ssize_t n = receive(m, buf, sizeof(buf));
 
 		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
 			fq_monitor_disconnect(m);
@@ -445,13 +504,11 @@ void fq_monitors_flush(void)
 
 void fq_monitors_cleanup(void)
 {
-	for (struct fq_monitor *m = fq_monitors; m; m = m->next)
-		if (m->path)
-			unlink(m->path);
+	/* Paths go before the connections close, so a client seeing EOF sees them gone. */
+	fq_chardevs_cleanup();
 	for (struct fq_monitor *m = fq_monitors; m; m = m->next) {
 		if (m->client_fd >= 0)
 			close(m->client_fd);
-		if (m->listen_fd >= 0)
-			close(m->listen_fd);
+		m->client_fd = -1;
 	}
 }

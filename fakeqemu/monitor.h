@@ -8,20 +8,25 @@
 
 #include <json-c/json.h>
 
+#include "qmp_dispatch.h"
 #include "strbuf.h"
 
 struct fq_json_parser;
 
-/* struct fq_monitor - one QMP monitor (a -qmp, or a -chardev socket + -mon). */
+struct fq_chardev;
+
+/* Descriptors QEMU takes from one read at most (SOCKET_MAX_FDS). */
+#define FQ_MONITOR_MAX_FDS 16
+
+/* struct fq_monitor - one QMP monitor (a -qmp, or a -mon on a -chardev socket). */
 struct fq_monitor {
-	char *label;   /* for messages: the chardev id or the path */
-	char *path;    /* socket path we created (unlinked at exit), or NULL */
-	char *option;  /* "-qmp ARG" / "-chardev ARG", for error messages */
-	int listen_fd; /* -1 once closed */
-	bool wait;     /* server=on,wait=on: block at startup for a client */
+	char *label;		 /* its chardev's id */
+	struct fq_chardev *chr;	 /* the socket chardev it serves */
+	int listen_fd;		 /* the chardev's listening socket, or -1 */
 	bool pretty;
-	bool from_qmp_option; /* -qmp (chardev named compat_monitorN) */
-	int client_fd;	      /* -1 without a client */
+	int client_fd; /* -1 without a client */
+	int fds[FQ_MONITOR_MAX_FDS]; /* received with SCM_RIGHTS, not yet taken */
+	int nfds;
 	struct fq_json_parser *parser;
 	struct strbuf in; /* bytes read but not yet fed (while suspended) */
 	size_t in_pos;
@@ -43,14 +48,46 @@ extern struct fq_monitor *fq_monitors;
 /* fq_monitor_add_qmp() - a monitor from -qmp's argument; exits with QEMU's message on error. */
 void fq_monitor_add_qmp(const char *arg, bool pretty);
 
-/* fq_monitor_add_chardev() - remember a -chardev socket for a later -mon. */
-void fq_monitor_add_chardev(const char *arg);
-
-/* fq_monitor_add_mon() - a -mon chardev=ID,mode=control. */
+/* fq_monitor_add_mon() - a -mon chardev=ID[,mode=control|readline][,pretty=on]. */
 void fq_monitor_add_mon(const char *arg);
 
-/* fq_monitors_start() - listen; with wait=on, block for the first client. */
+/* fq_monitor_add_hmp() - a -monitor ARG: a human monitor on a compat chardev (not served). */
+void fq_monitor_add_hmp(const char *arg);
+
+/* fq_monitors_start() - attach each monitor to its chardev (created by then) and serve it. */
 void fq_monitors_start(void);
+
+/**
+ * fq_monitor_take_fd() - qemu_chr_fe_get_msgfd(): the first descriptor received
+ * with SCM_RIGHTS and not taken yet; the others of that read are closed
+ * @m: the monitor
+ *
+ * Return: the descriptor (the caller owns it), or -1 when none was sent.
+ */
+int fq_monitor_take_fd(struct fq_monitor *m);
+
+/**
+ * fq_monitor_get_fd() - monitor_get_fd(): take the fd named @name out of @m
+ * @m:    the monitor (NULL: none, as on the command line)
+ * @name: the name given to getfd
+ * @r:    receives QEMU's error when there is none
+ *
+ * Return: the descriptor (the caller owns it), or -1.
+ */
+int fq_monitor_get_fd(struct fq_monitor *m, const char *name, struct fq_reply *r);
+
+/**
+ * fq_monitor_fd_param() - monitor_fd_param(): a number, or the name of a getfd'd fd
+ * @m:      the current monitor, or NULL
+ * @fdname: the parameter, e.g. "3" or "fdtap"
+ * @r:      receives QEMU's error
+ *
+ * Return: the descriptor (a named one is taken out of @m), or -1.
+ */
+int fq_monitor_fd_param(struct fq_monitor *m, const char *fdname, struct fq_reply *r);
+
+/* fq_monitors_connected() - how many monitors have a client (QEMU's mon_refcount). */
+int fq_monitors_connected(void);
 
 /* fq_monitors_cleanup() - close sockets and unlink paths we created. */
 void fq_monitors_cleanup(void);

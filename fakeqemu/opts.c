@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* opts.c - QemuOpts-style "key=value,key=value" parsing, with ",," escapes */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "fakeqemu.h"
 #include "opts.h"
+#include "since.h"
 #include "strbuf.h"
 
 static void opts_add(struct fq_opts *o, const char *key, const char *value)
@@ -34,7 +37,9 @@ static const char *get_token(const char *p, bool stop_at_eq, struct strbuf *out)
 	return p;
 }
 
-int fq_opts_parse(const char *text, const char *implied_key, struct fq_opts *out)
+/* get_opt_name_value(): a key without '=' is a short-form boolean, "noX" meaning X=off. */
+static int parse(const char *text, const char *implied_key, struct fq_opts *out,
+		 const char *warn_location)
 {
 	struct strbuf key = {0}, value = {0};
 	const char *p = text;
@@ -50,10 +55,22 @@ int fq_opts_parse(const char *text, const char *implied_key, struct fq_opts *out
 			opts_add(out, implied_key, strbuf_str(&key));
 		} else if (key.len) {
 			/* Bare "flag" means flag=on, "noflag" means flag=off. */
-			if (strncmp(strbuf_str(&key), "no", 2) == 0 && key.len > 2)
-				opts_add(out, strbuf_str(&key) + 2, "off");
-			else
-				opts_add(out, strbuf_str(&key), "on");
+			bool no = strncmp(strbuf_str(&key), "no", 2) == 0 && key.len > 2;
+			const char *name = strbuf_str(&key) + (no ? 2 : 0);
+
+			opts_add(out, name, no ? "off" : "on");
+			if (warn_location && strcmp(name, "help") && strcmp(name, "?")) {
+				fprintf(stderr,
+					"%s: %s: warning: short-form boolean option '%s' "
+					"deprecated\n",
+					fq_vm.cfg.progname, warn_location, strbuf_str(&key));
+				if (!strcmp(name, "delay"))
+					fprintf(stderr, "Please use nodelay=%s instead\n",
+						no ? "on" : "off");
+				else
+					fprintf(stderr, "Please use %s=%s instead\n", name,
+						no ? "off" : "on");
+			}
 		}
 		first = false;
 		if (*p == ',')
@@ -62,6 +79,18 @@ int fq_opts_parse(const char *text, const char *implied_key, struct fq_opts *out
 	strbuf_free(&key);
 	strbuf_free(&value);
 	return 0;
+}
+
+int fq_opts_parse(const char *text, const char *implied_key, struct fq_opts *out)
+{
+	return parse(text, implied_key, out, NULL);
+}
+
+void fq_opts_parse_noisily(const char *location, const char *text, const char *implied_key,
+			   struct fq_opts *out)
+{
+	/* The warning came with QEMU 6.0's deprecation of short-form booleans. */
+	parse(text, implied_key, out, fq_since(6, 0) ? location : NULL);
 }
 
 const char *fq_opts_get(const struct fq_opts *o, const char *key)

@@ -23,6 +23,18 @@ struct fq_opts {
  */
 int fq_opts_parse(const char *text, const char *implied_key, struct fq_opts *out);
 
+/**
+ * fq_opts_parse_noisily() - qemu_opts_parse_noisily(): fq_opts_parse(), and
+ * from QEMU 6.0 on a warning on stderr for each short-form boolean
+ * ("server", "nowait") as QEMU prints it
+ * @location:    the option as QEMU names it in messages, e.g. "-chardev ARG"
+ * @text:        the option's argument
+ * @implied_key: as for fq_opts_parse()
+ * @out:         receives the pairs
+ */
+void fq_opts_parse_noisily(const char *location, const char *text, const char *implied_key,
+			   struct fq_opts *out);
+
 /* fq_opts_get() - the value of @key (last one wins), or NULL. */
 const char *fq_opts_get(const struct fq_opts *o, const char *key);
 
