@@ -11,6 +11,7 @@
 #include "fds.h"
 #include "machine.h"
 #include "monitor.h"
+#include "net.h"
 #include "opts.h"
 
 struct option_def {
@@ -310,6 +311,8 @@ void fq_parse_argv(int argc, char **argv, struct fq_config *cfg)
 			fq_chardev_option(optarg);
 		} else if (!strcmp(name, "monitor")) {
 			fq_monitor_add_hmp(optarg);
+		} else if (!strcmp(name, "netdev")) {
+			fq_netdev_option(optarg);
 		} else if (!strcmp(name, "add-fd")) {
 			fq_add_fd_option(optarg);
 		} else if (!strcmp(name, "mon")) {

@@ -6,6 +6,7 @@
 #include "chardev.h"
 #include "commands.h"
 #include "fds.h"
+#include "net.h"
 #include "faults.h"
 #include "machine.h"
 
@@ -49,6 +50,10 @@ static const struct fq_command commands[] = {
     {"chardev-remove", fq_cmd_chardev_remove, true},
     {"query-chardev", fq_cmd_query_chardev, true},
     {"query-chardev-backends", fq_cmd_query_chardev_backends, true},
+    {"netdev_add", fq_cmd_netdev_add, true},
+    {"netdev_del", fq_cmd_netdev_del, true},
+    {"set_link", fq_cmd_set_link, true},
+    {"query-rx-filter", fq_cmd_query_rx_filter, true},
     /* fakeqemu's own, not in any QEMU schema. */
     {"x-fakeqemu-state", fq_cmd_x_fakeqemu_state, false},
     {"x-fakeqemu-fault", fq_cmd_x_fakeqemu_fault, false},

@@ -18,6 +18,7 @@
 #include "loop.h"
 #include "machine.h"
 #include "monitor.h"
+#include "net.h"
 #include "qjson.h"
 #include "replay.h"
 
@@ -148,7 +149,9 @@ int main(int argc, char **argv)
 	if (fq_vm.cfg.replay_path)
 		fq_replay_load(fq_vm.cfg.replay_path);
 	fq_chardevs_create();
+	fq_netdevs_create();
 	fq_machine_init();
+	fq_net_check_clients();
 	if (fq_vm.cfg.daemonize)
 		ready_fd = daemonize();
 	if (fq_vm.cfg.pidfile)

@@ -438,3 +438,8 @@ char *fq_schema_check_args(const char *command, json_object *args)
 	visit_object(&v, NULL, NULL, args, e);
 	return v.err;
 }
+
+json_object *fq_schema_entity(const char *name)
+{
+	return entity(name);
+}

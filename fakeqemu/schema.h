@@ -25,4 +25,12 @@ json_object *fq_schema_reply(void);
 /* fq_schema_foreach() - call @fn with each schema entity (parsed, freed after the call). */
 void fq_schema_foreach(void (*fn)(json_object *entity, void *opaque), void *opaque);
 
+/**
+ * fq_schema_entity() - a schema entity by name ("netdev_add", or a type's name)
+ * @name: the entity's name
+ *
+ * Return: the parsed entity (owned by the schema cache; do not put), or NULL.
+ */
+json_object *fq_schema_entity(const char *name);
+
 #endif

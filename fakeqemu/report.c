@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* report.c - warnings on stderr as QEMU's warn_report() prints them (see report.h) */
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "fakeqemu.h"
+#include "qmp_dispatch.h"
+#include "report.h"
+
+static const char *location;
+
+void fq_report_location(const char *loc)
+{
+	location = loc;
+}
+
+void fq_warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	/* print_loc(): the program name and location only outside a monitor command. */
+	if (!fq_qmp_current_monitor()) {
+		fprintf(stderr, "%s: ", fq_vm.cfg.progname);
+		if (location)
+			fprintf(stderr, "%s: ", location);
+	}
+	fputs("warning: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}

@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* report.h - warnings on stderr as QEMU's warn_report() prints them */
+#ifndef FQ_REPORT_H
+#define FQ_REPORT_H
+
+/**
+ * fq_report_location() - the command-line option being processed, or NULL
+ * @loc: e.g. "-netdev tap,id=n0" (borrowed until the next call)
+ *
+ * QEMU's Location: warnings name the option they come from.
+ */
+void fq_report_location(const char *loc);
+
+/**
+ * fq_warn() - warn_report(): "prog: LOC: warning: MSG" on the command line,
+ * "warning: MSG" while a monitor command runs (QEMU prints no prefix then)
+ * @fmt: printf format of the message
+ */
+void fq_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif
