@@ -10,6 +10,8 @@ Only the standard library; see README.md beside this file for the formats.
 """
 
 import argparse
+import array
+import fcntl
 import json
 import os
 import re
@@ -46,6 +48,28 @@ def step_bytes(step, subst):
     for k, v in subst.items():
         text = text.replace(k, v)
     return text.encode()
+
+
+def open_fd(kind, tmp):
+    """A descriptor a step passes with SCM_RIGHTS: "null" (/dev/null read-write),
+    "rdonly" (/dev/null read-only), "socket" (one end of a socketpair), "tap" (a tap
+    device; needs CAP_NET_ADMIN), "file" (a file in the temp dir, read-write)."""
+    if kind == "null":
+        return os.open("/dev/null", os.O_RDWR)
+    if kind == "rdonly":
+        return os.open("/dev/null", os.O_RDONLY)
+    if kind == "file":
+        return os.open(os.path.join(tmp, "passed.img"), os.O_RDWR | os.O_CREAT, 0o600)
+    if kind == "socket":
+        a, b = socket.socketpair()
+        b.close()
+        return a.detach()
+    if kind == "tap":
+        fd = os.open("/dev/net/tun", os.O_RDWR)
+        # struct ifreq: name (16 bytes, empty: the kernel picks tapN), flags IFF_TAP|IFF_NO_PI|IFF_VNET_HDR
+        fcntl.ioctl(fd, 0x400454ca, b"\0" * 16 + (0x0002 | 0x1000 | 0x4000).to_bytes(2, "little") + b"\0" * 22)
+        return fd
+    raise ValueError("unknown fd kind %r" % kind)
 
 
 def unsubst_bytes(data, subst):
@@ -229,7 +253,14 @@ def record_one(qemu, script_path, outdir):
                     data = step_bytes(step, subst)
                     items.append(send_item(unsubst_bytes(data, subst)))
                     try:
-                        c.sendall(data)
+                        if step.get("fds"):
+                            # Descriptors go with the step's bytes, as clients send getfd.
+                            fds = [open_fd(k, tmp) for k in step["fds"]]
+                            c.sendmsg([data], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", fds))])
+                            for fd in fds:
+                                os.close(fd)
+                        else:
+                            c.sendall(data)
                     except (BrokenPipeError, ConnectionResetError):
                         problems.append("step %d: send failed" % i)
                         break

@@ -1,0 +1,334 @@
+#!/usr/bin/python3
+"""make_scripts_backends.py - (re)generate the be-* probe scripts in scripts/: what a
+management stack uses besides hot-plug (descriptors passed over the monitor, netdevs,
+chardevs, objects, balloon, migration, HMP), the block layer and the command line.
+The JSON files are what record.py reads; this file is only their source.
+
+  /usr/bin/python3 tests/conformance/make_scripts_backends.py
+"""
+
+import json
+import os
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+OUT = os.path.join(HERE, "scripts")
+PREFIX = "be-"
+
+NONE = ["-machine", "none", "-accel", "tcg", "-S"]
+PC = ["-machine", "pc", "-accel", "tcg", "-S"]
+Q35 = ["-machine", "q35", "-accel", "tcg", "-S"]
+SCRIPTS = {}
+
+
+def cmd(name, args=None, id=None):
+    m = {"execute": name}
+    if args is not None:
+        m["arguments"] = args
+    if id is not None:
+        m["id"] = id
+    return json.dumps(m)
+
+
+def c(name, args=None, id=None, fds=None, **kw):
+    st = {"send": cmd(name, args, id)}
+    if fds:
+        st["fds"] = fds
+    st.update(kw)
+    return st
+
+
+CAPS = c("qmp_capabilities")
+QUIT = {"send": cmd("quit"), "events": ["SHUTDOWN"], "eof": True}
+
+
+def script(name, desc, argv, steps, **kw):
+    d = {"description": desc, "argv": argv, "steps": steps, "guest": False}
+    d.update(kw)
+    SCRIPTS[PREFIX + name] = d
+
+
+def argv_error(name, desc, argv):
+    """A command line QEMU refuses (or accepts): exit code and stderr, no monitor."""
+    script(name, desc, argv, [], monitor=False, wait_exit=True)
+
+
+# The descriptors QEMU reports are its own numbers: compared as 0.
+FD = [{"key": "fd", "value": 0}]
+
+# ------------------------------------------------------------------ descriptors
+
+script("fds-getfd", "getfd/closefd: no descriptor sent, a name starting with a digit, the same "
+       "name twice (replaced), two descriptors in one message (the first is taken), a "
+       "descriptor sent with another command and taken later, closefd of unknown names",
+       NONE, [
+           CAPS,
+           c("getfd", {"fdname": "f1"}),
+           c("getfd", {"fdname": "f1"}, fds=["null"]),
+           c("getfd", {"fdname": "f1"}, fds=["null"]),
+           c("getfd", {"fdname": "f2"}, fds=["null", "rdonly"]),
+           c("getfd", {"fdname": "f3"}),
+           c("getfd", {"fdname": "1x"}, fds=["null"]),
+           c("getfd", {"fdname": "1x"}),
+           c("query-status", fds=["null"]),
+           c("getfd", {"fdname": "late"}),
+           c("closefd", {"fdname": "f1"}),
+           c("closefd", {"fdname": "f1"}),
+           c("closefd", {"fdname": "nope"}),
+           c("closefd", {"fdname": "late"}),
+           c("getfd", {}),
+           c("getfd", {"fdname": 1}),
+       ])
+
+script("fds-fdsets", "add-fd/remove-fd/query-fdsets: automatic and given set ids, opaque, "
+       "negative id, removal while the guest never ran (kept before 9.1), errors",
+       NONE, [
+           CAPS,
+           c("add-fd"),
+           c("query-fdsets"),
+           c("add-fd", fds=["null"]),
+           c("add-fd", {"fdset-id": 1, "opaque": "hello"}, fds=["rdonly"]),
+           c("add-fd", {"fdset-id": 5}, fds=["null"]),
+           c("add-fd", {"fdset-id": 5, "opaque": "second"}, fds=["null"]),
+           c("add-fd", fds=["null"]),
+           c("add-fd", {"fdset-id": -1}, fds=["null"]),
+           c("add-fd", {"fdset-id": 3}, fds=["null", "null"]),
+           c("query-fdsets"),
+           c("remove-fd", {"fdset-id": 1, "fd": 99999}),
+           c("remove-fd", {"fdset-id": 9}),
+           c("remove-fd", {"fdset-id": 9, "fd": 1}),
+           c("remove-fd", {"fdset-id": 5}),
+           c("query-fdsets"),
+           c("add-fd", fds=["null"]),
+           c("query-fdsets"),
+           c("remove-fd", {"fdset-id": "x"}),
+       ], normalize=FD)
+
+script("fds-fdsets-running", "remove-fd while the guest runs closes the set's members",
+       ["-machine", "none", "-accel", "tcg"], [
+           CAPS,
+           c("add-fd", {"fdset-id": 2}, fds=["null"]),
+           c("add-fd", {"fdset-id": 2}, fds=["null"]),
+           c("add-fd", {"fdset-id": 4}, fds=["null"]),
+           c("remove-fd", {"fdset-id": 2}),
+           c("query-fdsets"),
+           c("remove-fd", {"fdset-id": 4}),
+           c("query-fdsets"),
+       ], normalize=FD)
+
+# ------------------------------------------------------------------ netdevs
+
+script("netdev-basic", "netdev_add user: duplicate and malformed ids, missing id, unknown and "
+       "uncompiled types, netdev_del, set_link, query-rx-filter without NICs",
+       PC, [
+           CAPS,
+           c("netdev_add", {"type": "user", "id": "n1"}),
+           c("netdev_add", {"type": "user", "id": "n1"}),
+           c("netdev_add", {"type": "user", "id": "1n"}),
+           c("netdev_add", {"type": "user", "id": "a b"}),
+           c("netdev_add", {"type": "user"}),
+           c("netdev_add", {"type": "bogus", "id": "x"}),
+           c("netdev_add", {"type": "nic", "id": "x"}),
+           c("netdev_add", {"type": "netmap", "id": "x", "ifname": "y"}),
+           c("netdev_add", {"type": "user", "id": "n2", "bogus": 1}),
+           c("netdev_add", {"type": "user", "id": "n3", "ipv4": "yes"}),
+           c("netdev_add", {"type": "user", "id": "n4", "hostname": "guest", "restrict": True}),
+           c("set_link", {"name": "n1", "up": False}),
+           c("set_link", {"name": "n1", "up": True}),
+           c("set_link", {"name": "nope", "up": False}),
+           c("query-rx-filter"),
+           c("query-rx-filter", {"name": "n1"}),
+           c("query-rx-filter", {"name": "nope"}),
+           c("netdev_del", {"id": "n1"}),
+           c("netdev_del", {"id": "n1"}),
+           c("netdev_add", {"type": "user", "id": "n1"}),
+           c("netdev_del", {"id": "nope"}),
+       ])
+
+script("netdev-tap", "netdev_add tap: a real tap fd by getfd name, a descriptor that is not a "
+       "tap, fd= with conflicting options, fds= counts, vhostfd without vhost, ifname without "
+       "creating a host device, a script that cannot run, helper=, vhost without /dev/vhost-net",
+       PC, [
+           CAPS,
+           c("netdev_add", {"type": "tap", "id": "t0", "fd": "nofd"}),
+           c("getfd", {"fdname": "tapfd"}, fds=["tap"]),
+           c("netdev_add", {"type": "tap", "id": "t1", "fd": "tapfd"}),
+           c("netdev_add", {"type": "tap", "id": "t1b", "fd": "tapfd"}),
+           c("getfd", {"fdname": "tapfd2"}, fds=["tap"]),
+           c("netdev_add", {"type": "tap", "id": "t2", "fd": "tapfd2", "ifname": "x"}),
+           c("netdev_add", {"type": "tap", "id": "t3", "fds": "a:b"}),
+           c("netdev_add", {"type": "tap", "id": "t4", "fds": "a:b", "vhostfds": "c"}),
+           c("netdev_add", {"type": "tap", "id": "t5", "fds": "a", "queues": 2}),
+           c("netdev_add", {"type": "tap", "id": "t6", "vhostfds": "a"}),
+           c("netdev_add", {"type": "tap", "id": "t7", "ifname": "fqtap7", "script": "no",
+                            "downscript": "no"}),
+           c("netdev_add", {"type": "tap", "id": "t8", "ifname": "fqtap8",
+                            "script": "/nonexistent/ifup"}),
+           c("netdev_add", {"type": "tap", "id": "t9", "helper": "/nonexistent/helper"}),
+           c("netdev_add", {"type": "tap", "id": "t10", "helper": "/x", "ifname": "y"}),
+           c("getfd", {"fdname": "tapfd3"}, fds=["tap"]),
+           c("netdev_add", {"type": "tap", "id": "t11", "fd": "tapfd3", "vhost": True,
+                            "vhostforce": True}),
+           c("getfd", {"fdname": "tapfd5"}, fds=["tap"]),
+           c("netdev_add", {"type": "tap", "id": "t13", "fd": "tapfd5", "vhost": False,
+                            "vhostfd": "nofd"}),
+           c("netdev_del", {"id": "t1"}),
+           c("netdev_del", {"id": "t7"}),
+       ])
+
+script("netdev-others", "netdev_add socket, stream, dgram, vde, bridge, hubport, vhost-user, "
+       "vhost-vdpa, l2tpv3: the checks each backend makes",
+       PC + ["-chardev", "null,id=cnull",
+             "-chardev", "socket,id=csock,path=@TMP@/vu.sock,server=on,wait=off",
+             "-chardev", "socket,id=ctcp,host=127.0.0.1,port=0,server=on,wait=off"], [
+           CAPS,
+           c("netdev_add", {"type": "socket", "id": "s1"}),
+           c("netdev_add", {"type": "socket", "id": "s2", "listen": "127.0.0.1:0",
+                            "connect": "127.0.0.1:1"}),
+           c("netdev_add", {"type": "socket", "id": "s3", "listen": "127.0.0.1:0",
+                            "localaddr": "127.0.0.1"}),
+           c("netdev_add", {"type": "socket", "id": "s4", "fd": "nofd"}),
+           c("netdev_add", {"type": "socket", "id": "s5", "listen": "127.0.0.1:0"}),
+           c("netdev_add", {"type": "socket", "id": "s6", "connect": "127.0.0.1:1"}),
+           c("netdev_add", {"type": "dgram", "id": "d1"}),
+           c("netdev_add", {"type": "vde", "id": "v1"}),
+           c("netdev_add", {"type": "bridge", "id": "b1"}),
+           c("netdev_add", {"type": "hubport", "id": "h1", "hubid": 0}),
+           c("netdev_add", {"type": "hubport", "id": "h2", "hubid": 0, "netdev": "nope"}),
+           c("netdev_add", {"type": "vhost-user", "id": "u1", "chardev": "nochr"}),
+           c("netdev_add", {"type": "vhost-user", "id": "u2", "chardev": "cnull"}),
+           c("netdev_add", {"type": "vhost-user", "id": "u3", "chardev": "ctcp"}),
+           c("netdev_add", {"type": "vhost-vdpa", "id": "p1", "vhostdev": "/dev/nonexistent"}),
+           c("netdev_add", {"type": "l2tpv3", "id": "l1", "src": "127.0.0.1",
+                            "dst": "127.0.0.1", "txsession": 1}),
+           c("netdev_del", {"id": "s5"}),
+           c("netdev_del", {"id": "h1"}),
+           c("netdev_del", {"id": "l1"}),
+       ])
+
+script("netdev-cmdline", "-netdev user and hubport on the command line, then the same ids "
+       "over QMP",
+       PC + ["-netdev", "user,id=hn0", "-netdev", "hubport,id=hp0,hubid=1"], [
+           CAPS,
+           c("netdev_add", {"type": "user", "id": "hn0"}),
+           c("netdev_del", {"id": "hp0"}),
+           c("netdev_del", {"id": "hn0"}),
+           c("netdev_add", {"type": "user", "id": "hn0"}),
+       ])
+
+argv_error("argv-netdev-dup", "-netdev with a duplicate id",
+           ["-netdev", "user,id=n0", "-netdev", "user,id=n0"])
+argv_error("argv-netdev-noid", "-netdev without id", ["-netdev", "user"])
+argv_error("argv-netdev-badtype", "-netdev of an unknown type", ["-netdev", "bogus,id=n0"])
+argv_error("argv-netdev-tapfd", "-netdev tap with fd= and ifname=",
+           ["-netdev", "tap,id=n0,fd=3,ifname=x"])
+argv_error("argv-netdev-socket", "-netdev socket without an address", ["-netdev", "socket,id=n0"])
+
+# ------------------------------------------------------------------ chardevs
+
+SOCK = {"type": "socket", "data": {"addr": {"type": "unix", "data": {"path": "@TMP@/s1.sock"}},
+                                   "server": True, "wait": False}}
+
+script("chardev-qmp", "chardev-add of each backend, duplicate ids, open failures, "
+       "chardev-remove, query-chardev order (GHashTable), query-chardev-backends",
+       NONE, [
+           CAPS,
+           c("query-chardev"),
+           c("query-chardev-backends"),
+           c("chardev-add", {"id": "c1", "backend": {"type": "null", "data": {}}}),
+           c("chardev-add", {"id": "c1", "backend": {"type": "null", "data": {}}}),
+           c("chardev-add", {"id": "1c", "backend": {"type": "null", "data": {}}}),
+           c("chardev-add", {"id": "s1", "backend": SOCK}),
+           c("chardev-add", {"id": "s2", "backend": {"type": "socket", "data": {
+               "addr": {"type": "unix", "data": {"path": "@TMP@/nonexist.sock"}},
+               "server": False}}}),
+           c("chardev-add", {"id": "s3", "backend": {"type": "socket", "data": {
+               "addr": {"type": "unix", "data": {"path": "@TMP@/s1.sock"}}, "server": False}}}),
+           c("chardev-add", {"id": "s4", "backend": {"type": "socket", "data": {
+               "addr": {"type": "unix", "data": {"path": "/nonexistent/dir/s.sock"}},
+               "server": True, "wait": False}}}),
+           c("chardev-add", {"id": "f1", "backend": {"type": "file", "data": {"out": "@TMP@/f1.log"}}}),
+           c("chardev-add", {"id": "f2", "backend": {"type": "file", "data": {"out": "/nonexistent/f.log"}}}),
+           c("chardev-add", {"id": "r1", "backend": {"type": "ringbuf", "data": {"size": 1024}}}),
+           c("chardev-add", {"id": "r2", "backend": {"type": "ringbuf", "data": {"size": 1000}}}),
+           c("chardev-add", {"id": "m1", "backend": {"type": "memory", "data": {}}}),
+           c("chardev-add", {"id": "st", "backend": {"type": "stdio", "data": {}}}),
+           c("chardev-add", {"id": "t1", "backend": {"type": "socket", "data": {
+               "addr": {"type": "inet", "data": {"host": "127.0.0.1", "port": "0"}},
+               "server": True, "wait": False}}}),
+           c("chardev-remove", {"id": "t1"}),
+           c("chardev-add", {"id": "x1", "backend": {"type": "bogus", "data": {}}}),
+           c("chardev-add", {"id": "x2", "backend": {"type": "null"}}),
+           c("chardev-add", {"id": "x3"}),
+           c("query-chardev"),
+           c("chardev-remove", {"id": "c1"}),
+           c("chardev-remove", {"id": "c1"}),
+           c("chardev-remove", {"id": "qmp0"}),
+           c("chardev-remove", {"id": "s3"}),
+           c("query-chardev"),
+       ])
+
+script("chardev-order", "query-chardev and query-yank of command-line chardevs of each kind "
+       "(server sockets connected or not, client sockets, -qmp's compat_monitor0)",
+       NONE + ["-chardev", "socket,id=cs1,path=@TMP@/cs1.sock,server=on,wait=off",
+               "-chardev", "socket,id=cs2,path=@TMP@/cs1.sock",
+               "-chardev", "file,id=cf,path=@TMP@/f.log",
+               "-chardev", "null,id=cn", "-chardev", "ringbuf,id=cr,size=4096",
+               "-chardev", "stdio,id=cst",
+               "-qmp", "unix:@TMP@/q2.sock,server=on,wait=off",
+               "-chardev", "socket,id=cs3,path=@TMP@/cs3.sock,server=on,wait=off"], [
+           CAPS,
+           c("query-chardev"),
+           c("query-yank"),
+           c("chardev-remove", {"id": "compat_monitor0"}),
+           c("chardev-remove", {"id": "cs1"}),
+           c("query-chardev"),
+       ])
+
+script("chardev-shortform", "deprecated short-form booleans (server,nowait) on -chardev: the "
+       "warnings, and the socket is there", NONE + [
+           "-chardev", "socket,id=cs,path=@TMP@/short.sock,server,nowait"], [
+           CAPS, c("query-chardev")])
+
+argv_error("argv-chardev-noid", "-chardev without id", ["-chardev", "socket,path=/tmp/x.sock"])
+argv_error("argv-chardev-dup", "-chardev with a duplicate id",
+           ["-chardev", "null,id=a", "-chardev", "null,id=a"])
+argv_error("argv-chardev-badtype", "-chardev of an unknown backend", ["-chardev", "bogus,id=a"])
+argv_error("argv-chardev-noaddr", "-chardev socket without an address", ["-chardev", "socket,id=a"])
+argv_error("argv-chardev-bind", "-chardev socket server in a missing directory",
+           ["-chardev", "socket,id=a,path=/nonexistent/x.sock,server=on,wait=off"])
+argv_error("argv-chardev-long", "-chardev socket with a path over 107 bytes",
+           ["-chardev", "socket,id=a,path=@TMP@/" + "x" * 110 + ".sock,server=on,wait=off"])
+argv_error("argv-chardev-connect", "-chardev socket client with nobody listening",
+           ["-chardev", "socket,id=a,path=@TMP@/nobody.sock"])
+argv_error("argv-chardev-file", "-chardev file without path",
+           ["-chardev", "file,id=a"])
+argv_error("argv-chardev-file2", "-chardev file in a missing directory",
+           ["-chardev", "file,id=a,path=/nonexistent/f"])
+argv_error("argv-chardev-ringbuf", "-chardev ringbuf with a size not a power of two",
+           ["-chardev", "ringbuf,id=a,size=1000"])
+argv_error("argv-chardev-tcp", "-chardev tcp client refused",
+           ["-chardev", "socket,id=a,host=127.0.0.1,port=1,server=off"])
+argv_error("argv-chardev-badid", "-chardev with a malformed id",
+           ["-chardev", "null,id=1a"])
+argv_error("argv-mon-nochardev", "-mon of a missing chardev", ["-mon", "chardev=nope"])
+argv_error("argv-mon-badmode", "-mon with an unknown mode",
+           ["-chardev", "null,id=a", "-mon", "chardev=a,mode=bogus"])
+argv_error("argv-add-fd-nofd", "-add-fd without fd", ["-add-fd", "set=1"])
+argv_error("argv-add-fd-stdio", "-add-fd of a standard stream", ["-add-fd", "fd=1,set=1"])
+argv_error("argv-add-fd-bad", "-add-fd of a descriptor not open", ["-add-fd", "fd=77,set=1"])
+
+
+def main():
+    os.makedirs(OUT, exist_ok=True)
+    for old in os.listdir(OUT):
+        if old.startswith(PREFIX) and old.endswith(".json") and old[:-5] not in SCRIPTS:
+            os.unlink(os.path.join(OUT, old))
+    for name, d in SCRIPTS.items():
+        with open(os.path.join(OUT, name + ".json"), "w") as f:
+            json.dump(d, f, indent=1, ensure_ascii=True)
+            f.write("\n")
+    print("%d scripts" % len(SCRIPTS))
+
+
+if __name__ == "__main__":
+    main()
