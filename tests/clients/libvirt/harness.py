@@ -184,7 +184,22 @@ class Libvirtd:
         return [m.group(1) for m in map(self.MONITOR_ERROR.match, lines) if m]
 
     def alive(self):
-        return self.proc is not None and self.proc.poll() is None
+        """The daemon runs and accepts connections (a dying one may still
+        have its pid for a moment after virsh saw the connection drop)."""
+        if self.proc is None or self.proc.poll() is not None:
+            return False
+        probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            probe.connect(self.socket)
+            return True
+        except OSError:
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                return True
+            return False
+        finally:
+            probe.close()
 
     def virsh(self, *args, timeout=120):
         proc = subprocess.run(self.as_user([VIRSH, "-c", self.uri, *args]), env=self.env(),
