@@ -569,8 +569,9 @@ script("query-pci-pc", "query-pci of a bare pc -nodefaults machine", PC, [CAPS, 
 def main():
     os.makedirs(OUT, exist_ok=True)
     for old in os.listdir(OUT):
-        # be-*: make_scripts_backends.py's.
-        if old.endswith(".json") and old[:-5] not in SCRIPTS and not old.startswith("be-"):
+        # be-*: make_scripts_backends.py's; qom-*: make_scripts_qom.py's.
+        if (old.endswith(".json") and old[:-5] not in SCRIPTS
+                and not old.startswith(("be-", "qom-"))):
             os.unlink(os.path.join(OUT, old))
     for name, d in SCRIPTS.items():
         with open(os.path.join(OUT, name + ".json"), "w") as f:
