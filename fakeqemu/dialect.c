@@ -4,14 +4,6 @@
 
 #include "dialect.h"
 
-/* Generated from fakeqemu-data/VERSION/schema.json by gen_data.py. */
-extern const char fq_schema_5_2[], fq_schema_7_2[], fq_schema_10_0[];
-extern const struct fq_schema_entity fq_schema_index_5_2[], fq_schema_index_7_2[],
-    fq_schema_index_10_0[];
-extern const unsigned fq_schema_sorted_5_2[], fq_schema_sorted_7_2[], fq_schema_sorted_10_0[];
-extern const size_t fq_schema_count_5_2, fq_schema_count_7_2, fq_schema_count_10_0;
-extern const char fq_cpu_models_5_2[], fq_cpu_models_7_2[], fq_cpu_models_10_0[];
-
 /* Every value below was probed from the real binary: see tests/conformance/README.md. */
 static const struct fq_dialect dialects[] = {
     {
@@ -33,11 +25,6 @@ static const struct fq_dialect dialects[] = {
 	.node_active = false,
 	.old_errors = true,
 	.machine_suffix = "5.2",
-	.schema = fq_schema_5_2,
-	.entities = fq_schema_index_5_2,
-	.sorted = fq_schema_sorted_5_2,
-	.nentities = &fq_schema_count_5_2,
-	.cpu_models = fq_cpu_models_5_2,
     },
     {
 	.name = "7.2",
@@ -58,11 +45,6 @@ static const struct fq_dialect dialects[] = {
 	.node_active = false,
 	.old_errors = false,
 	.machine_suffix = "7.2",
-	.schema = fq_schema_7_2,
-	.entities = fq_schema_index_7_2,
-	.sorted = fq_schema_sorted_7_2,
-	.nentities = &fq_schema_count_7_2,
-	.cpu_models = fq_cpu_models_7_2,
     },
     {
 	.name = "10.0",
@@ -83,19 +65,31 @@ static const struct fq_dialect dialects[] = {
 	.node_active = true,
 	.old_errors = false,
 	.machine_suffix = "10.0",
-	.schema = fq_schema_10_0,
-	.entities = fq_schema_index_10_0,
-	.sorted = fq_schema_sorted_10_0,
-	.nentities = &fq_schema_count_10_0,
-	.cpu_models = fq_cpu_models_10_0,
     },
 };
 
+static const struct fq_version_data *version_data(const char *name)
+{
+	for (const struct fq_version_data *v = fq_version_data; v->name; v++)
+		if (!strcmp(v->name, name))
+			return v;
+	return NULL;
+}
+
 const struct fq_dialect *fq_dialect_find(const char *name)
 {
+	static struct fq_dialect found[sizeof(dialects) / sizeof(dialects[0])];
+
 	for (size_t i = 0; i < sizeof(dialects) / sizeof(dialects[0]); i++)
-		if (!strcmp(dialects[i].name, name))
-			return &dialects[i];
+		if (!strcmp(dialects[i].name, name)) {
+			const struct fq_version_data *v = version_data(name);
+
+			if (!v)
+				return NULL;
+			found[i] = dialects[i];
+			found[i].data = v;
+			return &found[i];
+		}
 	return NULL;
 }
 

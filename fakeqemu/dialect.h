@@ -12,6 +12,31 @@ struct fq_schema_entity {
 	unsigned offset, length;
 };
 
+/**
+ * struct fq_version_data - what gen_data.py embedded for one version (fakeqemu-data/V/)
+ * @name:       the version, e.g. "7.2" (the directory's name)
+ * @schema:     the schema entities' JSON texts, back to back
+ * @entities:   their index, in QEMU's order
+ * @sorted:     indexes of @entities by name
+ * @nentities:  how many
+ * @cpu_models: " name name ... ": query-cpu-definitions names
+ * @blob:       introspect.json as read by qomdata.c, or NULL when not recorded
+ * @blob_size:  its size in bytes
+ */
+struct fq_version_data {
+	const char *name;
+	const char *schema;
+	const struct fq_schema_entity *entities;
+	const unsigned *sorted;
+	size_t nentities;
+	const char *cpu_models;
+	const unsigned char *blob;
+	size_t blob_size;
+};
+
+/* fq_version_data - every embedded version, ended by a NULL @name (generated). */
+extern const struct fq_version_data fq_version_data[];
+
 /* struct fq_dialect - one imitated QEMU version, as probed from the real binary. */
 struct fq_dialect {
 	const char *name; /* "5.2", "7.2", "10.0" */
@@ -30,11 +55,7 @@ struct fq_dialect {
 	bool node_active;	     /* BlockDeviceInfo has "active" (10.0) */
 	bool old_errors;	     /* 5.2's wording of duplicate id, enum, block errors */
 	const char *machine_suffix;  /* pc-i440fx-<suffix> */
-	const char *schema;	     /* the schema entities' JSON texts, back to back */
-	const struct fq_schema_entity *entities; /* in QEMU's order */
-	const unsigned *sorted;			 /* indexes of @entities by name */
-	const size_t *nentities;
-	const char *cpu_models; /* " name name ... ": query-cpu-definitions names */
+	const struct fq_version_data *data; /* the recorded self-description */
 };
 
 /* fq_dialect_find() - the dialect named @name, or NULL. */

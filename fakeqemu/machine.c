@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* machine.c - the machine model built from the command line: type, CPUs, buses, run state */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -113,7 +114,7 @@ static void check_cpu_model(void)
 	if (!m)
 		return;
 	snprintf(needle, sizeof(needle), " %s ", m);
-	if (!strstr(fq_vm.cfg.dialect->cpu_models, needle))
+	if (!strstr(fq_vm.cfg.dialect->data->cpu_models, needle))
 		fq_die("unable to find CPU model '%s'", m);
 }
 
@@ -513,6 +514,33 @@ static void warn_amd_threads(void)
 			fq_vm.cfg.progname, fq_vm.cfg.threads);
 }
 
+/*
+ * "-machine accel=kvm:tcg" (libvirt's probe) takes the first accelerator
+ * that initialises: KVM when /dev/kvm opens, as QEMU's accel_init_machine().
+ */
+static void resolve_accel(struct fq_config *c)
+{
+	char *list = c->accel ? c->accel : strdup("tcg"), *save = NULL;
+	const char *chosen = "tcg";
+
+	for (char *a = strtok_r(list, ":", &save); a; a = strtok_r(NULL, ":", &save)) {
+		int fd;
+
+		if (strcmp(a, "kvm") != 0) {
+			chosen = a;
+			break;
+		}
+		fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+		if (fd >= 0) {
+			close(fd);
+			chosen = "kvm";
+			break;
+		}
+	}
+	c->accel = strdup(chosen);
+	free(list);
+}
+
 void fq_machine_init(void)
 {
 	struct fq_config *c = &fq_vm.cfg;
@@ -521,8 +549,7 @@ void fq_machine_init(void)
 	check_cpu_model();
 	if (!c->machine)
 		c->machine = strdup("pc");
-	if (!c->accel)
-		c->accel = strdup("tcg");
+	resolve_accel(c);
 	compute_topology();
 	init_cpus();
 	warn_amd_threads();

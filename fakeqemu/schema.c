@@ -22,9 +22,9 @@ static json_object *cache; /* name -> parsed entity, for the entities used so fa
 
 static json_object *parse_entity(const struct fq_dialect *d, size_t i)
 {
-	const struct fq_schema_entity *e = &d->entities[i];
+	const struct fq_schema_entity *e = &d->data->entities[i];
 	struct json_tokener *tok = json_tokener_new();
-	json_object *o = json_tokener_parse_ex(tok, d->schema + e->offset, (int)e->length);
+	json_object *o = json_tokener_parse_ex(tok, d->data->schema + e->offset, (int)e->length);
 
 	json_tokener_free(tok);
 	if (!o)
@@ -36,7 +36,7 @@ static json_object *parse_entity(const struct fq_dialect *d, size_t i)
 static json_object *entity(const char *name)
 {
 	const struct fq_dialect *d = fq_vm.cfg.dialect;
-	size_t lo = 0, hi = *d->nentities;
+	size_t lo = 0, hi = d->data->nentities;
 	json_object *e;
 
 	if (!cache)
@@ -45,10 +45,10 @@ static json_object *entity(const char *name)
 		return e;
 	while (lo < hi) {
 		size_t mid = (lo + hi) / 2;
-		int c = strcmp(d->entities[d->sorted[mid]].name, name);
+		int c = strcmp(d->data->entities[d->data->sorted[mid]].name, name);
 
 		if (c == 0) {
-			e = parse_entity(d, d->sorted[mid]);
+			e = parse_entity(d, d->data->sorted[mid]);
 			json_object_object_add(cache, name, e);
 			return e;
 		}
@@ -69,7 +69,7 @@ json_object *fq_schema_reply(void)
 
 	/* One entity at a time: the whole tree never exists at once. */
 	strbuf_addc(&b, '[');
-	for (size_t i = 0; i < *d->nentities; i++) {
+	for (size_t i = 0; i < d->data->nentities; i++) {
 		json_object *e = parse_entity(d, i);
 		char *text = fq_json_to_qemu_string(e);
 
@@ -88,7 +88,7 @@ void fq_schema_foreach(void (*fn)(json_object *entity, void *opaque), void *opaq
 {
 	const struct fq_dialect *d = fq_vm.cfg.dialect;
 
-	for (size_t i = 0; i < *d->nentities; i++) {
+	for (size_t i = 0; i < d->data->nentities; i++) {
 		json_object *e = parse_entity(d, i);
 
 		fn(e, opaque);
