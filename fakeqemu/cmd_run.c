@@ -162,44 +162,10 @@ void fq_cmd_query_kvm(json_object *args, struct fq_reply *r)
 	r->ret = o;
 }
 
-void fq_cmd_query_target(json_object *args, struct fq_reply *r);
-
-void fq_cmd_query_target(json_object *args, struct fq_reply *r)
-{
-	json_object *o = json_object_new_object();
-
-	(void)args;
-	json_object_object_add(o, "arch", json_object_new_string("x86_64"));
-	r->ret = o;
-}
-
 void fq_cmd_query_qmp_schema(json_object *args, struct fq_reply *r)
 {
 	(void)args;
 	r->ret = fq_schema_reply();
-}
-
-static void add_command(json_object *e, void *opaque)
-{
-	json_object *meta, *name;
-
-	if (json_object_object_get_ex(e, "meta-type", &meta) &&
-	    !strcmp(json_object_get_string(meta), "command") &&
-	    json_object_object_get_ex(e, "name", &name)) {
-		json_object *c = json_object_new_object();
-
-		json_object_object_add(c, "name", json_object_get(name));
-		json_object_array_add(opaque, c);
-	}
-}
-
-void fq_cmd_query_commands(json_object *args, struct fq_reply *r)
-{
-	json_object *list = json_object_new_array();
-
-	(void)args;
-	fq_schema_foreach(add_command, list);
-	r->ret = list;
 }
 
 /* The QOM type of the machine, e.g. "pc-i440fx-7.2-machine". */

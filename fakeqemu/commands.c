@@ -9,8 +9,7 @@
 #include "net.h"
 #include "faults.h"
 #include "machine.h"
-
-void fq_cmd_query_target(json_object *args, struct fq_reply *r);
+#include "schema.h"
 
 /* Commands of the real schemas that fakeqemu models. */
 static const struct fq_command commands[] = {
@@ -26,6 +25,40 @@ static const struct fq_command commands[] = {
     {"query-kvm", fq_cmd_query_kvm, true},
     {"query-target", fq_cmd_query_target, true},
     {"query-commands", fq_cmd_query_commands, true},
+    /* cmd_introspect.c: QEMU's self-description, from the recorded data. */
+    {"qom-list-types", fq_cmd_qom_list_types, true},
+    {"device-list-properties", fq_cmd_device_list_properties, true},
+    {"qom-list-properties", fq_cmd_qom_list_properties, true},
+    {"query-machines", fq_cmd_query_machines, true},
+    {"query-cpu-definitions", fq_cmd_query_cpu_definitions, true},
+    {"query-cpu-model-expansion", fq_cmd_query_cpu_model_expansion, true},
+    {"query-command-line-options", fq_cmd_query_command_line_options, true},
+    {"query-migrate-capabilities", fq_cmd_query_migrate_capabilities, true},
+    {"query-tpm-models", fq_cmd_query_tpm_models, true},
+    {"query-tpm-types", fq_cmd_query_tpm_types, true},
+    {"query-tpm", fq_cmd_query_tpm, true},
+    {"query-sev", fq_cmd_query_sev, true},
+    {"query-sev-capabilities", fq_cmd_query_sev_capabilities, true},
+    {"query-sev-launch-measure", fq_cmd_query_sev_launch_measure, true},
+    {"query-sgx", fq_cmd_query_sgx, true},
+    {"query-sgx-capabilities", fq_cmd_query_sgx_capabilities, true},
+    {"query-current-machine", fq_cmd_query_current_machine, true},
+    {"query-chardev-backends", fq_cmd_query_chardev_backends, true},
+    {"query-stats-schemas", fq_cmd_query_stats_schemas, true},
+    {"query-dump-guest-memory-capability", fq_cmd_query_dump_guest_memory_capability, true},
+    {"query-vm-generation-id", fq_cmd_query_vm_generation_id, true},
+    {"query-xen-replication-status", fq_cmd_query_xen_replication_status, true},
+    {"query-colo-status", fq_cmd_query_colo_status, true},
+    {"query-replay", fq_cmd_query_replay, true},
+    {"query-display-options", fq_cmd_query_display_options, true},
+    {"query-vnc", fq_cmd_query_vnc, true},
+    {"query-vnc-servers", fq_cmd_query_vnc_servers, true},
+    {"query-mice", fq_cmd_query_mice, true},
+    {"query-cryptodev", fq_cmd_query_cryptodev, true},
+    {"query-pr-managers", fq_cmd_query_pr_managers, true},
+    {"query-dirty-rate", fq_cmd_query_dirty_rate, true},
+    {"query-vcpu-dirty-limit", fq_cmd_query_vcpu_dirty_limit, true},
+    {"query-dump", fq_cmd_query_dump, true},
     {"query-qmp-schema", fq_cmd_query_qmp_schema, true},
     {"query-hotpluggable-cpus", fq_cmd_query_hotpluggable_cpus, true},
     {"query-cpus-fast", fq_cmd_query_cpus_fast, true},
@@ -57,6 +90,7 @@ static const struct fq_command commands[] = {
     /* fakeqemu's own, not in any QEMU schema. */
     {"x-fakeqemu-state", fq_cmd_x_fakeqemu_state, false},
     {"x-fakeqemu-fault", fq_cmd_x_fakeqemu_fault, false},
+    {"x-fakeqemu-commands", fq_cmd_x_fakeqemu_commands, false},
 };
 
 const struct fq_command *fq_command_find(const char *name)
@@ -100,5 +134,37 @@ void fq_cmd_x_fakeqemu_fault(json_object *args, struct fq_reply *r)
 	}
 	ret = json_object_new_object();
 	json_object_object_add(ret, "id", json_object_new_int(id));
+	r->ret = ret;
+}
+
+static void sort_command(json_object *e, void *opaque)
+{
+	json_object **lists = opaque, *meta, *name;
+
+	if (!json_object_object_get_ex(e, "meta-type", &meta) ||
+	    strcmp(json_object_get_string(meta), "command") != 0 ||
+	    !json_object_object_get_ex(e, "name", &name))
+		return;
+	json_object_array_add(fq_command_find(json_object_get_string(name)) ||
+				      !strcmp(json_object_get_string(name), "qmp_capabilities")
+				  ? lists[0]
+				  : lists[1],
+			      json_object_get(name));
+}
+
+/*
+ * x-fakeqemu-commands: the imitated version's commands split into
+ * {"modelled": [...], "not-modelled": [...]} (the latter answer a
+ * GenericError naming the command).
+ */
+void fq_cmd_x_fakeqemu_commands(json_object *args, struct fq_reply *r)
+{
+	json_object *lists[2] = {json_object_new_array(), json_object_new_array()};
+	json_object *ret = json_object_new_object();
+
+	(void)args;
+	fq_schema_foreach(sort_command, lists);
+	json_object_object_add(ret, "modelled", lists[0]);
+	json_object_object_add(ret, "not-modelled", lists[1]);
 	r->ret = ret;
 }

@@ -35,6 +35,42 @@ void fq_cmd_query_kvm(json_object *args, struct fq_reply *r);
 void fq_cmd_query_commands(json_object *args, struct fq_reply *r);
 void fq_cmd_query_qmp_schema(json_object *args, struct fq_reply *r);
 
+/* cmd_introspect.c */
+void fq_cmd_query_target(json_object *args, struct fq_reply *r);
+void fq_cmd_qom_list_types(json_object *args, struct fq_reply *r);
+void fq_cmd_device_list_properties(json_object *args, struct fq_reply *r);
+void fq_cmd_qom_list_properties(json_object *args, struct fq_reply *r);
+void fq_cmd_query_cpu_model_expansion(json_object *args, struct fq_reply *r);
+void fq_cmd_query_command_line_options(json_object *args, struct fq_reply *r);
+void fq_cmd_query_machines(json_object *args, struct fq_reply *r);
+void fq_cmd_query_cpu_definitions(json_object *args, struct fq_reply *r);
+void fq_cmd_query_migrate_capabilities(json_object *args, struct fq_reply *r);
+void fq_cmd_query_tpm_models(json_object *args, struct fq_reply *r);
+void fq_cmd_query_tpm_types(json_object *args, struct fq_reply *r);
+void fq_cmd_query_tpm(json_object *args, struct fq_reply *r);
+void fq_cmd_query_sev(json_object *args, struct fq_reply *r);
+void fq_cmd_query_sev_capabilities(json_object *args, struct fq_reply *r);
+void fq_cmd_query_sev_launch_measure(json_object *args, struct fq_reply *r);
+void fq_cmd_query_sgx(json_object *args, struct fq_reply *r);
+void fq_cmd_query_sgx_capabilities(json_object *args, struct fq_reply *r);
+void fq_cmd_query_current_machine(json_object *args, struct fq_reply *r);
+void fq_cmd_query_chardev_backends(json_object *args, struct fq_reply *r);
+void fq_cmd_query_stats_schemas(json_object *args, struct fq_reply *r);
+void fq_cmd_query_dump_guest_memory_capability(json_object *args, struct fq_reply *r);
+void fq_cmd_query_vm_generation_id(json_object *args, struct fq_reply *r);
+void fq_cmd_query_xen_replication_status(json_object *args, struct fq_reply *r);
+void fq_cmd_query_colo_status(json_object *args, struct fq_reply *r);
+void fq_cmd_query_replay(json_object *args, struct fq_reply *r);
+void fq_cmd_query_display_options(json_object *args, struct fq_reply *r);
+void fq_cmd_query_vnc(json_object *args, struct fq_reply *r);
+void fq_cmd_query_vnc_servers(json_object *args, struct fq_reply *r);
+void fq_cmd_query_mice(json_object *args, struct fq_reply *r);
+void fq_cmd_query_cryptodev(json_object *args, struct fq_reply *r);
+void fq_cmd_query_pr_managers(json_object *args, struct fq_reply *r);
+void fq_cmd_query_dirty_rate(json_object *args, struct fq_reply *r);
+void fq_cmd_query_vcpu_dirty_limit(json_object *args, struct fq_reply *r);
+void fq_cmd_query_dump(json_object *args, struct fq_reply *r);
+
 void fq_cmd_query_hotpluggable_cpus(json_object *args, struct fq_reply *r);
 void fq_cmd_query_cpus_fast(json_object *args, struct fq_reply *r);
 
@@ -54,5 +90,6 @@ void fq_cmd_query_yank(json_object *args, struct fq_reply *r);
 
 void fq_cmd_x_fakeqemu_state(json_object *args, struct fq_reply *r);
 void fq_cmd_x_fakeqemu_fault(json_object *args, struct fq_reply *r);
+void fq_cmd_x_fakeqemu_commands(json_object *args, struct fq_reply *r);
 
 #endif
