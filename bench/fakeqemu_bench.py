@@ -366,13 +366,42 @@ INTROSPECTION = (
 )
 
 
+# libvirt 9.0's capability probe, less what INTROSPECTION has: answered from
+# the recorded data (fakeqemu-data/V/introspect.json).
+LIBVIRT_DEVICES = ("virtio-blk-pci", "virtio-net-pci", "virtio-scsi-pci", "vfio-pci", "scsi-hd",
+                   "ide-hd", "PIIX4_PM", "usb-redir", "usb-storage", "kvm-pit", "VGA",
+                   "vmware-svga", "qxl", "virtio-gpu-pci", "virtio-gpu-device", "ICH9-LPC",
+                   "virtio-balloon-pci", "virtio-balloon-device", "intel-iommu", "mch", "nvdimm",
+                   "pcie-root-port", "usb-host", "vhost-user-fs-device", "virtio-mem-pci",
+                   "virtio-iommu-pci")
+LIBVIRT_PROBE = (
+    (b'{"execute":"qom-list-types","arguments":{"abstract":true}}\n',)
+    + tuple(b'{"execute":"device-list-properties","arguments":{"typename":"%s"}}\n'
+            % d.encode() for d in LIBVIRT_DEVICES)
+    + tuple(b'{"execute":"qom-list-properties","arguments":{"typename":"%s"}}\n' % t
+            for t in (b"memory-backend-file", b"memory-backend-memfd", b"max-x86_64-cpu",
+                      b"none-machine"))
+    + (b'{"execute":"query-tpm-models"}\n', b'{"execute":"query-tpm-types"}\n',
+       b'{"execute":"query-command-line-options"}\n',
+       b'{"execute":"query-migrate-capabilities"}\n',
+       b'{"execute":"query-sev-capabilities"}\n',
+       b'{"execute":"query-cpu-model-expansion","arguments":{"type":"static",'
+       b'"model":{"name":"max"}}}\n',
+       b'{"execute":"query-cpu-model-expansion","arguments":{"type":"full",'
+       b'"model":{"name":"max","props":{"migratable":false,"hv-passthrough":true}}}}\n'))
+
+
 def rss_stages(server):
-    """VmHWM/VmRSS now, then after three rounds of introspection commands."""
+    """VmHWM/VmRSS now, after three rounds of introspection commands, then after
+    libvirt's capability probe."""
     stages = {"after query-status workload": server.status()}
     for _ in range(3):
         for cmd in INTROSPECTION:
             server.client.call(cmd)
     stages["after + schema/introspection"] = server.status()
+    for cmd in LIBVIRT_PROBE:
+        server.client.call(cmd)
+    stages["after + libvirt probe"] = server.status()
     return stages
 
 

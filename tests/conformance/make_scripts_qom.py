@@ -1,0 +1,258 @@
+#!/usr/bin/python3
+"""make_scripts_qom.py - (re)generate the probe scripts scripts/qom-*.json: QEMU's
+self-description (qom-list-types, device-list-properties, query-machines, ...),
+device properties checked by type, the QOM tree, memory devices.
+
+  /usr/bin/python3 tests/conformance/make_scripts_qom.py
+
+Same format and helpers as make_scripts.py (which leaves qom-* alone).
+"""
+
+import json
+import os
+
+from make_scripts import CAPS, c
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+OUT = os.path.join(HERE, "scripts")
+PREFIX = "qom-"
+SCRIPTS = {}
+
+
+def script(name, desc, argv, steps, **kw):
+    d = {"description": desc, "argv": argv, "steps": steps, "guest": False}
+    d.update(kw)
+    SCRIPTS[PREFIX + name] = d
+
+
+def machine(m, accel="tcg"):
+    return ["-machine", m, "-accel", accel, "-S"]
+
+
+# ------------------------------------------------------------------ introspection
+
+def introspection_steps(full):
+    """What libvirt's capability probe asks, and the errors around it."""
+    steps = [
+        CAPS,
+        c("qom-list-types", id="types"),
+        c("qom-list-types", {"implements": "pci-device"}, id="pci"),
+        c("qom-list-types", {"implements": "pci-device", "abstract": True}, id="pci-abs"),
+        c("qom-list-types", {"implements": "hotplug-handler", "abstract": True}, id="iface"),
+        c("qom-list-types", {"implements": "no-such-type"}, id="none"),
+        c("qom-list-types", {"implements": 1}, id="bad"),
+        c("device-list-properties", {"typename": "virtio-blk-pci"}, id="dlp"),
+        c("device-list-properties", {"typename": "pcie-root-port"}, id="dlp-rp"),
+        c("device-list-properties", {"typename": "pci-device"}, id="dlp-abstract"),
+        c("device-list-properties", {"typename": "memory-backend-file"}, id="dlp-notdev"),
+        c("device-list-properties", {"typename": "no-such-type"}, id="dlp-none"),
+        c("device-list-properties", {"typename": "x"}, id="dlp-x"),
+        c("device-list-properties", id="dlp-missing"),
+        c("qom-list-properties", {"typename": "memory-backend-file"}, id="qlp"),
+        c("qom-list-properties", {"typename": "max-x86_64-cpu"}, id="qlp-cpu"),
+        c("qom-list-properties", {"typename": "device"}, id="qlp-abstract"),
+        c("qom-list-properties", {"typename": "none-machine"}, id="qlp-machine"),
+        c("qom-list-properties", {"typename": "no-such-class"}, id="qlp-none"),
+        c("query-machines", id="machines"),
+        c("query-cpu-definitions", id="cpus"),
+        c("query-command-line-options", {"option": "machine"}, id="opt"),
+        c("query-command-line-options", {"option": "no-such-opt"}, id="opt-bad"),
+        c("query-migrate-capabilities", id="mig"),
+        c("query-tpm-models", id="tpm-models"),
+        c("query-tpm-types", id="tpm-types"),
+        c("query-sev-capabilities", id="sev-caps"),
+        c("query-sgx-capabilities", id="sgx-caps"),
+        c("query-sev", id="sev"),
+        c("query-sgx", id="sgx"),
+        c("query-kvm", id="kvm"),
+        c("query-cpu-model-expansion", {"type": "static", "model": {"name": "max"}}, id="exp-max"),
+        c("query-cpu-model-expansion", {"type": "full", "model": {"name": "max"}}, id="exp-max-full"),
+        c("query-cpu-model-expansion", {"type": "static", "model": {"name": "host"}}, id="exp-host"),
+        c("query-cpu-model-expansion", {"type": "static", "model": {"name": "no-such-model"}},
+          id="exp-none"),
+        c("query-cpu-model-expansion", {"type": "bogus", "model": {"name": "max"}}, id="exp-type"),
+        c("query-cpu-model-expansion", {"type": "full"}, id="exp-missing"),
+    ]
+    if full:
+        steps += [
+            c("query-command-line-options", id="opts"),
+            c("query-commands", id="commands"),
+            c("query-target", id="target"),
+            c("query-current-machine", id="current"),
+            c("query-chardev-backends", id="chardev-backends"),
+            c("query-cpu-model-expansion", {"type": "static", "model": {
+                "name": "host", "props": {"migratable": False}}}, id="exp-host-nm"),
+            c("query-cpu-model-expansion", {"type": "full", "model": {
+                "name": "max", "props": {"migratable": False, "hv-passthrough": True}}}, id="exp-max-hv"),
+        ]
+    return steps
+
+
+script("introspect-none", "libvirt's capability probe on -machine none: QOM types, device and "
+       "object properties, machines, CPU models and expansions, options, SEV/SGX/TPM",
+       machine("none"), introspection_steps(True))
+script("introspect-pc", "introspection commands on pc", machine("pc"), introspection_steps(False))
+script("introspect-q35", "introspection commands on q35", machine("q35"), introspection_steps(False))
+script("introspect-kvm", "introspection commands under KVM (CPU models, expansions, SEV/SGX)",
+       machine("none", "kvm"), [
+           CAPS,
+           c("query-kvm", id="kvm"),
+           c("query-cpu-definitions", id="cpus"),
+           c("query-cpu-model-expansion", {"type": "static", "model": {"name": "host"}}, id="exp-host"),
+           c("query-cpu-model-expansion", {"type": "full", "model": {"name": "host"}}, id="exp-host-full"),
+           c("query-cpu-model-expansion", {"type": "static", "model": {"name": "max"}}, id="exp-max"),
+           c("query-sev-capabilities", id="sev-caps"),
+           c("query-sgx-capabilities", id="sgx-caps"),
+       ])
+
+
+# ------------------------------------------------------------------ the QOM tree
+
+CPU0 = "/machine/unattached/device[0]"
+
+
+def qom_tree_steps(machine_name):
+    steps = [
+        CAPS,
+        c("qom-list", {"path": "/"}, id="root"),
+        c("qom-list", {"path": "/machine"}, id="machine"),
+        c("qom-list", {"path": "/machine/unattached"}, id="unattached"),
+        c("qom-list", {"path": "/machine/peripheral"}, id="peripheral"),
+        c("qom-list", {"path": "/machine/peripheral-anon"}, id="anon"),
+        c("qom-list", {"path": "/objects"}, id="objects"),
+        c("qom-list", {"path": "/chardevs"}, id="chardevs"),
+        c("qom-get", {"path": "/machine", "property": "type"}, id="mtype"),
+        c("qom-get", {"path": "/machine", "property": "bogus"}, id="mbogus"),
+        c("qom-get", {"path": "/machine", "property": "hpet"}, id="hpet"),
+        c("qom-get", {"path": "/machine", "property": "memory-backend"}, id="mb"),
+        c("qom-get", {"path": "/nope", "property": "type"}, id="nope"),
+        c("qom-list", {"path": "/nope"}, id="nope-list"),
+        c("qom-list", {"path": "/machine/nope"}, id="nope-list2"),
+        c("qom-list", {"path": "unattached"}, id="partial"),
+        c("qom-list", {"path": "sysbus"}, id="partial2"),
+        c("qom-list", {"path": "device[0]"}, id="partial-ambiguous"),
+        c("qom-get", {"path": "device[0]", "property": "type"}, id="partial-get"),
+        c("qom-list", {"path": ""}, id="empty"),
+        c("qom-list", {"path": "/machine/"}, id="slash"),
+        c("qom-list", {"path": "//machine"}, id="slash2"),
+    ]
+    if machine_name != "none":
+        steps += [
+            c("qom-list", {"path": CPU0}, id="cpu"),
+            c("qom-get", {"path": CPU0, "property": "type"}, id="cpu-type"),
+            c("qom-get", {"path": CPU0, "property": "realized"}, id="cpu-realized"),
+            c("qom-get", {"path": CPU0, "property": "hotplugged"}, id="cpu-hotplugged"),
+            c("qom-get", {"path": CPU0, "property": "feature-words"}, id="cpu-fw"),
+            c("qom-get", {"path": CPU0, "property": "filtered-features"}, id="cpu-ff"),
+            c("qom-get", {"path": CPU0, "property": "lm"}, id="cpu-lm"),
+            c("qom-get", {"path": CPU0, "property": "model-id"}, id="cpu-model-id"),
+            c("qom-get", {"path": CPU0, "property": "bogus"}, id="cpu-bogus"),
+            c("qom-list", {"path": CPU0 + "/lapic"}, id="lapic"),
+            c("qom-get", {"path": CPU0, "property": "lapic"}, id="cpu-child"),
+            c("qom-get", {"path": CPU0, "property": "parent_bus"}, id="cpu-link"),
+        ]
+    return steps
+
+
+script("tree-none", "the QOM tree of -machine none: containers, partial and bad paths",
+       machine("none"), qom_tree_steps("none"))
+script("tree-pc", "the QOM tree of pc: containers, the boot CPU, partial and bad paths",
+       machine("pc"), qom_tree_steps("pc"))
+script("tree-q35", "the QOM tree of q35", machine("q35"), qom_tree_steps("q35"))
+script("tree-smp", "pc with -smp 3,maxcpus=4: where boot CPUs go in /machine/unattached",
+       machine("pc") + ["-smp", "3,maxcpus=4"], [
+           CAPS,
+           c("qom-list", {"path": "/machine/unattached"}, id="unattached"),
+           c("qom-get", {"path": "/machine/unattached/device[1]", "property": "type"}, id="d1"),
+           c("qom-get", {"path": "/machine/unattached/device[2]", "property": "type"}, id="d2"),
+           c("qom-get", {"path": "/machine/unattached/device[3]", "property": "type"}, id="d3"),
+           c("qom-get", {"path": "/machine/unattached/device[4]", "property": "type"}, id="d4"),
+           c("qom-get", {"path": "/machine/unattached/device[3]", "property": "apic-id"}, id="apic"),
+           c("device_add", {"driver": "qemu64-x86_64-cpu", "id": "cpu3", "socket-id": 3,
+                            "core-id": 0, "thread-id": 0}, id="plug"),
+           c("qom-list", {"path": "/machine/peripheral"}, id="peripheral"),
+           c("qom-get", {"path": "/machine/peripheral/cpu3", "property": "apic-id"}, id="apic3"),
+           c("qom-get", {"path": "/machine/peripheral/cpu3", "property": "hotplugged"}, id="hp3"),
+       ])
+
+
+def libvirt_cpu_steps():
+    """libvirt 9.0 at domain start: qom-list of the CPU, then qom-get of its properties."""
+    props = ["realized", "hotplugged", "hotpluggable", "start-powered-off", "popcnt", "lm",
+             "avx2", "x2apic", "svm", "vmx", "hypervisor", "pdpe1gb", "arch-capabilities",
+             "kvmclock", "sse4.2", "sse4_2", "family", "model", "stepping", "model-id",
+             "vendor", "tsc-frequency", "feature-words", "filtered-features", "phys-bits"]
+    return ([CAPS, c("query-cpus-fast", id="cpus"), c("qom-list", {"path": CPU0}, id="list")]
+            + [c("qom-get", {"path": CPU0, "property": p}, id=p) for p in props])
+
+
+script("cpu-props-tcg", "CPU feature properties as libvirt reads them: -cpu Skylake-Client-IBRS "
+       "under TCG (unsupported features filtered)",
+       machine("pc") + ["-cpu", "Skylake-Client-IBRS"], libvirt_cpu_steps(),
+       normalize=[{"key": "thread-id", "value": 0}])
+script("cpu-props-flags", "CPU feature properties with +/- flags: -cpu qemu64,+x2apic,-sse2,pdpe1gb=on",
+       machine("pc") + ["-cpu", "qemu64,+x2apic,-sse2,pdpe1gb=on"], libvirt_cpu_steps(),
+       normalize=[{"key": "thread-id", "value": 0}])
+script("cpu-props-kvm", "CPU feature properties under KVM: -cpu host,-arch-capabilities",
+       machine("pc", "kvm") + ["-cpu", "host,-arch-capabilities"], libvirt_cpu_steps(),
+       normalize=[{"key": "thread-id", "value": 0}])
+script("cpu-props-default", "CPU feature properties of the default CPU (qemu64) under KVM",
+       machine("pc", "kvm"), libvirt_cpu_steps(), normalize=[{"key": "thread-id", "value": 0}])
+
+script("tree-devices", "devices in the tree: peripheral order (failed adds leave tombstones), "
+       "anonymous devices, a device's own properties, qom-set",
+       machine("pc"), [
+           CAPS,
+           c("device_add", {"driver": "virtio-net-pci", "id": "n1", "bogus": 1}, id="fail1"),
+           c("device_add", {"driver": "qemu-xhci", "id": "xhci"}, id="xhci"),
+           c("device_add", {"driver": "usb-tablet", "id": "t1"}, id="t1"),
+           c("device_add", {"driver": "usb-storage", "id": "us1"}, id="fail2"),
+           c("device_add", {"driver": "virtio-serial-pci", "id": "vs"}, id="vs"),
+           c("device_add", {"driver": "e1000", "id": "e1"}, id="e1"),
+           c("device_add", {"driver": "e1000"}, id="anon1"),
+           c("device_add", {"driver": "virtio-blk-pci"}, id="anon-fail"),
+           c("device_add", {"driver": "virtio-net-pci", "mac": "52:54:00:12:34:56"}, id="anon2"),
+           c("device_add", {"driver": "virtio-net-pci", "id": "n2", "bus": "pci.0", "addr": "0x9"},
+             id="n2"),
+           c("device_add", {"driver": "virtio-balloon-pci", "id": "b1"}, id="b1"),
+           c("qom-list", {"path": "/machine/peripheral"}, id="peripheral"),
+           c("qom-list", {"path": "/machine/peripheral-anon"}, id="anon"),
+           c("qom-list", {"path": "/machine/peripheral/e1"}, id="e1-list"),
+           c("qom-get", {"path": "/machine/peripheral/e1", "property": "type"}, id="e1-type"),
+           c("qom-get", {"path": "/machine/peripheral/e1", "property": "realized"}, id="e1-realized"),
+           c("qom-get", {"path": "/machine/peripheral/e1", "property": "hotplugged"}, id="e1-hp"),
+           c("qom-get", {"path": "/machine/peripheral/e1", "property": "addr"}, id="e1-addr"),
+           c("qom-get", {"path": "/machine/peripheral/n2", "property": "addr"}, id="n2-addr"),
+           c("qom-get", {"path": "/machine/peripheral/e1", "property": "romfile"}, id="e1-romfile"),
+           c("qom-get", {"path": "/machine/peripheral/e1", "property": "parent_bus"}, id="e1-bus"),
+           c("qom-get", {"path": "/machine/peripheral-anon/device[1]", "property": "mac"},
+             id="anon-mac"),
+           c("qom-get", {"path": "/machine/peripheral/n2", "property": "bogus"}, id="n2-bogus"),
+           c("qom-list", {"path": "/machine/peripheral/xhci/xhci.0"}, id="usb-bus"),
+           c("qom-list", {"path": "xhci.0"}, id="usb-bus-partial"),
+           c("qom-set", {"path": "/machine/peripheral/e1", "property": "romfile", "value": "x"},
+             id="set-realized"),
+           c("qom-set", {"path": "/machine/peripheral/e1", "property": "type", "value": "x"},
+             id="set-type"),
+           c("qom-set", {"path": "/machine/peripheral/e1", "property": "bogus", "value": 1},
+             id="set-bogus"),
+           c("qom-set", {"path": "/nope", "property": "x", "value": 1}, id="set-nope"),
+           c("device_del", {"id": "t1"}, id="del-usb"),
+           c("qom-list", {"path": "/machine/peripheral"}, id="peripheral2"),
+       ])
+
+
+def main():
+    os.makedirs(OUT, exist_ok=True)
+    for old in os.listdir(OUT):
+        if old.startswith(PREFIX) and old.endswith(".json") and old[:-5] not in SCRIPTS:
+            os.unlink(os.path.join(OUT, old))
+    for name, d in SCRIPTS.items():
+        with open(os.path.join(OUT, name + ".json"), "w") as f:
+            json.dump(d, f, indent=1, ensure_ascii=True)
+            f.write("\n")
+    print("%d scripts" % len(SCRIPTS))
+
+
+if __name__ == "__main__":
+    main()
