@@ -82,7 +82,6 @@ static const struct fq_command commands[] = {
     {"chardev-add", fq_cmd_chardev_add, true},
     {"chardev-remove", fq_cmd_chardev_remove, true},
     {"query-chardev", fq_cmd_query_chardev, true},
-    {"query-chardev-backends", fq_cmd_query_chardev_backends, true},
     {"netdev_add", fq_cmd_netdev_add, true},
     {"netdev_del", fq_cmd_netdev_del, true},
     {"set_link", fq_cmd_set_link, true},

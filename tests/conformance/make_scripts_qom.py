@@ -79,7 +79,6 @@ def introspection_steps(full):
             c("query-commands", id="commands"),
             c("query-target", id="target"),
             c("query-current-machine", id="current"),
-            c("query-chardev-backends", id="chardev-backends"),
             c("query-cpu-model-expansion", {"type": "static", "model": {
                 "name": "host", "props": {"migratable": False}}}, id="exp-host-nm"),
             c("query-cpu-model-expansion", {"type": "full", "model": {
