@@ -13,7 +13,9 @@ static void usage(FILE *f)
 	      "  host    is this host a VM, is KVM usable (qdctl host --help)\n"
 	      "  vm      hot-plug vCPUs, disks, VFIO on one VM, step by step (qdctl vm --help)\n"
 	      "  run     start a VM from a JSON config, pause, resume, stop it (qdctl run --help)\n"
-	      "  qmp     connect to a QMP socket and run commands (qdctl qmp --help)\n",
+	      "  qmp     connect to a QMP socket and run commands (qdctl qmp --help)\n"
+	      "  scenario  run scenario files (hot-plug edge cases) against a QEMU "
+	      "(qdctl scenario --help)\n",
 	      f);
 }
 
@@ -35,6 +37,8 @@ int main(int argc, char **argv)
 		return qdctl_run_main(argc - 1, argv + 1);
 	if (strcmp(argv[1], "qmp") == 0)
 		return qdctl_qmp_main(argc - 1, argv + 1);
+	if (strcmp(argv[1], "scenario") == 0)
+		return qdctl_scenario_main(argc - 1, argv + 1);
 	fprintf(stderr, "qdctl: unknown command '%s'\n", argv[1]);
 	usage(stderr);
 	return QDCTL_USAGE;

@@ -38,8 +38,36 @@ const char *qdctl_default_kernel(void);
  */
 const char *qdctl_default_run_dir(void);
 
+/*
+ * qdctl_halt_kernel() - write a tiny kernel that halts at once (a machine
+ * with no OS, bootable by real QEMU and accepted by fakeqemu) into @dir.
+ * Return: its path (malloc'd), or NULL.
+ */
+char *qdctl_halt_kernel(const char *dir);
+
+/* qdctl_scenario_main() - `qdctl scenario`: run scenario files against one QEMU. */
+int qdctl_scenario_main(int argc, char **argv);
+
+/* qdctl_qualify_main() - `qdctl qualify`: the catalogue against QEMU versions, one report. */
+int qdctl_qualify_main(int argc, char **argv);
+
+/* qdctl_report_main() - `qdctl report merge`: join results of several runs. */
+int qdctl_report_main(int argc, char **argv);
+
+/* qdctl_record_main() - `qdctl record`: qemudrv operations recorded against real QEMU. */
+int qdctl_record_main(int argc, char **argv);
+
 #include <stdbool.h>
 #include <stdio.h>
+
+#include "qemudrv.h"
+
+/*
+ * qdctl_error_set() - fill @err (NULL allowed) with @code and a message.
+ * Return: @code.
+ */
+int qdctl_error_set(qd_error *err, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 /* struct qdctl_vm_options - the options `qdctl run` and `qdctl vm` share. */
 struct qdctl_vm_options {

@@ -1,0 +1,546 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* scenario_ops.c - the step kinds of a scenario: one table entry and one function each */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "proc.h"
+#include "qdctl.h"
+#include "scenario_ctx.h"
+
+/*
+ * DOC: ops
+ *
+ * An op is a row of sc_ops[]: its name, the parameters it takes (checked
+ * by the parser, so a typo in a scenario is an error naming the member),
+ * flags, and a function that does it through the public library API and
+ * puts what it observed in @result. Adding a step kind (issue 11:
+ * add-memory, add-net) is adding a row and a function here.
+ */
+
+static const char *str_param(const struct sc_step *s, const char *name)
+{
+	json_object *v;
+
+	return json_object_object_get_ex(s->json, name, &v) ? json_object_get_string(v) : NULL;
+}
+
+static json_object *obj_param(const struct sc_step *s, const char *name)
+{
+	json_object *v;
+
+	return json_object_object_get_ex(s->json, name, &v) ? v : NULL;
+}
+
+static unsigned uint_param(const struct sc_step *s, const char *name, unsigned def)
+{
+	json_object *v;
+
+	return json_object_object_get_ex(s->json, name, &v) ? (unsigned)json_object_get_int(v)
+							    : def;
+}
+
+static bool bool_param(const struct sc_step *s, const char *name, bool def)
+{
+	json_object *v;
+
+	return json_object_object_get_ex(s->json, name, &v) ? json_object_get_boolean(v) : def;
+}
+
+static int need_vm(struct sc_ctx *ctx, qd_error *err)
+{
+	if (!ctx->vm)
+		return qdctl_error_set(err, -ENOTCONN, "no VM: an earlier restart failed");
+	return 0;
+}
+
+/* ---- life cycle ------------------------------------------------------------------------ */
+
+static int op_start(struct sc_ctx *ctx, const struct sc_step *s, json_object *result,
+		    qd_error *err)
+{
+	int r = need_vm(ctx, err);
+
+	(void)s;
+	(void)result;
+	if (r < 0)
+		return r;
+	r = qd_vm_start(ctx->vm, ctx->timeout_ms, err);
+	if (r < 0)
+		return r;
+	ctx->qemu_pid = qd_vm_pid(ctx->vm);
+	free(ctx->qemu_exit);
+	ctx->qemu_exit = NULL;
+	if (ctx->sc->level == SC_LEVEL_GUEST && !ctx->target->fake) {
+		sc_console_close(&ctx->console);
+		r = sc_console_open(&ctx->console, qd_vm_console_path(ctx->vm), err);
+		if (r == 0)
+			r = sc_console_boot_wait(&ctx->console, ctx->sc->boot_timeout_ms, err);
+	}
+	return r;
+}
+
+static int op_stop(struct sc_ctx *ctx, const struct sc_step *s, json_object *result,
+		   qd_error *err)
+{
+	int r = need_vm(ctx, err);
+
+	(void)s;
+	(void)result;
+	if (r < 0)
+		return r;
+	ctx->expect_qemu_gone = true;
+	sc_console_close(&ctx->console);
+	return qd_vm_stop(ctx->vm, ctx->timeout_ms, err);
+}
+
+static int op_pause(struct sc_ctx *ctx, const struct sc_step *s, json_object *result,
+		    qd_error *err)
+{
+	int r = need_vm(ctx, err);
+
+	(void)s;
+	(void)result;
+	return r < 0 ? r : qd_vm_pause(ctx->vm, ctx->timeout_ms, err);
+}
+
+static int op_resume(struct sc_ctx *ctx, const struct sc_step *s, json_object *result,
+		     qd_error *err)
+{
+	int r = need_vm(ctx, err);
+
+	(void)s;
+	(void)result;
+	return r < 0 ? r : qd_vm_resume(ctx->vm, ctx->timeout_ms, err);
+}
+
+static int op_status(struct sc_ctx *ctx, const struct sc_step *s, json_object *result,
+		     qd_error *err)
+{
+	char *status = NULL;
+	int r = need_vm(ctx, err);
+
+	(void)s;
+	if (r == 0)
+		r = qd_vm_status(ctx->vm, ctx->timeout_ms, &status, err);
+	if (r == 0)
+		json_object_object_add(result, "status", json_object_new_string(status));
+	free(status);
+	return r;
+}
+
+static int op_caps(struct sc_ctx *ctx, const struct sc_step *s, json_object *result,
+		   qd_error *err)
+{
+	int r = need_vm(ctx, err);
+	unsigned caps;
+
+	(void)s;
+	if (r < 0)
+		return r;
+	caps = qd_vm_capabilities(ctx->vm);
+	json_object_object_add(result, "block",
+			       json_object_new_boolean(caps & QD_CAP_BLOCK_HOTPLUG));
+	json_object_object_add(result, "cpu", json_object_new_boolean(caps & QD_CAP_CPU_HOTPLUG));
+	json_object_object_add(result, "vfio", json_object_new_boolean(caps & QD_CAP_VFIO_HOTPLUG));
+	return 0;
+}
+
+/* A client that restarts: the handle goes (QEMU keeps running), a new one loads the state. */
+static int op_restart(struct sc_ctx *ctx, const struct sc_step *s, json_object *result,
+		      qd_error *err)
+{
+	int r;
+
+	(void)result;
+	sc_ctx_drain_events(ctx);
+	sc_console_close(&ctx->console);
+	qd_vm_free(ctx->vm);
+	ctx->vm = NULL;
+	r = sc_ctx_new_vm(ctx, err);
+	if (r < 0 || !bool_param(s, "attach", true))
+		return r;
+	r = qd_vm_attach(ctx->vm, ctx->timeout_ms, err);
+	if (r == 0 && ctx->sc->level == SC_LEVEL_GUEST && !ctx->target->fake)
+		r = sc_console_open(&ctx->console, qd_vm_console_path(ctx->vm), err);
+	return r;
+}
+
+static int op_reconcile(struct sc_ctx *ctx, const struct sc_step *s, json_object *result,
+			qd_error *err)
+{
+	char *report = NULL;
+	int r = need_vm(ctx, err);
+
+	(void)s;
+	if (r == 0)
+		r = qd_vm_reconcile(ctx->vm, ctx->timeout_ms, &report, err);
+	if (r == 0)
+		json_object_object_add(result, "report", json_object_new_string(report));
+	free(report);
+	return r;
+}
+
+/* QEMU dies (a crash seen in the field): the signal is sent and its end awaited. */
+static int op_kill(struct sc_ctx *ctx, const struct sc_step *s, json_object *result,
+		   qd_error *err)
+{
+	const char *name = str_param(s, "signal");
+	int sig = name ? sc_signal_value(name) : SIGKILL;
+	pid_t pid = ctx->vm ? qd_vm_pid(ctx->vm) : -1;
+
+	if (pid <= 0)
+		return qdctl_error_set(err, -ESRCH, "QEMU is not running");
+	ctx->expect_qemu_gone = true;
+	if (kill(pid, sig) < 0)
+		return qdctl_error_set(err, -errno, "kill %d: %s", (int)pid, strerror(errno));
+	json_object_object_add(result, "signal", json_object_new_string(sigabbrev_np(sig)));
+	if (sig == SIGKILL || sig == SIGSEGV || sig == SIGABRT || sig == SIGTERM) {
+		if (!sc_ctx_qemu_wait_gone(ctx, ctx->timeout_ms))
+			return qdctl_error_set(err, -ETIMEDOUT,
+					       "QEMU (pid %d) still runs %d ms after SIG%s",
+					       (int)pid, ctx->timeout_ms, sigabbrev_np(sig));
+	}
+	return 0;
+}
+
+/* ---- hot-plug -------------------------------------------------------------------------- */
+
+static int op_add_vcpus(struct sc_ctx *ctx, const struct sc_step *s, json_object *result,
+			qd_error *err)
+{
+	unsigned added = 0;
+	int r = need_vm(ctx, err);
+
+	if (r < 0)
+		return r;
+	r = qd_vm_add_vcpus(ctx->vm, uint_param(s, "count", 1), ctx->timeout_ms, &added, err);
+	json_object_object_add(result, "added", json_object_new_int((int)added));
+	return r;
+}
+
+static int op_remove_vcpus(struct sc_ctx *ctx, const struct sc_step *s, json_object *result,
+			   qd_error *err)
+{
+	unsigned removed = 0;
+	int r = need_vm(ctx, err);
+
+	if (r < 0)
+		return r;
+	r = qd_vm_remove_vcpus(ctx->vm, uint_param(s, "count", 1), ctx->timeout_ms, &removed,
+			       err);
+	json_object_object_add(result, "removed", json_object_new_int((int)removed));
+	return r;
+}
+
+static int op_add_block(struct sc_ctx *ctx, const struct sc_step *s, json_object *result,
+			qd_error *err)
+{
+	struct qd_block_device dev = {0};
+	char *image = NULL, *location = NULL;
+	int r = need_vm(ctx, err);
+
+	if (r < 0)
+		return r;
+	dev.id = str_param(s, "id");
+	dev.path = str_param(s, "path");
+	if (!dev.path) {
+		image = sc_ctx_image(ctx, dev.id, uint_param(s, "size_mb", 8), err);
+		if (!image)
+			return err->code;
+		dev.path = image;
+	}
+	dev.format = str_param(s, "format");
+	dev.read_only = bool_param(s, "read_only", false);
+	dev.index = uint_param(s, "index", 0);
+	r = qd_vm_add_block(ctx->vm, &dev, ctx->timeout_ms, &location, err);
+	if (r == 0)
+		json_object_object_add(result, "location", json_object_new_string(location));
+	free(location);
+	free(image);
+	return r;
+}
+
+static int op_remove_block(struct sc_ctx *ctx, const struct sc_step *s, json_object *result,
+			   qd_error *err)
+{
+	int r = need_vm(ctx, err);
+
+	(void)result;
+	return r < 0 ? r : qd_vm_remove_block(ctx->vm, str_param(s, "id"), ctx->timeout_ms, err);
+}
+
+static int op_add_vfio(struct sc_ctx *ctx, const struct sc_step *s, json_object *result,
+		       qd_error *err)
+{
+	char *location = NULL;
+	int r = need_vm(ctx, err);
+
+	if (r < 0)
+		return r;
+	r = qd_vm_add_vfio(ctx->vm, str_param(s, "id"), str_param(s, "host"), ctx->timeout_ms,
+			   &location, err);
+	if (r == 0)
+		json_object_object_add(result, "location", json_object_new_string(location));
+	free(location);
+	return r;
+}
+
+static int op_remove_vfio(struct sc_ctx *ctx, const struct sc_step *s, json_object *result,
+			  qd_error *err)
+{
+	int r = need_vm(ctx, err);
+
+	(void)result;
+	return r < 0 ? r : qd_vm_remove_vfio(ctx->vm, str_param(s, "id"), ctx->timeout_ms, err);
+}
+
+/* ---- QMP and events --------------------------------------------------------------------- */
+
+static int op_qmp(struct sc_ctx *ctx, const struct sc_step *s, json_object *result,
+		  qd_error *err)
+{
+	json_object *ret = NULL;
+	struct qd_qmp *q;
+	int r = need_vm(ctx, err);
+
+	if (r < 0)
+		return r;
+	q = qd_vm_qmp(ctx->vm);
+	if (!q)
+		return qdctl_error_set(err, -ENOTCONN, "the VM has no QMP connection");
+	r = qd_qmp_execute(q, str_param(s, "execute"), obj_param(s, "arguments"),
+			   ctx->timeout_ms, &ret, err);
+	if (r == 0)
+		json_object_object_add(result, "return", ret);
+	return r;
+}
+
+/* An event matches @name and every member of @data (by JSON value). */
+static bool event_matches(json_object *ev, const char *name, json_object *data)
+{
+	json_object *n, *d;
+
+	if (!json_object_object_get_ex(ev, "event", &n) || strcmp(json_object_get_string(n), name))
+		return false;
+	if (!data)
+		return true;
+	if (!json_object_object_get_ex(ev, "data", &d))
+		return false;
+	json_object_object_foreach(data, key, want)
+	{
+		json_object *got;
+
+		if (!json_object_object_get_ex(d, key, &got) || !json_object_equal(want, got))
+			return false;
+	}
+	return true;
+}
+
+/* The first event not yet taken that matches, marked taken; NULL when none. */
+static json_object *take_event(struct sc_ctx *ctx, const char *name, json_object *data)
+{
+	for (size_t i = 0; i < json_object_array_length(ctx->events); i++) {
+		json_object *e = json_object_array_get_idx(ctx->events, i), *taken;
+
+		if (json_object_object_get_ex(e, "taken", &taken) && json_object_get_boolean(taken))
+			continue;
+		if (event_matches(e, name, data)) {
+			json_object_object_add(e, "taken", json_object_new_boolean(true));
+			return e;
+		}
+	}
+	return NULL;
+}
+
+static int op_wait_event(struct sc_ctx *ctx, const struct sc_step *s, json_object *result,
+			 qd_error *err)
+{
+	const char *name = str_param(s, "event");
+	json_object *data = obj_param(s, "data"), *ev, *d;
+	int64_t deadline = qdctl_now_ms() + ctx->timeout_ms;
+	int r = need_vm(ctx, err);
+
+	if (r < 0)
+		return r;
+	for (;;) {
+		json_object *next = NULL;
+		struct qd_qmp *q = qd_vm_qmp(ctx->vm);
+		int64_t left;
+
+		sc_ctx_drain_events(ctx);
+		ev = take_event(ctx, name, data);
+		if (ev)
+			break;
+		left = deadline - qdctl_now_ms();
+		if (left <= 0 || !q)
+			return qdctl_error_set(err, -ETIMEDOUT, "no %s event within %d ms", name,
+					       ctx->timeout_ms);
+		/* Block for the next event; it goes through the same bookkeeping. */
+		r = qd_qmp_next_event(q, (int)left, &next, err);
+		if (r == -ETIMEDOUT)
+			return qdctl_error_set(err, -ETIMEDOUT, "no %s event within %d ms", name,
+					       ctx->timeout_ms);
+		if (r < 0)
+			return r;
+		{
+			json_object *rec = json_object_new_object(), *v;
+
+			if (json_object_object_get_ex(next, "event", &v))
+				json_object_object_add(rec, "event", json_object_get(v));
+			if (json_object_object_get_ex(next, "data", &v))
+				json_object_object_add(rec, "data", json_object_get(v));
+			json_object_object_add(rec, "step", json_object_new_int((int)s->index));
+			json_object_array_add(ctx->events, rec);
+			json_object_put(next);
+		}
+	}
+	json_object_object_add(result, "event", json_object_new_string(name));
+	if (json_object_object_get_ex(ev, "data", &d))
+		json_object_object_add(result, "data", json_object_get(d));
+	return 0;
+}
+
+static int op_fault(struct sc_ctx *ctx, const struct sc_step *s, json_object *result,
+		    qd_error *err)
+{
+	json_object *args = json_object_new_object(), *ret = NULL, *id;
+	struct qd_qmp *q;
+	int r = need_vm(ctx, err);
+
+	if (r < 0) {
+		json_object_put(args);
+		return r;
+	}
+	q = qd_vm_qmp(ctx->vm);
+	json_object_object_add(args, "rule", json_object_get(obj_param(s, "rule")));
+	r = q ? qd_qmp_execute(q, "x-fakeqemu-fault", args, ctx->timeout_ms, &ret, err)
+	      : qdctl_error_set(err, -ENOTCONN, "the VM has no QMP connection");
+	if (r == 0 && json_object_object_get_ex(ret, "id", &id))
+		json_object_object_add(result, "rule", json_object_get(id));
+	json_object_put(ret);
+	json_object_put(args);
+	return r;
+}
+
+/* ---- the guest ------------------------------------------------------------------------ */
+
+static int op_guest_run(struct sc_ctx *ctx, const struct sc_step *s, json_object *result,
+			qd_error *err)
+{
+	char *output = NULL;
+	int status, r;
+
+	if (ctx->console.fd < 0)
+		return qdctl_error_set(err, -ENOTCONN, "no guest console (the VM is not running)");
+	r = sc_console_run(&ctx->console, str_param(s, "command"), ctx->timeout_ms, &output,
+			   &status, err);
+	if (r == 0) {
+		json_object_object_add(result, "output", json_object_new_string(output));
+		json_object_object_add(result, "status", json_object_new_int(status));
+	}
+	free(output);
+	return r;
+}
+
+static int op_guest_wait(struct sc_ctx *ctx, const struct sc_step *s, json_object *result,
+			 qd_error *err)
+{
+	char *line = NULL;
+	regex_t re;
+	int r;
+
+	if (ctx->console.fd < 0)
+		return qdctl_error_set(err, -ENOTCONN, "no guest console (the VM is not running)");
+	if (regcomp(&re, str_param(s, "pattern"), REG_EXTENDED | REG_NOSUB) != 0)
+		return qdctl_error_set(err, -EINVAL, "bad pattern");
+	r = sc_console_wait(&ctx->console, &re, ctx->timeout_ms, &line, err);
+	regfree(&re);
+	if (r == 0)
+		json_object_object_add(result, "line", json_object_new_string(line));
+	free(line);
+	return r;
+}
+
+/* ---- the table --------------------------------------------------------------------------- */
+
+#define NO_PARAMS ((const struct sc_param[]){{NULL, 0, false}})
+
+const struct sc_op sc_ops[] = {
+    {"start", NULL, "launch QEMU and wait for QMP (guest level: and for the guest's shell)",
+     NO_PARAMS, 0, op_start},
+    {"stop", NULL, "quit QEMU, then SIGTERM, then SIGKILL", NO_PARAMS, 0, op_stop},
+    {"pause", NULL, "stop the vCPUs", NO_PARAMS, 0, op_pause},
+    {"resume", NULL, "run the vCPUs again", NO_PARAMS, 0, op_resume},
+    {"status", NULL, "QEMU's run state: result {\"status\"}", NO_PARAMS, 0, op_status},
+    {"caps", NULL, "what the VM can hot-plug: result {\"block\", \"cpu\", \"vfio\"}", NO_PARAMS,
+     0, op_caps},
+    {"restart", NULL,
+     "the client restarts: a new handle reloads the state and attaches to the running QEMU",
+     (const struct sc_param[]){{"attach", SC_PARAM_BOOL, false}, {NULL, 0, false}}, SC_OP_NO_VM,
+     op_restart},
+    {"reconcile", NULL, "make the state agree with QEMU: result {\"report\"}", NO_PARAMS, 0,
+     op_reconcile},
+    {"kill", "signal", "send QEMU a signal (default KILL) and wait for it to end",
+     (const struct sc_param[]){{"signal", SC_PARAM_SIGNAL, false}, {NULL, 0, false}}, 0, op_kill},
+    {"add-vcpus", "count", "hot-add vCPUs: result {\"added\"}",
+     (const struct sc_param[]){{"count", SC_PARAM_UINT, true}, {NULL, 0, false}}, 0,
+     op_add_vcpus},
+    {"remove-vcpus", "count", "hot-remove vCPUs, last added first: result {\"removed\"}",
+     (const struct sc_param[]){{"count", SC_PARAM_UINT, true}, {NULL, 0, false}}, 0,
+     op_remove_vcpus},
+    {"add-block", "id",
+     "hot-plug a disk (a sparse image of size_mb made when no path): result {\"location\"}",
+     (const struct sc_param[]){{"id", SC_PARAM_STRING, true},
+			       {"path", SC_PARAM_STRING, false},
+			       {"size_mb", SC_PARAM_UINT, false},
+			       {"format", SC_PARAM_STRING, false},
+			       {"read_only", SC_PARAM_BOOL, false},
+			       {"index", SC_PARAM_UINT, false},
+			       {NULL, 0, false}},
+     0, op_add_block},
+    {"remove-block", "id", "hot-unplug a disk",
+     (const struct sc_param[]){{"id", SC_PARAM_STRING, true}, {NULL, 0, false}}, 0,
+     op_remove_block},
+    {"add-vfio", "id", "hot-plug a host PCI device: result {\"location\"}",
+     (const struct sc_param[]){{"id", SC_PARAM_STRING, true},
+			       {"host", SC_PARAM_STRING, true},
+			       {NULL, 0, false}},
+     0, op_add_vfio},
+    {"remove-vfio", "id", "hot-unplug a host PCI device",
+     (const struct sc_param[]){{"id", SC_PARAM_STRING, true}, {NULL, 0, false}}, 0,
+     op_remove_vfio},
+    {"qmp", "execute", "a raw QMP command on the VM's connection: result {\"return\"}",
+     (const struct sc_param[]){{"execute", SC_PARAM_STRING, true},
+			       {"arguments", SC_PARAM_OBJECT, false},
+			       {NULL, 0, false}},
+     0, op_qmp},
+    {"wait-event", "event",
+     "wait for an event (one already seen counts, each is taken once): result {\"event\", "
+     "\"data\"}",
+     (const struct sc_param[]){{"event", SC_PARAM_STRING, true},
+			       {"data", SC_PARAM_OBJECT, false},
+			       {NULL, 0, false}},
+     0, op_wait_event},
+    {"fault", NULL, "add a fakeqemu fault rule now (x-fakeqemu-fault)",
+     (const struct sc_param[]){{"rule", SC_PARAM_OBJECT, true}, {NULL, 0, false}},
+     SC_OP_FAKE_ONLY, op_fault},
+    {"guest-run", "command",
+     "run a shell command in the test guest: result {\"output\", \"status\"}",
+     (const struct sc_param[]){{"command", SC_PARAM_STRING, true}, {NULL, 0, false}},
+     SC_OP_CONSOLE, op_guest_run},
+    {"guest-wait", "pattern", "wait for a console line matching a pattern: result {\"line\"}",
+     (const struct sc_param[]){{"pattern", SC_PARAM_REGEX, true}, {NULL, 0, false}},
+     SC_OP_CONSOLE, op_guest_wait},
+    {NULL, NULL, NULL, NULL, 0, NULL},
+};
+
+const struct sc_op *sc_op_find(const char *name)
+{
+	for (const struct sc_op *op = sc_ops; op->name; op++)
+		if (!strcmp(op->name, name))
+			return op;
+	return NULL;
+}
