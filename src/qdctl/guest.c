@@ -193,7 +193,11 @@ static int console_fill(struct sc_console *c, int wait_ms)
 	return 0;
 }
 
-/* Take pending lines up to the first that matches @re; it is returned (new ref), or NULL. */
+/*
+ * Take the oldest pending line that matches @re (new ref), or NULL. Only that
+ * line is taken: each line satisfies one wait, as each event does one
+ * wait-event, and marker lines printed during a command stay for later waits.
+ */
 static json_object *take_match(struct sc_console *c, const regex_t *re)
 {
 	size_t n = json_object_array_length(c->pending);
@@ -204,11 +208,17 @@ static json_object *take_match(struct sc_console *c, const regex_t *re)
 		if (regexec(re, json_object_get_string(l), 0, NULL, 0) == 0) {
 			json_object *keep = json_object_get(l);
 
-			json_object_array_del_idx(c->pending, 0, i + 1);
+			json_object_array_del_idx(c->pending, i, 1);
 			return keep;
 		}
 	}
 	return NULL;
+}
+
+/* Marker lines ("QD-BLOCK-ADD vda", "QD-DONE-3 0") are the guest's, not a command's output. */
+static bool is_marker(const char *line)
+{
+	return !strncmp(line, "QD-", 3);
 }
 
 int sc_console_wait(struct sc_console *c, const regex_t *re, int timeout_ms, char **line,
@@ -244,6 +254,16 @@ int sc_console_wait(struct sc_console *c, const regex_t *re, int timeout_ms, cha
 	}
 }
 
+/* Forget the oldest pending line equal to @line. */
+static void drop_pending(struct sc_console *c, const char *line)
+{
+	for (size_t i = 0; i < json_object_array_length(c->pending); i++)
+		if (!strcmp(json_object_get_string(json_object_array_get_idx(c->pending, i)), line)) {
+			json_object_array_del_idx(c->pending, i, 1);
+			return;
+		}
+}
+
 static int console_send(struct sc_console *c, const char *text, qd_error *err)
 {
 	size_t len = strlen(text), off = 0;
@@ -275,7 +295,12 @@ int sc_console_run(struct sc_console *c, const char *command, int timeout_ms, ch
 	snprintf(marker, sizeof(marker), "^QD-DONE-%d [0-9]+$", ++c->seq);
 	if (regcomp(&re, marker, REG_EXTENDED | REG_NOSUB) != 0)
 		return qdctl_error_set(err, -EINVAL, "bad marker");
-	if (asprintf(&cmd, "{ %s\n} 2>&1; echo \"QD-DONE-%d $?\"\n", command, c->seq) < 0) {
+	/* The guest's init evals one line at a time; a subshell keeps its shell safe. */
+	if (strchr(command, '\n')) {
+		regfree(&re);
+		return qdctl_error_set(err, -EINVAL, "a guest command is one line");
+	}
+	if (asprintf(&cmd, "( %s ) 2>&1; echo \"QD-DONE-%d $?\"\n", command, c->seq) < 0) {
 		regfree(&re);
 		return -ENOMEM;
 	}
@@ -300,7 +325,11 @@ int sc_console_run(struct sc_console *c, const char *command, int timeout_ms, ch
 
 			if (!strcmp(l, line))
 				break;
+			if (is_marker(l))
+				continue;
 			len += (size_t)sprintf(out + len, "%s%s", len ? "\n" : "", l);
+			/* Taken as output: not left for a later guest-wait. */
+			drop_pending(c, l);
 		}
 		*output = out;
 	}

@@ -71,7 +71,10 @@ static void print_summary(json_object *doc, const char *label, int64_t ms)
 		const char *o = qd_str(r, "outcome", "error");
 
 		if (strcmp(o, "pass") && strcmp(o, "skip"))
-			printf("%s: %s: %s\n", !strcmp(o, "fail") ? "FAILED" : !strcmp(o, "crash") ? "CRASHED" : "ERROR",
+			printf("%s%s: %s: %s\n", qd_str(r, "known", NULL) ? "KNOWN " : "",
+			       !strcmp(o, "fail")    ? "FAILED"
+			       : !strcmp(o, "crash") ? "CRASHED"
+						     : "ERROR",
 			       qd_str(r, "scenario", "?"), qd_str(r, "reason", ""));
 	}
 }

@@ -297,7 +297,9 @@ static void check_qemu(struct sc_ctx *ctx, json_object *want, json_object *failu
 	json_object *v, *devs = NULL, *nodes = NULL;
 
 	if (json_object_object_get_ex(want, "running", &v)) {
-		bool running = sc_ctx_qemu_running(ctx);
+		/* An exit is asynchronous: "gone" waits for it (deadline: the step's). */
+		bool running = json_object_get_boolean(v) ? sc_ctx_qemu_running(ctx)
+							  : !sc_ctx_qemu_wait_gone(ctx, ctx->timeout_ms);
 
 		if (running != json_object_get_boolean(v))
 			failure(failures, "qemu.running: expected QEMU %s, it %s",

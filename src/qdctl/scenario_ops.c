@@ -142,9 +142,9 @@ static int op_caps(struct sc_ctx *ctx, const struct sc_step *s, json_object *res
 		return r;
 	caps = qd_vm_capabilities(ctx->vm);
 	json_object_object_add(result, "block",
-			       json_object_new_boolean(caps & QD_CAP_BLOCK_HOTPLUG));
-	json_object_object_add(result, "cpu", json_object_new_boolean(caps & QD_CAP_CPU_HOTPLUG));
-	json_object_object_add(result, "vfio", json_object_new_boolean(caps & QD_CAP_VFIO_HOTPLUG));
+			       json_object_new_boolean(!!(caps & QD_CAP_BLOCK_HOTPLUG)));
+	json_object_object_add(result, "cpu", json_object_new_boolean(!!(caps & QD_CAP_CPU_HOTPLUG)));
+	json_object_object_add(result, "vfio", json_object_new_boolean(!!(caps & QD_CAP_VFIO_HOTPLUG)));
 	return 0;
 }
 

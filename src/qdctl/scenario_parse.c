@@ -542,6 +542,43 @@ static int parse_fakeqemu(struct parser *p, json_object *o, struct scenario *sc)
 	return 0;
 }
 
+/*
+ * "known": QEMU behaviour already understood (a crash of one version, say):
+ * the result keeps its outcome and says it is known, so the report shows it
+ * and the exit status does not fail on it.
+ */
+static int parse_known(struct parser *p, json_object *v)
+{
+	static const char *const allowed[] = {"qemu", "accel", "fake", "outcome", "reason", NULL};
+
+	if (want_type(p, "known", v, json_type_array, "an array of known issues") < 0)
+		return -EINVAL;
+	for (size_t i = 0; i < json_object_array_length(v); i++) {
+		json_object *k = json_object_array_get_idx(v, i), *m;
+		char member[48];
+
+		snprintf(member, sizeof(member), "known[%zu]", i);
+		if (want_type(p, member, k, json_type_object, "an object") < 0 ||
+		    check_members(p, k, member, allowed) < 0)
+			return -EINVAL;
+		if (!json_object_object_get_ex(k, "qemu", &m) || !json_object_is_type(m, json_type_string))
+			return fail(p, "'%s.qemu': required: a version pattern such as \"7.2.*\"", member);
+		if (!json_object_object_get_ex(k, "reason", &m) || !json_object_is_type(m, json_type_string))
+			return fail(p, "'%s.reason': required: a string saying what is known", member);
+		if (json_object_object_get_ex(k, "accel", &m) &&
+		    (!json_object_is_type(m, json_type_string) ||
+		     (strcmp(json_object_get_string(m), "kvm") && strcmp(json_object_get_string(m), "tcg"))))
+			return fail(p, "'%s.accel': must be \"kvm\" or \"tcg\"", member);
+		if (json_object_object_get_ex(k, "fake", &m) && !json_object_is_type(m, json_type_boolean))
+			return fail(p, "'%s.fake': must be true or false", member);
+		if (json_object_object_get_ex(k, "outcome", &m) &&
+		    (!json_object_is_type(m, json_type_string) ||
+		     (strcmp(json_object_get_string(m), "fail") && strcmp(json_object_get_string(m), "crash"))))
+			return fail(p, "'%s.outcome': must be \"fail\" or \"crash\"", member);
+	}
+	return 0;
+}
+
 static int parse_vm(struct parser *p, json_object *o, struct scenario *sc)
 {
 	struct qd_vm_config cfg;
@@ -702,7 +739,7 @@ int sc_parse_file(const char *path, struct scenario **out, char **errmsg)
 {
 	static const char *const allowed[] = {"description", "level",	"tags",	 "requires",
 					      "vm",	     "fakeqemu", "timeout_ms",
-					      "boot_timeout_ms",	 "steps", "comment", NULL};
+					      "boot_timeout_ms",	 "steps", "comment", "known", NULL};
 	struct parser p = {.path = path};
 	struct scenario *sc;
 	json_object *root, *v, *steps;
@@ -784,6 +821,11 @@ int sc_parse_file(const char *path, struct scenario **out, char **errmsg)
 			*(!strcmp(*k, "timeout_ms") ? &sc->timeout_ms : &sc->boot_timeout_ms) =
 			    json_object_get_int(v);
 		}
+	if (json_object_object_get_ex(root, "known", &v)) {
+		if (parse_known(&p, v) < 0)
+			goto bad;
+		sc->known = v;
+	}
 	if (json_object_object_get_ex(root, "vm", &v)) {
 		if (parse_vm(&p, v, sc) < 0)
 			goto bad;

@@ -2,6 +2,7 @@
 /* scenario_run.c - run a scenario on one target: set-up, the steps, checks, clean-up */
 #include <errno.h>
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
@@ -556,6 +557,17 @@ static json_object *qemu_log_tail(struct sc_ctx *ctx)
 	return arr;
 }
 
+/* The guest console's last lines, for a failed guest-level run. */
+static json_object *console_tail(const struct sc_console *c)
+{
+	size_t n = json_object_array_length(c->log);
+	json_object *arr = json_object_new_array();
+
+	for (size_t i = n > QEMU_LOG_LINES ? n - QEMU_LOG_LINES : 0; i < n; i++)
+		json_object_array_add(arr, json_object_get(json_object_array_get_idx(c->log, i)));
+	return arr;
+}
+
 static void remove_tree(const char *dir)
 {
 	char *argv[] = {"rm", "-rf", (char *)dir, NULL}, *out = NULL;
@@ -563,6 +575,13 @@ static void remove_tree(const char *dir)
 
 	qdctl_run_capture(argv, 60000, &out, &status);
 	free(out);
+}
+
+static const char *qd_json_str(json_object *o, const char *key)
+{
+	json_object *v;
+
+	return json_object_object_get_ex(o, key, &v) ? json_object_get_string(v) : NULL;
 }
 
 static void add_str(json_object *o, const char *key, const char *value)
@@ -596,6 +615,27 @@ json_object *sc_invalid_result(const char *path, const char *message, const char
 	return res;
 }
 
+/* The known issue of @sc that matches this run, or NULL. */
+static json_object *known_issue(const struct scenario *sc, const struct sc_target *t,
+				const char *accel, const char *outcome)
+{
+	for (size_t i = 0; sc->known && i < json_object_array_length(sc->known); i++) {
+		json_object *k = json_object_array_get_idx(sc->known, i), *v;
+		bool fake = json_object_object_get_ex(k, "fake", &v) && json_object_get_boolean(v);
+
+		if (fake != t->fake || fnmatch(json_object_get_string(json_object_object_get(k, "qemu")),
+					       t->version, 0) != 0)
+			continue;
+		if (json_object_object_get_ex(k, "accel", &v) && strcmp(json_object_get_string(v), accel))
+			continue;
+		if (outcome && json_object_object_get_ex(k, "outcome", &v) &&
+		    strcmp(json_object_get_string(v), outcome))
+			continue;
+		return k;
+	}
+	return NULL;
+}
+
 json_object *sc_run(const struct scenario *sc, struct sc_target *t,
 		    const struct sc_run_options *opts)
 {
@@ -604,6 +644,7 @@ json_object *sc_run(const struct scenario *sc, struct sc_target *t,
 	const char *na, *outcome = "pass";
 	char *owned = NULL, *why = NULL, dir[PATH_MAX];
 	qd_error err = {0};
+	json_object *known = NULL;
 	int failed_step = 0;
 
 	ctx.t0_ms = qdctl_now_ms();
@@ -662,6 +703,9 @@ json_object *sc_run(const struct scenario *sc, struct sc_target *t,
 		json_object_array_add(steps, rec);
 		free(label);
 	}
+	/* A lost connection: give a dying QEMU a moment to be seen dead. */
+	if (failed_step && ctx.vm && qd_vm_qmp(ctx.vm) && qd_qmp_broken(qd_vm_qmp(ctx.vm), NULL))
+		sc_ctx_qemu_wait_gone(&ctx, 2000);
 	/* A failure with QEMU dead by a signal nobody sent is a crash: a finding of its own. */
 	if (failed_step && !sc_ctx_qemu_running(&ctx) && ctx.qemu_exit &&
 	    strstr(ctx.qemu_exit, "signal") && !ctx.expect_qemu_gone && !sc->fake_faults) {
@@ -679,15 +723,31 @@ json_object *sc_run(const struct scenario *sc, struct sc_target *t,
 			owned = NULL;
 		add_str(res, "reason", owned);
 	}
-	if (strcmp(outcome, "pass"))
+	{
+		const char *accel = ctx.cfg_loaded && ctx.cfg.accel ? ctx.cfg.accel : t->accel;
+		bool passed = !strcmp(outcome, "pass");
+
+		known = known_issue(sc, t, accel, passed ? NULL : outcome);
+		if (known)
+			add_str(res, passed ? "known_not_reproduced" : "known",
+				qd_json_str(known, "reason"));
+	}
+	if (strcmp(outcome, "pass")) {
 		json_object_object_add(res, "qemu_log", qemu_log_tail(&ctx));
+		if (ctx.console.log)
+			json_object_object_add(res, "console", console_tail(&ctx.console));
+	}
 	if (strcmp(outcome, "pass") && ctx.qemu_exit)
 		add_str(res, "qemu_exit", ctx.qemu_exit);
-	progress(opts, "--- %s %s (%zu steps, %lld ms)%s%s\n",
+	progress(opts, "--- %s %s (%zu steps, %lld ms)%s%s%s%s%s\n",
 		 !strcmp(outcome, "pass") ? "PASS" : !strcmp(outcome, "crash") ? "CRASH" : "FAIL",
 		 sc->name, sc->nsteps, (long long)(qdctl_now_ms() - ctx.t0_ms),
 		 strcmp(outcome, "pass") && owned ? ": " : "",
-		 strcmp(outcome, "pass") && owned ? owned : "");
+		 strcmp(outcome, "pass") && owned ? owned : "",
+		 known ? (strcmp(outcome, "pass") ? " [known issue: " : " [known issue did not "
+								    "reproduce: ")
+		       : "",
+		 known ? qd_json_str(known, "reason") : "", known ? "]" : "");
 out:
 	if (ctx.vm && sc_ctx_qemu_running(&ctx)) {
 		qd_error ignored = {0};
