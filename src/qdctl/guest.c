@@ -18,9 +18,9 @@
 #include "scenario_ctx.h"
 #include "target.h"
 
-#define BUILD_TIMEOUT_MS      300000
-#define KVM_PROBE_TIMEOUT_MS  30000
-#define ALIVE_MARKER	      "QD-ALIVE"
+#define BUILD_TIMEOUT_MS     300000
+#define KVM_PROBE_TIMEOUT_MS 30000
+#define ALIVE_MARKER	     "QD-ALIVE"
 
 #ifndef QDCTL_GUEST_BUILDER_INSTALLED
 #define QDCTL_GUEST_BUILDER_INSTALLED "/usr/share/qemudrv/make-initramfs.sh"
@@ -76,7 +76,10 @@ int sc_guest_files_get(struct sc_guest_files *g)
 			*--last = '\0';
 		last = out ? strrchr(out, '\n') : NULL;
 		if (asprintf(&g->error, "the test guest cannot be built: %s",
-			     r < 0 ? strerror(-r) : (last ? last + 1 : out ? out : "?")) < 0)
+			     r < 0 ? strerror(-r)
+				   : (last  ? last + 1
+				      : out ? out
+					    : "?")) < 0)
 			g->error = NULL;
 		free(out);
 		return -ENOENT;
@@ -258,7 +261,8 @@ int sc_console_wait(struct sc_console *c, const regex_t *re, int timeout_ms, cha
 static void drop_pending(struct sc_console *c, const char *line)
 {
 	for (size_t i = 0; i < json_object_array_length(c->pending); i++)
-		if (!strcmp(json_object_get_string(json_object_array_get_idx(c->pending, i)), line)) {
+		if (!strcmp(json_object_get_string(json_object_array_get_idx(c->pending, i)),
+			    line)) {
 			json_object_array_del_idx(c->pending, i, 1);
 			return;
 		}
@@ -318,10 +322,13 @@ int sc_console_run(struct sc_console *c, const char *command, int timeout_ms, ch
 		char *out;
 
 		for (size_t i = start; i < end; i++)
-			cap += strlen(json_object_get_string(json_object_array_get_idx(c->log, i))) + 1;
+			cap +=
+			    strlen(json_object_get_string(json_object_array_get_idx(c->log, i))) +
+			    1;
 		out = calloc(1, cap);
 		for (size_t i = start; out && i < end; i++) {
-			const char *l = json_object_get_string(json_object_array_get_idx(c->log, i));
+			const char *l =
+			    json_object_get_string(json_object_array_get_idx(c->log, i));
 
 			if (!strcmp(l, line))
 				break;

@@ -46,17 +46,17 @@ static void put32(unsigned char *p, uint32_t v)
 
 static void build_image(unsigned char img[IMAGE_SIZE])
 {
-	static const unsigned char ident[16] = {0x7f, 'E', 'L', 'F', 1 /* 32-bit */,
-						1 /* little endian */, 1 /* version */};
+	static const unsigned char ident[16] = {
+	    0x7f, 'E', 'L', 'F', 1 /* 32-bit */, 1 /* little endian */, 1 /* version */};
 	static const unsigned char code[4] = {0xfa, 0xf4, 0xeb, 0xfd}; /* cli; hlt; jmp .-3 */
 	const uint32_t entry = LOAD_ADDR + CODE_OFF;
 	unsigned char *ph = img + EHDR_SIZE, *note = img + NOTE_OFF;
 
 	memset(img, 0, IMAGE_SIZE);
 	memcpy(img, ident, sizeof(ident));
-	put16(img + 16, 2);  /* ET_EXEC */
-	put16(img + 18, 3);  /* EM_386 */
-	put32(img + 20, 1);  /* EV_CURRENT */
+	put16(img + 16, 2); /* ET_EXEC */
+	put16(img + 18, 3); /* EM_386 */
+	put32(img + 20, 1); /* EV_CURRENT */
 	put32(img + 24, entry);
 	put32(img + 28, EHDR_SIZE); /* program headers right after */
 	put16(img + 40, EHDR_SIZE);

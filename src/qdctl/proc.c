@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* proc.c - run a helper program (QEMU -version, the guest builder) with a deadline, capture its output */
+/* proc.c - run a helper program (QEMU -version, the guest builder) with a deadline, capture its
+ * output */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>

@@ -64,8 +64,8 @@ static void print_summary(json_object *doc, const char *label, int64_t ms)
 	}
 	printf("\nsummary: %zu scenarios on %s: %d passed, %d failed, %d crashed, %d errors, "
 	       "%d skipped (%.1f s)\n",
-	       json_object_array_length(results), label, counts[0], counts[1], counts[2],
-	       counts[3], counts[4], (double)ms / 1000);
+	       json_object_array_length(results), label, counts[0], counts[1], counts[2], counts[3],
+	       counts[4], (double)ms / 1000);
 	for (size_t i = 0; i < json_object_array_length(results); i++) {
 		json_object *r = json_object_array_get_idx(results, i);
 		const char *o = qd_str(r, "outcome", "error");
@@ -125,8 +125,10 @@ int qdctl_scenario_main(int argc, char **argv)
 			machine = optarg;
 			break;
 		case OPT_GUEST_ACCEL:
-			if (strcmp(optarg, "auto") && strcmp(optarg, "kvm") && strcmp(optarg, "tcg")) {
-				fprintf(stderr, "qdctl: --guest-accel %s: must be auto, kvm or tcg\n",
+			if (strcmp(optarg, "auto") && strcmp(optarg, "kvm") &&
+			    strcmp(optarg, "tcg")) {
+				fprintf(stderr,
+					"qdctl: --guest-accel %s: must be auto, kvm or tcg\n",
 					optarg);
 				return QDCTL_USAGE;
 			}
@@ -220,7 +222,9 @@ int qdctl_scenario_main(int argc, char **argv)
 		status = QDCTL_FAILED;
 	}
 	if (status == QDCTL_OK)
-		status = invalid ? QDCTL_USAGE : qd_results_failed(doc) ? QDCTL_QMP_ERROR : QDCTL_OK;
+		status = invalid		  ? QDCTL_USAGE
+			 : qd_results_failed(doc) ? QDCTL_QMP_ERROR
+						  : QDCTL_OK;
 	json_object_put(doc);
 	sc_target_free(target);
 	free(guest.kernel);

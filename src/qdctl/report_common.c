@@ -98,8 +98,9 @@ char *report_target_title(json_object *t)
 
 int report_json(json_object *doc, const char *path, char **why)
 {
-	const char *text = json_object_to_json_string_ext(
-	    doc, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE);
+	const char *text =
+	    json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+						    JSON_C_TO_STRING_NOSLASHESCAPE);
 	char *with_nl;
 	int r;
 

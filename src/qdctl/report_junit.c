@@ -18,8 +18,8 @@ static void attr(FILE *f, const char *name, const char *value)
 static void seconds_attr(FILE *f, json_object *o)
 {
 	json_object *v;
-	double s = json_object_object_get_ex(o, "duration_ms", &v) ? json_object_get_double(v) / 1000
-								   : 0;
+	double s =
+	    json_object_object_get_ex(o, "duration_ms", &v) ? json_object_get_double(v) / 1000 : 0;
 
 	fprintf(f, " time=\"%.3f\"", s);
 }
@@ -51,14 +51,16 @@ static void failure_body(FILE *f, json_object *result)
 	if (step && json_object_object_get_ex(step, "failures", &v))
 		for (size_t i = 0; i < json_object_array_length(v); i++) {
 			fputs("  ! ", f);
-			report_escape_xml(f, json_object_get_string(json_object_array_get_idx(v, i)));
+			report_escape_xml(f,
+					  json_object_get_string(json_object_array_get_idx(v, i)));
 			fputc('\n', f);
 		}
 	if (step && json_object_object_get_ex(step, "qmp", &v)) {
 		fputs("\nQMP of the failed step:\n", f);
 		for (size_t i = 0; i < json_object_array_length(v); i++) {
 			fputs("  ", f);
-			report_escape_xml(f, json_object_get_string(json_object_array_get_idx(v, i)));
+			report_escape_xml(f,
+					  json_object_get_string(json_object_array_get_idx(v, i)));
 			fputc('\n', f);
 		}
 	}
@@ -66,7 +68,8 @@ static void failure_body(FILE *f, json_object *result)
 		fputs("\nQEMU's log (last lines):\n", f);
 		for (size_t i = 0; i < json_object_array_length(log); i++) {
 			fputs("  ", f);
-			report_escape_xml(f, json_object_get_string(json_object_array_get_idx(log, i)));
+			report_escape_xml(
+			    f, json_object_get_string(json_object_array_get_idx(log, i)));
 			fputc('\n', f);
 		}
 	}
@@ -113,8 +116,8 @@ static void testcase(FILE *f, json_object *result, const char *prefix)
 	fputs("    </testcase>\n", f);
 }
 
-static void count(json_object *results, const char *target, int *tests, int *failures,
-		  int *errors, int *skipped, double *seconds)
+static void count(json_object *results, const char *target, int *tests, int *failures, int *errors,
+		  int *skipped, double *seconds)
 {
 	for (size_t i = 0; i < json_object_array_length(results); i++) {
 		json_object *r = json_object_array_get_idx(results, i), *v;
@@ -147,16 +150,23 @@ int report_junit(json_object *doc, const char *path, char **why)
 	count(results, NULL, &tests, &failures, &errors, &skipped, &seconds);
 	fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites", f);
 	attr(f, "name", "qdctl scenarios");
-	fprintf(f, " tests=\"%d\" failures=\"%d\" errors=\"%d\" skipped=\"%d\" time=\"%.3f\">\n", tests,
-		failures, errors, skipped, seconds);
+	fprintf(f, " tests=\"%d\" failures=\"%d\" errors=\"%d\" skipped=\"%d\" time=\"%.3f\">\n",
+		tests, failures, errors, skipped, seconds);
 	for (size_t i = 0; i < json_object_array_length(targets); i++) {
 		json_object *t = json_object_array_get_idx(targets, i);
 		const char *id = qd_str(t, "id", "?");
-		char *title = report_target_title(t), *prefix = class_prefix(qd_str(t, "label", id));
-		static const char *const props[] = {"path",	  "version",	 "package",
-						    "fake_version", "accel",	   "accel_reason",
-						    "guest_accel",  "guest_accel_reason",
-						    "guest_unavailable", NULL};
+		char *title = report_target_title(t),
+		     *prefix = class_prefix(qd_str(t, "label", id));
+		static const char *const props[] = {"path",
+						    "version",
+						    "package",
+						    "fake_version",
+						    "accel",
+						    "accel_reason",
+						    "guest_accel",
+						    "guest_accel_reason",
+						    "guest_unavailable",
+						    NULL};
 
 		tests = failures = errors = skipped = 0;
 		seconds = 0;
@@ -166,8 +176,10 @@ int report_junit(json_object *doc, const char *path, char **why)
 		attr(f, "id", id);
 		attr(f, "timestamp", qd_str(doc, "started", ""));
 		attr(f, "hostname", qd_str(json_object_object_get(doc, "host"), "hostname", ""));
-		fprintf(f, " tests=\"%d\" failures=\"%d\" errors=\"%d\" skipped=\"%d\" time=\"%.3f\">\n",
-			tests, failures, errors, skipped, seconds);
+		fprintf(
+		    f,
+		    " tests=\"%d\" failures=\"%d\" errors=\"%d\" skipped=\"%d\" time=\"%.3f\">\n",
+		    tests, failures, errors, skipped, seconds);
 		fputs("    <properties>\n", f);
 		for (const char *const *p = props; *p; p++) {
 			const char *v = qd_str(t, *p, NULL);

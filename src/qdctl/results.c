@@ -18,7 +18,8 @@ const char *qd_str(json_object *o, const char *key, const char *def)
 {
 	json_object *v;
 
-	if (!o || !json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
+	if (!o || !json_object_object_get_ex(o, key, &v) ||
+	    !json_object_is_type(v, json_type_string))
 		return def;
 	return json_object_get_string(v);
 }
@@ -157,7 +158,8 @@ json_object *qd_results_scenarios(json_object *doc)
 		bool seen = false;
 
 		for (size_t k = 0; k < json_object_array_length(names) && !seen; k++)
-			seen = !strcmp(json_object_get_string(json_object_array_get_idx(names, k)), n);
+			seen =
+			    !strcmp(json_object_get_string(json_object_array_get_idx(names, k)), n);
 		if (!seen)
 			json_object_array_add(names, json_object_new_string(n));
 	}
@@ -215,7 +217,8 @@ void qd_results_finish(json_object *doc, int64_t duration_ms)
 	json_object_object_add(doc, "findings", qd_findings(doc));
 }
 
-/* ---- findings ----------------------------------------------------------------------------------- */
+/* ---- findings -----------------------------------------------------------------------------------
+ */
 
 static const char *target_label(json_object *doc, const char *id)
 {
@@ -259,7 +262,8 @@ static char *describe_variants(json_object *doc, json_object *variants)
 		fprintf(f, "%s%s on ", i ? "; " : "", qd_str(v, "value", ""));
 		for (size_t k = 0; k < json_object_array_length(ids); k++)
 			fprintf(f, "%s%s", k ? ", " : "",
-				target_label(doc, json_object_get_string(json_object_array_get_idx(ids, k))));
+				target_label(doc, json_object_get_string(
+						      json_object_array_get_idx(ids, k))));
 	}
 	fclose(f);
 	return out;
@@ -302,7 +306,8 @@ static char *step_value(json_object *step)
 
 static void scenario_findings(json_object *doc, const char *name, json_object *out)
 {
-	json_object *targets, *outcome_variants = json_object_new_array(), *ran = json_object_new_array();
+	json_object *targets, *outcome_variants = json_object_new_array(),
+			      *ran = json_object_new_array();
 	int nsteps = 0;
 	bool crash = false;
 
@@ -374,7 +379,8 @@ json_object *qd_findings(json_object *doc)
 	json_object *names = qd_results_scenarios(doc), *out = json_object_new_array();
 
 	for (size_t i = 0; i < json_object_array_length(names); i++)
-		scenario_findings(doc, json_object_get_string(json_object_array_get_idx(names, i)), out);
+		scenario_findings(doc, json_object_get_string(json_object_array_get_idx(names, i)),
+				  out);
 	json_object_put(names);
 	return out;
 }
@@ -389,7 +395,8 @@ int qd_write_text(const char *path, const char *text, char **why)
 	if (asprintf(&tmp, "%s.tmp.%d", path, (int)getpid()) < 0)
 		return -ENOMEM;
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0 || write(fd, text, len) != (ssize_t)len || close(fd) < 0 || rename(tmp, path) < 0) {
+	if (fd < 0 || write(fd, text, len) != (ssize_t)len || close(fd) < 0 ||
+	    rename(tmp, path) < 0) {
 		int e = errno;
 
 		if (fd >= 0)

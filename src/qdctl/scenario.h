@@ -149,7 +149,8 @@ struct scenario {
 	json_object *fake_faults;
 	json_object *vfio_hosts; /* array of host addresses fakeqemu pretends to have */
 	json_object *tags;
-	json_object *known; /* known issues: [{"qemu": GLOB, "accel", "fake", "outcome", "reason"}] */
+	json_object
+	    *known; /* known issues: [{"qemu": GLOB, "accel", "fake", "outcome", "reason"}] */
 	bool needs_kvm;
 	int timeout_ms;
 	int boot_timeout_ms;

@@ -69,7 +69,8 @@ bool sc_ctx_qemu_running(struct sc_ctx *ctx);
 /* sc_ctx_qemu_wait_gone() - wait up to @timeout_ms for QEMU to end; true when it did. */
 bool sc_ctx_qemu_wait_gone(struct sc_ctx *ctx, int timeout_ms);
 
-/* sc_ctx_image() - the path of disk image @id in the run's directory, created (sparse) when absent. */
+/* sc_ctx_image() - the path of disk image @id in the run's directory, created (sparse) when absent.
+ */
 char *sc_ctx_image(struct sc_ctx *ctx, const char *id, unsigned size_mb, qd_error *err);
 
 /*

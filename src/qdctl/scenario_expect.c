@@ -62,8 +62,10 @@ int sc_json_subset(json_object *want, json_object *got, const char *path, char *
 	if (json_object_is_type(want, json_type_array)) {
 		size_t n = json_object_array_length(want);
 
-		if (!json_object_is_type(got, json_type_array) || json_object_array_length(got) != n) {
-			if (asprintf(why, "%s: expected %s, got %s", path, plain(want), plain(got)) < 0)
+		if (!json_object_is_type(got, json_type_array) ||
+		    json_object_array_length(got) != n) {
+			if (asprintf(why, "%s: expected %s, got %s", path, plain(want),
+				     plain(got)) < 0)
 				*why = NULL;
 			return -1;
 		}
@@ -80,8 +82,10 @@ int sc_json_subset(json_object *want, json_object *got, const char *path, char *
 	if (json_object_equal(want, got))
 		return 0;
 	/* 2 and 2.0 are the same number to a reader. */
-	if ((json_object_is_type(want, json_type_int) || json_object_is_type(want, json_type_double)) &&
-	    (json_object_is_type(got, json_type_int) || json_object_is_type(got, json_type_double)) &&
+	if ((json_object_is_type(want, json_type_int) ||
+	     json_object_is_type(want, json_type_double)) &&
+	    (json_object_is_type(got, json_type_int) ||
+	     json_object_is_type(got, json_type_double)) &&
 	    json_object_get_double(want) == json_object_get_double(got))
 		return 0;
 	if (asprintf(why, "%s: expected %s, got %s", path, plain(want), plain(got)) < 0)
@@ -118,7 +122,8 @@ static json_object *ids_where(json_object *records, const char *flag)
 	for (size_t i = 0; records && i < json_object_array_length(records); i++) {
 		json_object *r = json_object_array_get_idx(records, i), *v, *id;
 
-		if (flag && (!json_object_object_get_ex(r, flag, &v) || !json_object_get_boolean(v)))
+		if (flag &&
+		    (!json_object_object_get_ex(r, flag, &v) || !json_object_get_boolean(v)))
 			continue;
 		if (json_object_object_get_ex(r, "id", &id))
 			json_object_array_add(ids, json_object_get(id));
@@ -126,8 +131,7 @@ static json_object *ids_where(json_object *records, const char *flag)
 	return ids;
 }
 
-static void check_set(json_object *failures, const char *what, json_object *want,
-		      json_object *got)
+static void check_set(json_object *failures, const char *what, json_object *want, json_object *got)
 {
 	if (!same_set(want, got))
 		failure(failures, "%s: expected %s, found %s", what, plain(want), plain(got));
@@ -155,7 +159,8 @@ static void check_state(struct sc_ctx *ctx, json_object *want, json_object *fail
 			int n = vcpus ? (int)json_object_array_length(vcpus) : 0;
 
 			if (n != json_object_get_int(w))
-				failure(failures, "state.vcpus: expected %d hot-plugged vCPUs, found %d",
+				failure(failures,
+					"state.vcpus: expected %d hot-plugged vCPUs, found %d",
 					json_object_get_int(w), n);
 		} else if (!strcmp(key, "vcpu_ids")) {
 			json_object *got = ids_where(vcpus, NULL);
@@ -174,7 +179,8 @@ static void check_state(struct sc_ctx *ctx, json_object *want, json_object *fail
 
 				for (size_t i = 0; i < json_object_array_length(more); i++)
 					json_object_array_add(
-					    got, json_object_get(json_object_array_get_idx(more, i)));
+					    got,
+					    json_object_get(json_object_array_get_idx(more, i)));
 				json_object_put(more);
 			}
 			snprintf(what, sizeof(what), "state.%s", key);
@@ -191,7 +197,8 @@ static void check_state(struct sc_ctx *ctx, json_object *want, json_object *fail
 					used += json_object_object_length(slots);
 			}
 			if (used != json_object_get_int(w))
-				failure(failures, "state.slots: expected %d bridge slots in use, found %d",
+				failure(failures,
+					"state.slots: expected %d bridge slots in use, found %d",
 					json_object_get_int(w), used);
 		} else if (!strcmp(key, "records")) {
 			json_object_object_foreach(w, id, fields)
@@ -271,8 +278,8 @@ static json_object *node_names(struct sc_ctx *ctx, json_object *failures)
 		for (size_t i = 0; i < json_object_array_length(ret); i++) {
 			json_object *n;
 
-			if (json_object_object_get_ex(json_object_array_get_idx(ret, i), "node-name",
-						      &n))
+			if (json_object_object_get_ex(json_object_array_get_idx(ret, i),
+						      "node-name", &n))
 				json_object_array_add(names, json_object_get(n));
 		}
 	}
@@ -298,8 +305,9 @@ static void check_qemu(struct sc_ctx *ctx, json_object *want, json_object *failu
 
 	if (json_object_object_get_ex(want, "running", &v)) {
 		/* An exit is asynchronous: "gone" waits for it (deadline: the step's). */
-		bool running = json_object_get_boolean(v) ? sc_ctx_qemu_running(ctx)
-							  : !sc_ctx_qemu_wait_gone(ctx, ctx->timeout_ms);
+		bool running = json_object_get_boolean(v)
+				   ? sc_ctx_qemu_running(ctx)
+				   : !sc_ctx_qemu_wait_gone(ctx, ctx->timeout_ms);
 
 		if (running != json_object_get_boolean(v))
 			failure(failures, "qemu.running: expected QEMU %s, it %s",
@@ -343,7 +351,8 @@ static void check_qemu(struct sc_ctx *ctx, json_object *want, json_object *failu
 	json_object_put(nodes);
 }
 
-/* ---- events ------------------------------------------------------------------------------------ */
+/* ---- events ------------------------------------------------------------------------------------
+ */
 
 static bool data_subset(json_object *want, json_object *ev)
 {
@@ -367,7 +376,8 @@ static json_object *step_event_names(struct sc_ctx *ctx)
 	for (size_t i = ctx->step_events; i < json_object_array_length(ctx->events); i++) {
 		json_object *n;
 
-		if (json_object_object_get_ex(json_object_array_get_idx(ctx->events, i), "event", &n))
+		if (json_object_object_get_ex(json_object_array_get_idx(ctx->events, i), "event",
+					      &n))
 			json_object_array_add(names, json_object_get(n));
 	}
 	return names;
@@ -380,8 +390,8 @@ static void check_events(struct sc_ctx *ctx, const struct sc_expect *e, json_obj
 	for (size_t k = 0; k < e->nevents; k++) {
 		bool found = false;
 
-		for (size_t i = ctx->step_events; i < json_object_array_length(ctx->events) && !found;
-		     i++) {
+		for (size_t i = ctx->step_events;
+		     i < json_object_array_length(ctx->events) && !found; i++) {
 			json_object *ev = json_object_array_get_idx(ctx->events, i), *n;
 
 			found = json_object_object_get_ex(ev, "event", &n) &&
@@ -400,7 +410,8 @@ static void check_events(struct sc_ctx *ctx, const struct sc_expect *e, json_obj
 	json_object_put(seen);
 }
 
-/* ---- everything ---------------------------------------------------------------------------------- */
+/* ---- everything
+ * ---------------------------------------------------------------------------------- */
 
 static const char *errname(int code)
 {
@@ -424,7 +435,8 @@ void sc_check_expect(struct sc_ctx *ctx, const struct sc_step *step, int rc, con
 		if (e->err_no && -rc != e->err_no)
 			failure(failures, "expected error %s, got %s: %s", errname(e->err_no),
 				errname(rc), msg);
-		if (e->err_class && (!err || !err->qmp_class || strcmp(e->err_class, err->qmp_class)))
+		if (e->err_class &&
+		    (!err || !err->qmp_class || strcmp(e->err_class, err->qmp_class)))
 			failure(failures, "expected QMP error class %s, got %s", e->err_class,
 				err && err->qmp_class ? err->qmp_class : "none (not a QMP error)");
 		if (e->has_message && regexec(&e->err_message.re, msg, 0, NULL, 0) != 0)

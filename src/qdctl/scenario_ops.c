@@ -58,8 +58,7 @@ static int need_vm(struct sc_ctx *ctx, qd_error *err)
 
 /* ---- life cycle ------------------------------------------------------------------------ */
 
-static int op_start(struct sc_ctx *ctx, const struct sc_step *s, json_object *result,
-		    qd_error *err)
+static int op_start(struct sc_ctx *ctx, const struct sc_step *s, json_object *result, qd_error *err)
 {
 	int r = need_vm(ctx, err);
 
@@ -82,8 +81,7 @@ static int op_start(struct sc_ctx *ctx, const struct sc_step *s, json_object *re
 	return r;
 }
 
-static int op_stop(struct sc_ctx *ctx, const struct sc_step *s, json_object *result,
-		   qd_error *err)
+static int op_stop(struct sc_ctx *ctx, const struct sc_step *s, json_object *result, qd_error *err)
 {
 	int r = need_vm(ctx, err);
 
@@ -96,8 +94,7 @@ static int op_stop(struct sc_ctx *ctx, const struct sc_step *s, json_object *res
 	return qd_vm_stop(ctx->vm, ctx->timeout_ms, err);
 }
 
-static int op_pause(struct sc_ctx *ctx, const struct sc_step *s, json_object *result,
-		    qd_error *err)
+static int op_pause(struct sc_ctx *ctx, const struct sc_step *s, json_object *result, qd_error *err)
 {
 	int r = need_vm(ctx, err);
 
@@ -131,8 +128,7 @@ static int op_status(struct sc_ctx *ctx, const struct sc_step *s, json_object *r
 	return r;
 }
 
-static int op_caps(struct sc_ctx *ctx, const struct sc_step *s, json_object *result,
-		   qd_error *err)
+static int op_caps(struct sc_ctx *ctx, const struct sc_step *s, json_object *result, qd_error *err)
 {
 	int r = need_vm(ctx, err);
 	unsigned caps;
@@ -143,8 +139,10 @@ static int op_caps(struct sc_ctx *ctx, const struct sc_step *s, json_object *res
 	caps = qd_vm_capabilities(ctx->vm);
 	json_object_object_add(result, "block",
 			       json_object_new_boolean(!!(caps & QD_CAP_BLOCK_HOTPLUG)));
-	json_object_object_add(result, "cpu", json_object_new_boolean(!!(caps & QD_CAP_CPU_HOTPLUG)));
-	json_object_object_add(result, "vfio", json_object_new_boolean(!!(caps & QD_CAP_VFIO_HOTPLUG)));
+	json_object_object_add(result, "cpu",
+			       json_object_new_boolean(!!(caps & QD_CAP_CPU_HOTPLUG)));
+	json_object_object_add(result, "vfio",
+			       json_object_new_boolean(!!(caps & QD_CAP_VFIO_HOTPLUG)));
 	return 0;
 }
 
@@ -184,8 +182,7 @@ static int op_reconcile(struct sc_ctx *ctx, const struct sc_step *s, json_object
 }
 
 /* QEMU dies (a crash seen in the field): the signal is sent and its end awaited. */
-static int op_kill(struct sc_ctx *ctx, const struct sc_step *s, json_object *result,
-		   qd_error *err)
+static int op_kill(struct sc_ctx *ctx, const struct sc_step *s, json_object *result, qd_error *err)
 {
 	const char *name = str_param(s, "signal");
 	int sig = name ? sc_signal_value(name) : SIGKILL;
@@ -229,8 +226,7 @@ static int op_remove_vcpus(struct sc_ctx *ctx, const struct sc_step *s, json_obj
 
 	if (r < 0)
 		return r;
-	r = qd_vm_remove_vcpus(ctx->vm, uint_param(s, "count", 1), ctx->timeout_ms, &removed,
-			       err);
+	r = qd_vm_remove_vcpus(ctx->vm, uint_param(s, "count", 1), ctx->timeout_ms, &removed, err);
 	json_object_object_add(result, "removed", json_object_new_int((int)removed));
 	return r;
 }
@@ -299,8 +295,7 @@ static int op_remove_vfio(struct sc_ctx *ctx, const struct sc_step *s, json_obje
 
 /* ---- QMP and events --------------------------------------------------------------------- */
 
-static int op_qmp(struct sc_ctx *ctx, const struct sc_step *s, json_object *result,
-		  qd_error *err)
+static int op_qmp(struct sc_ctx *ctx, const struct sc_step *s, json_object *result, qd_error *err)
 {
 	json_object *ret = NULL;
 	struct qd_qmp *q;
@@ -311,8 +306,8 @@ static int op_qmp(struct sc_ctx *ctx, const struct sc_step *s, json_object *resu
 	q = qd_vm_qmp(ctx->vm);
 	if (!q)
 		return qdctl_error_set(err, -ENOTCONN, "the VM has no QMP connection");
-	r = qd_qmp_execute(q, str_param(s, "execute"), obj_param(s, "arguments"),
-			   ctx->timeout_ms, &ret, err);
+	r = qd_qmp_execute(q, str_param(s, "execute"), obj_param(s, "arguments"), ctx->timeout_ms,
+			   &ret, err);
 	if (r == 0)
 		json_object_object_add(result, "return", ret);
 	return r;
@@ -403,8 +398,7 @@ static int op_wait_event(struct sc_ctx *ctx, const struct sc_step *s, json_objec
 	return 0;
 }
 
-static int op_fault(struct sc_ctx *ctx, const struct sc_step *s, json_object *result,
-		    qd_error *err)
+static int op_fault(struct sc_ctx *ctx, const struct sc_step *s, json_object *result, qd_error *err)
 {
 	json_object *args = json_object_new_object(), *ret = NULL, *id;
 	struct qd_qmp *q;
@@ -475,8 +469,8 @@ const struct sc_op sc_ops[] = {
     {"pause", NULL, "stop the vCPUs", NO_PARAMS, 0, op_pause},
     {"resume", NULL, "run the vCPUs again", NO_PARAMS, 0, op_resume},
     {"status", NULL, "QEMU's run state: result {\"status\"}", NO_PARAMS, 0, op_status},
-    {"caps", NULL, "what the VM can hot-plug: result {\"block\", \"cpu\", \"vfio\"}", NO_PARAMS,
-     0, op_caps},
+    {"caps", NULL, "what the VM can hot-plug: result {\"block\", \"cpu\", \"vfio\"}", NO_PARAMS, 0,
+     op_caps},
     {"restart", NULL,
      "the client restarts: a new handle reloads the state and attaches to the running QEMU",
      (const struct sc_param[]){{"attach", SC_PARAM_BOOL, false}, {NULL, 0, false}}, SC_OP_NO_VM,
@@ -486,8 +480,7 @@ const struct sc_op sc_ops[] = {
     {"kill", "signal", "send QEMU a signal (default KILL) and wait for it to end",
      (const struct sc_param[]){{"signal", SC_PARAM_SIGNAL, false}, {NULL, 0, false}}, 0, op_kill},
     {"add-vcpus", "count", "hot-add vCPUs: result {\"added\"}",
-     (const struct sc_param[]){{"count", SC_PARAM_UINT, true}, {NULL, 0, false}}, 0,
-     op_add_vcpus},
+     (const struct sc_param[]){{"count", SC_PARAM_UINT, true}, {NULL, 0, false}}, 0, op_add_vcpus},
     {"remove-vcpus", "count", "hot-remove vCPUs, last added first: result {\"removed\"}",
      (const struct sc_param[]){{"count", SC_PARAM_UINT, true}, {NULL, 0, false}}, 0,
      op_remove_vcpus},
@@ -505,13 +498,11 @@ const struct sc_op sc_ops[] = {
      (const struct sc_param[]){{"id", SC_PARAM_STRING, true}, {NULL, 0, false}}, 0,
      op_remove_block},
     {"add-vfio", "id", "hot-plug a host PCI device: result {\"location\"}",
-     (const struct sc_param[]){{"id", SC_PARAM_STRING, true},
-			       {"host", SC_PARAM_STRING, true},
-			       {NULL, 0, false}},
+     (const struct sc_param[]){
+	 {"id", SC_PARAM_STRING, true}, {"host", SC_PARAM_STRING, true}, {NULL, 0, false}},
      0, op_add_vfio},
     {"remove-vfio", "id", "hot-unplug a host PCI device",
-     (const struct sc_param[]){{"id", SC_PARAM_STRING, true}, {NULL, 0, false}}, 0,
-     op_remove_vfio},
+     (const struct sc_param[]){{"id", SC_PARAM_STRING, true}, {NULL, 0, false}}, 0, op_remove_vfio},
     {"qmp", "execute", "a raw QMP command on the VM's connection: result {\"return\"}",
      (const struct sc_param[]){{"execute", SC_PARAM_STRING, true},
 			       {"arguments", SC_PARAM_OBJECT, false},
@@ -520,20 +511,19 @@ const struct sc_op sc_ops[] = {
     {"wait-event", "event",
      "wait for an event (one already seen counts, each is taken once): result {\"event\", "
      "\"data\"}",
-     (const struct sc_param[]){{"event", SC_PARAM_STRING, true},
-			       {"data", SC_PARAM_OBJECT, false},
-			       {NULL, 0, false}},
+     (const struct sc_param[]){
+	 {"event", SC_PARAM_STRING, true}, {"data", SC_PARAM_OBJECT, false}, {NULL, 0, false}},
      0, op_wait_event},
     {"fault", NULL, "add a fakeqemu fault rule now (x-fakeqemu-fault)",
-     (const struct sc_param[]){{"rule", SC_PARAM_OBJECT, true}, {NULL, 0, false}},
-     SC_OP_FAKE_ONLY, op_fault},
+     (const struct sc_param[]){{"rule", SC_PARAM_OBJECT, true}, {NULL, 0, false}}, SC_OP_FAKE_ONLY,
+     op_fault},
     {"guest-run", "command",
      "run a shell command in the test guest: result {\"output\", \"status\"}",
-     (const struct sc_param[]){{"command", SC_PARAM_STRING, true}, {NULL, 0, false}},
-     SC_OP_CONSOLE, op_guest_run},
+     (const struct sc_param[]){{"command", SC_PARAM_STRING, true}, {NULL, 0, false}}, SC_OP_CONSOLE,
+     op_guest_run},
     {"guest-wait", "pattern", "wait for a console line matching a pattern: result {\"line\"}",
-     (const struct sc_param[]){{"pattern", SC_PARAM_REGEX, true}, {NULL, 0, false}},
-     SC_OP_CONSOLE, op_guest_wait},
+     (const struct sc_param[]){{"pattern", SC_PARAM_REGEX, true}, {NULL, 0, false}}, SC_OP_CONSOLE,
+     op_guest_wait},
     {NULL, NULL, NULL, NULL, 0, NULL},
 };
 

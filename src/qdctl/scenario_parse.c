@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* scenario_parse.c - read a scenario file and check every member; errors name file, step and member */
+/* scenario_parse.c - read a scenario file and check every member; errors name file, step and member
+ */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -82,7 +83,7 @@ static int want_uint(struct parser *p, const char *member, json_object *v)
 		return 0;
 	return fail(p, "'%s': must be a non-negative integer, not %s", member,
 		    json_object_is_type(v, json_type_int) ? "a negative or too large number"
-							 : type_name(v));
+							  : type_name(v));
 }
 
 /* An array of strings (each checked by @check when given). */
@@ -147,8 +148,9 @@ static int parse_error_expect(struct parser *p, json_object *o, struct sc_expect
 		if (json_object_is_type(v, json_type_string)) {
 			e->err_no = sc_errno_value(json_object_get_string(v));
 			if (!e->err_no)
-				return fail(p, "'expect.error.errno': unknown errno name '%s' "
-					       "(write it as ENOSPC, ETIMEDOUT, EREMOTEIO, ...)",
+				return fail(p,
+					    "'expect.error.errno': unknown errno name '%s' "
+					    "(write it as ENOSPC, ETIMEDOUT, EREMOTEIO, ...)",
 					    json_object_get_string(v));
 		} else if (is_uint(v) && json_object_get_int(v) > 0 &&
 			   sc_errno_name(json_object_get_int(v))) {
@@ -169,8 +171,8 @@ static int parse_error_expect(struct parser *p, json_object *o, struct sc_expect
 			return -EINVAL;
 		e->err_message.member = "message";
 		e->err_message.pattern = json_object_get_string(v);
-		if (compile(p, "expect.error.message", e->err_message.pattern,
-			    &e->err_message.re) < 0)
+		if (compile(p, "expect.error.message", e->err_message.pattern, &e->err_message.re) <
+		    0)
 			return -EINVAL;
 		e->has_message = true;
 	}
@@ -179,8 +181,8 @@ static int parse_error_expect(struct parser *p, json_object *o, struct sc_expect
 
 static int parse_state_expect(struct parser *p, json_object *o)
 {
-	static const char *const allowed[] = {"vcpus",	    "devices", "plugging", "unplugging",
-					      "slots",	    "records", "vcpu_ids", NULL};
+	static const char *const allowed[] = {"vcpus", "devices", "plugging", "unplugging",
+					      "slots", "records", "vcpu_ids", NULL};
 
 	if (want_type(p, "expect.state", o, json_type_object, "an object") < 0 ||
 	    check_members(p, o, "expect.state", allowed) < 0)
@@ -207,8 +209,8 @@ static int parse_state_expect(struct parser *p, json_object *o)
 static int parse_qemu_expect(struct parser *p, json_object *o)
 {
 	static const char *const allowed[] = {
-	    "running",	 "status",	  "cpus",	 "devices_present", "devices_absent",
-	    "nodes_present", "nodes_absent", NULL,
+	    "running",	      "status",	       "cpus",	       "devices_present",
+	    "devices_absent", "nodes_present", "nodes_absent", NULL,
 	};
 
 	if (want_type(p, "expect.qemu", o, json_type_object, "an object") < 0 ||
@@ -278,8 +280,8 @@ static int parse_events_expect(struct parser *p, json_object *v, struct sc_expec
 
 static int parse_expect(struct parser *p, json_object *o, struct sc_expect *e)
 {
-	static const char *const allowed[] = {"ok",	"error", "result",    "match", "state",
-					      "qemu",	"events", "no_events", NULL};
+	static const char *const allowed[] = {"ok",   "error",	"result",    "match", "state",
+					      "qemu", "events", "no_events", NULL};
 	json_object *v;
 	bool has_ok = false;
 
@@ -481,8 +483,8 @@ static int parse_step(struct parser *p, json_object *o, size_t index, struct sc_
 
 static int parse_fakeqemu(struct parser *p, json_object *o, struct scenario *sc)
 {
-	static const char *const allowed[] = {"version", "guest", "faults", "vfio_hosts",
-					      "comment", NULL};
+	static const char *const allowed[] = {"version",    "guest",   "faults",
+					      "vfio_hosts", "comment", NULL};
 	json_object *v;
 
 	snprintf(p->where, sizeof(p->where), "fakeqemu: ");
@@ -496,8 +498,8 @@ static int parse_fakeqemu(struct parser *p, json_object *o, struct scenario *sc)
 		if (want_type(p, "version", v, json_type_string, "a string") < 0)
 			return -EINVAL;
 		if (sscanf(s, "%d.%d%n", &major, &minor, &n) != 2 || s[n])
-			return fail(p, "'version': must be a QEMU version such as \"7.2\", not '%s'",
-				    s);
+			return fail(
+			    p, "'version': must be a QEMU version such as \"7.2\", not '%s'", s);
 		sc->fake_version = s;
 	}
 	if (json_object_object_get_ex(o, "guest", &v)) {
@@ -507,8 +509,7 @@ static int parse_fakeqemu(struct parser *p, json_object *o, struct scenario *sc)
 		if (want_type(p, "guest", v, json_type_string, "a string") < 0)
 			return -EINVAL;
 		if (strcmp(s, "cooperative") && strcmp(s, "absent") && strcmp(s, "reject") &&
-		    (strncmp(s, "slow=", 5) || strtol(s + 5, &end, 10) < 0 || *end ||
-		     end == s + 5))
+		    (strncmp(s, "slow=", 5) || strtol(s + 5, &end, 10) < 0 || *end || end == s + 5))
 			return fail(p,
 				    "'guest': must be cooperative, absent, reject or slow=MS, "
 				    "not '%s'",
@@ -561,19 +562,26 @@ static int parse_known(struct parser *p, json_object *v)
 		if (want_type(p, member, k, json_type_object, "an object") < 0 ||
 		    check_members(p, k, member, allowed) < 0)
 			return -EINVAL;
-		if (!json_object_object_get_ex(k, "qemu", &m) || !json_object_is_type(m, json_type_string))
-			return fail(p, "'%s.qemu': required: a version pattern such as \"7.2.*\"", member);
-		if (!json_object_object_get_ex(k, "reason", &m) || !json_object_is_type(m, json_type_string))
-			return fail(p, "'%s.reason': required: a string saying what is known", member);
+		if (!json_object_object_get_ex(k, "qemu", &m) ||
+		    !json_object_is_type(m, json_type_string))
+			return fail(p, "'%s.qemu': required: a version pattern such as \"7.2.*\"",
+				    member);
+		if (!json_object_object_get_ex(k, "reason", &m) ||
+		    !json_object_is_type(m, json_type_string))
+			return fail(p, "'%s.reason': required: a string saying what is known",
+				    member);
 		if (json_object_object_get_ex(k, "accel", &m) &&
 		    (!json_object_is_type(m, json_type_string) ||
-		     (strcmp(json_object_get_string(m), "kvm") && strcmp(json_object_get_string(m), "tcg"))))
+		     (strcmp(json_object_get_string(m), "kvm") &&
+		      strcmp(json_object_get_string(m), "tcg"))))
 			return fail(p, "'%s.accel': must be \"kvm\" or \"tcg\"", member);
-		if (json_object_object_get_ex(k, "fake", &m) && !json_object_is_type(m, json_type_boolean))
+		if (json_object_object_get_ex(k, "fake", &m) &&
+		    !json_object_is_type(m, json_type_boolean))
 			return fail(p, "'%s.fake': must be true or false", member);
 		if (json_object_object_get_ex(k, "outcome", &m) &&
 		    (!json_object_is_type(m, json_type_string) ||
-		     (strcmp(json_object_get_string(m), "fail") && strcmp(json_object_get_string(m), "crash"))))
+		     (strcmp(json_object_get_string(m), "fail") &&
+		      strcmp(json_object_get_string(m), "crash"))))
 			return fail(p, "'%s.outcome': must be \"fail\" or \"crash\"", member);
 	}
 	return 0;
@@ -616,10 +624,11 @@ static const char *fake_only_reason(const struct scenario *sc, const struct sc_s
 		return "it injects faults (fakeqemu.faults)";
 	if (sc->vfio_hosts)
 		return "it needs host PCI devices (fakeqemu.vfio_hosts)";
-	if (sc->fake_guest && strcmp(sc->fake_guest, sc->level == SC_LEVEL_GUEST ? "cooperative"
-										   : "absent"))
+	if (sc->fake_guest &&
+	    strcmp(sc->fake_guest, sc->level == SC_LEVEL_GUEST ? "cooperative" : "absent"))
 		return sc->level == SC_LEVEL_GUEST
-			   ? "its guest model (fakeqemu.guest) is not what the booted test guest does"
+			   ? "its guest model (fakeqemu.guest) is not what the booted test guest "
+			     "does"
 			   : "its guest model (fakeqemu.guest) needs a guest OS: QEMU-level runs "
 			     "have none (make it a guest-level scenario to run it on real QEMU)";
 	for (size_t i = 0; i < sc->nsteps; i++) {
@@ -698,7 +707,7 @@ static json_object *parse_json(struct parser *p, const char *text)
 		fail(p, "out of memory");
 		return NULL;
 	}
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_ALLOW_TRAILING_CHARS);
 	o = json_tokener_parse_ex(tok, text, (int)len);
 	end = json_tokener_get_parse_end(tok);
 	if (!o) {
@@ -706,7 +715,8 @@ static json_object *parse_json(struct parser *p, const char *text)
 
 		position(text, end, &line, &col);
 		if (e == json_tokener_continue)
-			fail(p, "line %d: the JSON ends early (an unclosed object or string?)", line);
+			fail(p, "line %d: the JSON ends early (an unclosed object or string?)",
+			     line);
 		else
 			fail(p, "line %d, column %d: not valid JSON: %s", line, col,
 			     json_tokener_error_desc(e));
@@ -737,9 +747,9 @@ static char *name_from_path(const char *path)
 
 int sc_parse_file(const char *path, struct scenario **out, char **errmsg)
 {
-	static const char *const allowed[] = {"description", "level",	"tags",	 "requires",
-					      "vm",	     "fakeqemu", "timeout_ms",
-					      "boot_timeout_ms",	 "steps", "comment", "known", NULL};
+	static const char *const allowed[] = {
+	    "description", "level",	      "tags",  "requires", "vm",    "fakeqemu",
+	    "timeout_ms",  "boot_timeout_ms", "steps", "comment",  "known", NULL};
 	struct parser p = {.path = path};
 	struct scenario *sc;
 	json_object *root, *v, *steps;
@@ -805,10 +815,12 @@ int sc_parse_file(const char *path, struct scenario **out, char **errmsg)
 				sc->needs_kvm = true;
 			} else if (!strcmp(req, "fakeqemu")) {
 				sc->fake_only = true;
-				sc->fake_only_reason = strdup("it says so (\"requires\": fakeqemu)");
+				sc->fake_only_reason =
+				    strdup("it says so (\"requires\": fakeqemu)");
 			} else {
-				fail(&p, "'requires'[%zu]: unknown requirement '%s' (fakeqemu, kvm)",
-				     i, req);
+				fail(&p,
+				     "'requires'[%zu]: unknown requirement '%s' (fakeqemu, kvm)", i,
+				     req);
 				goto bad;
 			}
 		}

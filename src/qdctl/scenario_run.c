@@ -18,14 +18,14 @@
 #include "qdctl.h"
 #include "scenario_run.h"
 
-#define STOP_TIMEOUT_MS	 10000
-#define QEMU_LOG_LINES	 40
-#define GUEST_PARAMS	 "console=hvc0 qd.console=hvc0"
-#define MAX_ID_LEN	 24
+#define STOP_TIMEOUT_MS 10000
+#define QEMU_LOG_LINES	40
+#define GUEST_PARAMS	"console=hvc0 qd.console=hvc0"
+#define MAX_ID_LEN	24
 
 static const char *const fakeqemu_vars[] = {
-    "FAKEQEMU_VERSION", "FAKEQEMU_GUEST",  "FAKEQEMU_FAULTS",     "FAKEQEMU_REPLAY",
-    "FAKEQEMU_RECORD",	"FAKEQEMU_REAL",   "FAKEQEMU_VFIO_HOSTS", NULL,
+    "FAKEQEMU_VERSION", "FAKEQEMU_GUEST", "FAKEQEMU_FAULTS",	 "FAKEQEMU_REPLAY",
+    "FAKEQEMU_RECORD",	"FAKEQEMU_REAL",  "FAKEQEMU_VFIO_HOSTS", NULL,
 };
 
 /* ---- the library's log: the step's QMP excerpt ----------------------------------------- */
@@ -123,9 +123,8 @@ bool sc_ctx_qemu_running(struct sc_ctx *ctx)
 			if (asprintf(&ctx->qemu_exit, "exited with status %d", info.si_status) < 0)
 				ctx->qemu_exit = NULL;
 		} else if (asprintf(&ctx->qemu_exit, "died of signal %d (SIG%s)", info.si_status,
-				    sigabbrev_np(info.si_status)
-					? sigabbrev_np(info.si_status)
-					: "?") < 0) {
+				    sigabbrev_np(info.si_status) ? sigabbrev_np(info.si_status)
+								 : "?") < 0) {
 			ctx->qemu_exit = NULL;
 		}
 	}
@@ -214,9 +213,9 @@ static int build_config(struct sc_ctx *ctx, char **why)
 	set_default(cfg, "vcpus", json_object_new_int(1));
 	set_default(cfg, "max_vcpus", json_object_new_int(4));
 	set_default(cfg, "memory_mb", json_object_new_int(guest ? 512 : 256));
-	set_default(cfg, "accel", json_object_new_string(sc->level == SC_LEVEL_GUEST && t->guest_accel
-							     ? t->guest_accel
-							     : t->accel));
+	set_default(cfg, "accel",
+		    json_object_new_string(
+			sc->level == SC_LEVEL_GUEST && t->guest_accel ? t->guest_accel : t->accel));
 	if (guest) {
 		const char *params = NULL;
 		char *joined;
@@ -269,7 +268,8 @@ static int set_environment(struct sc_ctx *ctx, char **why)
 
 		snprintf(path, sizeof(path), "%s/faults.json", ctx->workdir);
 		if (json_object_to_file_ext(path, sc->fake_faults, JSON_C_TO_STRING_PRETTY) < 0) {
-			if (asprintf(why, "cannot write %s: %s", path, json_util_get_last_err()) < 0)
+			if (asprintf(why, "cannot write %s: %s", path, json_util_get_last_err()) <
+			    0)
 				*why = NULL;
 			return -EIO;
 		}
@@ -289,8 +289,8 @@ static int set_environment(struct sc_ctx *ctx, char **why)
 		for (size_t i = 0; i < n; i++) {
 			if (i)
 				strcat(hosts, ",");
-			strcat(hosts,
-			       json_object_get_string(json_object_array_get_idx(sc->vfio_hosts, i)));
+			strcat(hosts, json_object_get_string(
+					  json_object_array_get_idx(sc->vfio_hosts, i)));
 		}
 		setenv("FAKEQEMU_VFIO_HOSTS", hosts, 1);
 		free(hosts);
@@ -413,7 +413,8 @@ static json_object *step_event_names(struct sc_ctx *ctx, size_t from)
 	for (size_t i = from; i < json_object_array_length(ctx->events); i++) {
 		json_object *n;
 
-		if (json_object_object_get_ex(json_object_array_get_idx(ctx->events, i), "event", &n))
+		if (json_object_object_get_ex(json_object_array_get_idx(ctx->events, i), "event",
+					      &n))
 			json_object_array_add(names, json_object_get(n));
 	}
 	return names;
@@ -487,8 +488,8 @@ static int run_step(struct sc_ctx *ctx, const struct sc_step *s, json_object *st
 		progress(ctx->opts, "  [%2zu/%zu] %-34s skip (fakeqemu runs no guest)\n", s->index,
 			 ctx->sc->nsteps, label);
 		json_object_object_add(rec, "outcome", json_object_new_string("skip"));
-		json_object_object_add(rec, "reason",
-				       json_object_new_string("fakeqemu runs no guest: no console"));
+		json_object_object_add(
+		    rec, "reason", json_object_new_string("fakeqemu runs no guest: no console"));
 		free(label);
 		return 0;
 	}
@@ -504,18 +505,18 @@ static int run_step(struct sc_ctx *ctx, const struct sc_step *s, json_object *st
 	sc_check_expect(ctx, s, rc, &err, observed, failures);
 	if (rc == 0 && !strcmp(s->op->name, "start"))
 		learn_machine(ctx);
-	json_object_object_add(rec, "outcome", json_object_new_string(
-						   json_object_array_length(failures) ? "fail" : "pass"));
+	json_object_object_add(
+	    rec, "outcome",
+	    json_object_new_string(json_object_array_length(failures) ? "fail" : "pass"));
 	json_object_object_add(rec, "duration_ms", json_object_new_int64(qdctl_now_ms() - t0));
 	json_object_object_add(rec, "observed", observed);
 	json_object_object_add(rec, "events", step_event_names(ctx, first_event));
 	json_object_object_add(rec, "failures", json_object_get(failures));
 	json_object_object_add(rec, "qmp", ctx->qmp_log);
 	ctx->qmp_log = NULL;
-	progress(ctx->opts, "  [%2zu/%zu] %-34s %s%s%s %5lld ms\n", s->index, ctx->sc->nsteps, label,
-		 json_object_array_length(failures) ? "FAIL" : "ok",
-		 rc < 0 ? " " : "", rc < 0 ? short_error(rc) : "",
-		 (long long)(qdctl_now_ms() - t0));
+	progress(ctx->opts, "  [%2zu/%zu] %-34s %s%s%s %5lld ms\n", s->index, ctx->sc->nsteps,
+		 label, json_object_array_length(failures) ? "FAIL" : "ok", rc < 0 ? " " : "",
+		 rc < 0 ? short_error(rc) : "", (long long)(qdctl_now_ms() - t0));
 	for (size_t i = 0; i < json_object_array_length(failures); i++)
 		progress(ctx->opts, "           ! %s\n",
 			 json_object_get_string(json_object_array_get_idx(failures, i)));
@@ -549,8 +550,8 @@ static json_object *qemu_log_tail(struct sc_ctx *ctx)
 	free(line);
 	for (size_t i = n > QEMU_LOG_LINES ? n - QEMU_LOG_LINES : 0; i < n; i++) {
 		json_object_array_add(arr, json_object_new_string(lines[i % QEMU_LOG_LINES]
-								     ? lines[i % QEMU_LOG_LINES]
-								     : ""));
+								      ? lines[i % QEMU_LOG_LINES]
+								      : ""));
 	}
 	for (size_t i = 0; i < QEMU_LOG_LINES; i++)
 		free(lines[i]);
@@ -623,10 +624,12 @@ static json_object *known_issue(const struct scenario *sc, const struct sc_targe
 		json_object *k = json_object_array_get_idx(sc->known, i), *v;
 		bool fake = json_object_object_get_ex(k, "fake", &v) && json_object_get_boolean(v);
 
-		if (fake != t->fake || fnmatch(json_object_get_string(json_object_object_get(k, "qemu")),
-					       t->version, 0) != 0)
+		if (fake != t->fake ||
+		    fnmatch(json_object_get_string(json_object_object_get(k, "qemu")), t->version,
+			    0) != 0)
 			continue;
-		if (json_object_object_get_ex(k, "accel", &v) && strcmp(json_object_get_string(v), accel))
+		if (json_object_object_get_ex(k, "accel", &v) &&
+		    strcmp(json_object_get_string(v), accel))
 			continue;
 		if (outcome && json_object_object_get_ex(k, "outcome", &v) &&
 		    strcmp(json_object_get_string(v), outcome))
@@ -740,12 +743,15 @@ json_object *sc_run(const struct scenario *sc, struct sc_target *t,
 	if (strcmp(outcome, "pass") && ctx.qemu_exit)
 		add_str(res, "qemu_exit", ctx.qemu_exit);
 	progress(opts, "--- %s %s (%zu steps, %lld ms)%s%s%s%s%s\n",
-		 !strcmp(outcome, "pass") ? "PASS" : !strcmp(outcome, "crash") ? "CRASH" : "FAIL",
+		 !strcmp(outcome, "pass")    ? "PASS"
+		 : !strcmp(outcome, "crash") ? "CRASH"
+					     : "FAIL",
 		 sc->name, sc->nsteps, (long long)(qdctl_now_ms() - ctx.t0_ms),
 		 strcmp(outcome, "pass") && owned ? ": " : "",
 		 strcmp(outcome, "pass") && owned ? owned : "",
-		 known ? (strcmp(outcome, "pass") ? " [known issue: " : " [known issue did not "
-								    "reproduce: ")
+		 known ? (strcmp(outcome, "pass") ? " [known issue: "
+						  : " [known issue did not "
+						    "reproduce: ")
 		       : "",
 		 known ? qd_json_str(known, "reason") : "", known ? "]" : "");
 out:
@@ -763,7 +769,8 @@ out:
 	json_object_put(ctx.events);
 	clear_environment();
 	add_str(res, "outcome", outcome);
-	json_object_object_add(res, "duration_ms", json_object_new_int64(qdctl_now_ms() - ctx.t0_ms));
+	json_object_object_add(res, "duration_ms",
+			       json_object_new_int64(qdctl_now_ms() - ctx.t0_ms));
 	if (opts->keep) {
 		add_str(res, "workdir", ctx.workdir);
 		progress(opts, "    (run directory kept: %s)\n", ctx.workdir);

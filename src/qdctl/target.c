@@ -127,8 +127,8 @@ int sc_target_new(const char *spec, const char *id, const char *machine, struct 
 		snprintf(dialect, sizeof(dialect), "%d.%d", major, minor);
 		if (!t->fake_version && getenv("FAKEQEMU_VERSION") && *getenv("FAKEQEMU_VERSION"))
 			t->fake_version = strdup(getenv("FAKEQEMU_VERSION"));
-		if (asprintf(&t->label, "fakeqemu %s", t->fake_version ? t->fake_version : dialect) <
-		    0)
+		if (asprintf(&t->label, "fakeqemu %s",
+			     t->fake_version ? t->fake_version : dialect) < 0)
 			t->label = NULL;
 	} else if (asprintf(&t->label, "QEMU %s", t->version) < 0) {
 		t->label = NULL;
