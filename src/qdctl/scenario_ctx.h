@@ -55,13 +55,40 @@ struct sc_ctx {
 	char *qemu_exit;
 	bool expect_qemu_gone;
 	struct sc_console console;
+	int step_index;
+	json_object *watch_names;      /* the event names watched */
+	struct qd_qmp *watch_q;	       /* the connection the watches are on, or NULL */
+	struct qd_qmp_watch **watches; /* one per name */
 };
 
 /* sc_ctx_new_vm() - a qd_vm for the run's configuration (state reloaded when it exists). */
 int sc_ctx_new_vm(struct sc_ctx *ctx, qd_error *err);
 
-/* sc_ctx_drain_events() - move the events queued on the VM's connection into @ctx->events. */
+/* sc_ctx_drain_events() - move the events the watches saw into @ctx->events, in order. */
 void sc_ctx_drain_events(struct sc_ctx *ctx);
+
+/* sc_events_init() - the event names to watch: a default set and those the scenario names. */
+void sc_events_init(struct sc_ctx *ctx);
+
+/* sc_events_arm() - arm the watches on the VM's current connection (if not yet). */
+void sc_events_arm(struct sc_ctx *ctx);
+
+/* sc_events_release() - drain, then free the watches (before the connection may close). */
+void sc_events_release(struct sc_ctx *ctx);
+
+/* sc_events_free() - release and forget the names. */
+void sc_events_free(struct sc_ctx *ctx);
+
+/*
+ * sc_events_wait() - the first event named @name (with @data's members) not
+ * yet taken, waiting up to @timeout_ms for it; *@out points into ctx->events.
+ * Return: 0, -ETIMEDOUT, or the connection's error.
+ */
+int sc_events_wait(struct sc_ctx *ctx, const char *name, json_object *data, int timeout_ms,
+		   json_object **out, qd_error *err);
+
+/* sc_ctx_log() - add a line to the current step's QMP excerpt. */
+void sc_ctx_log(struct sc_ctx *ctx, const char *prefix, const char *text);
 
 /* sc_ctx_qemu_running() - whether the VM's QEMU process is alive (records how it ended). */
 bool sc_ctx_qemu_running(struct sc_ctx *ctx);

@@ -153,7 +153,6 @@ static int op_restart(struct sc_ctx *ctx, const struct sc_step *s, json_object *
 	int r;
 
 	(void)result;
-	sc_ctx_drain_events(ctx);
 	sc_console_close(&ctx->console);
 	qd_vm_free(ctx->vm);
 	ctx->vm = NULL;
@@ -313,86 +312,18 @@ static int op_qmp(struct sc_ctx *ctx, const struct sc_step *s, json_object *resu
 	return r;
 }
 
-/* An event matches @name and every member of @data (by JSON value). */
-static bool event_matches(json_object *ev, const char *name, json_object *data)
-{
-	json_object *n, *d;
-
-	if (!json_object_object_get_ex(ev, "event", &n) || strcmp(json_object_get_string(n), name))
-		return false;
-	if (!data)
-		return true;
-	if (!json_object_object_get_ex(ev, "data", &d))
-		return false;
-	json_object_object_foreach(data, key, want)
-	{
-		json_object *got;
-
-		if (!json_object_object_get_ex(d, key, &got) || !json_object_equal(want, got))
-			return false;
-	}
-	return true;
-}
-
-/* The first event not yet taken that matches, marked taken; NULL when none. */
-static json_object *take_event(struct sc_ctx *ctx, const char *name, json_object *data)
-{
-	for (size_t i = 0; i < json_object_array_length(ctx->events); i++) {
-		json_object *e = json_object_array_get_idx(ctx->events, i), *taken;
-
-		if (json_object_object_get_ex(e, "taken", &taken) && json_object_get_boolean(taken))
-			continue;
-		if (event_matches(e, name, data)) {
-			json_object_object_add(e, "taken", json_object_new_boolean(true));
-			return e;
-		}
-	}
-	return NULL;
-}
-
 static int op_wait_event(struct sc_ctx *ctx, const struct sc_step *s, json_object *result,
 			 qd_error *err)
 {
-	const char *name = str_param(s, "event");
-	json_object *data = obj_param(s, "data"), *ev, *d;
-	int64_t deadline = qdctl_now_ms() + ctx->timeout_ms;
+	json_object *ev = NULL, *d;
 	int r = need_vm(ctx, err);
 
+	if (r == 0)
+		r = sc_events_wait(ctx, str_param(s, "event"), obj_param(s, "data"),
+				   ctx->timeout_ms, &ev, err);
 	if (r < 0)
 		return r;
-	for (;;) {
-		json_object *next = NULL;
-		struct qd_qmp *q = qd_vm_qmp(ctx->vm);
-		int64_t left;
-
-		sc_ctx_drain_events(ctx);
-		ev = take_event(ctx, name, data);
-		if (ev)
-			break;
-		left = deadline - qdctl_now_ms();
-		if (left <= 0 || !q)
-			return qdctl_error_set(err, -ETIMEDOUT, "no %s event within %d ms", name,
-					       ctx->timeout_ms);
-		/* Block for the next event; it goes through the same bookkeeping. */
-		r = qd_qmp_next_event(q, (int)left, &next, err);
-		if (r == -ETIMEDOUT)
-			return qdctl_error_set(err, -ETIMEDOUT, "no %s event within %d ms", name,
-					       ctx->timeout_ms);
-		if (r < 0)
-			return r;
-		{
-			json_object *rec = json_object_new_object(), *v;
-
-			if (json_object_object_get_ex(next, "event", &v))
-				json_object_object_add(rec, "event", json_object_get(v));
-			if (json_object_object_get_ex(next, "data", &v))
-				json_object_object_add(rec, "data", json_object_get(v));
-			json_object_object_add(rec, "step", json_object_new_int((int)s->index));
-			json_object_array_add(ctx->events, rec);
-			json_object_put(next);
-		}
-	}
-	json_object_object_add(result, "event", json_object_new_string(name));
+	json_object_object_add(result, "event", json_object_new_string(str_param(s, "event")));
 	if (json_object_object_get_ex(ev, "data", &d))
 		json_object_object_add(result, "data", json_object_get(d));
 	return 0;

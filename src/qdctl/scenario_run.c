@@ -30,7 +30,7 @@ static const char *const fakeqemu_vars[] = {
 
 /* ---- the library's log: the step's QMP excerpt ----------------------------------------- */
 
-static void log_line(struct sc_ctx *ctx, const char *prefix, const char *text)
+void sc_ctx_log(struct sc_ctx *ctx, const char *prefix, const char *text)
 {
 	char *line;
 
@@ -51,11 +51,11 @@ static void on_log(void *opaque, int level, const char *message)
 	const char *rest;
 
 	if (!strncmp(message, "QMP send: ", 10)) {
-		log_line(ctx, "> ", message + 10);
+		sc_ctx_log(ctx, "> ", message + 10);
 	} else if (!strncmp(message, "QMP reply to ", 13) && (rest = strstr(message, ": "))) {
-		log_line(ctx, "< ", rest + 2);
+		sc_ctx_log(ctx, "< ", rest + 2);
 	} else if (level <= QD_LOG_INFO) {
-		log_line(ctx, "# ", message);
+		sc_ctx_log(ctx, "# ", message);
 	}
 }
 
@@ -78,28 +78,6 @@ int sc_ctx_new_vm(struct sc_ctx *ctx, qd_error *err)
 	if (qd_vm_pid(ctx->vm) > 0)
 		ctx->qemu_pid = qd_vm_pid(ctx->vm);
 	return 0;
-}
-
-void sc_ctx_drain_events(struct sc_ctx *ctx)
-{
-	struct qd_qmp *q = ctx->vm ? qd_vm_qmp(ctx->vm) : NULL;
-
-	while (q) {
-		json_object *ev = NULL, *rec, *v;
-
-		if (qd_qmp_next_event(q, 0, &ev, NULL) < 0)
-			break;
-		rec = json_object_new_object();
-		if (json_object_object_get_ex(ev, "event", &v))
-			json_object_object_add(rec, "event", json_object_get(v));
-		if (json_object_object_get_ex(ev, "data", &v))
-			json_object_object_add(rec, "data", json_object_get(v));
-		json_object_array_add(ctx->events, rec);
-		log_line(ctx, "< ",
-			 json_object_to_json_string_ext(ev, JSON_C_TO_STRING_PLAIN |
-								JSON_C_TO_STRING_NOSLASHESCAPE));
-		json_object_put(ev);
-	}
 }
 
 bool sc_ctx_qemu_running(struct sc_ctx *ctx)
@@ -494,11 +472,17 @@ static int run_step(struct sc_ctx *ctx, const struct sc_step *s, json_object *st
 		return 0;
 	}
 	ctx->timeout_ms = s->timeout_ms >= 0 ? s->timeout_ms : ctx->sc->timeout_ms;
-	ctx->qmp_log = json_object_new_array();
 	sc_ctx_drain_events(ctx); /* events from before the step are not its own */
+	ctx->step_index = (int)s->index;
+	ctx->qmp_log = json_object_new_array();
 	first_event = ctx->step_events = json_object_array_length(ctx->events);
 	result = json_object_new_object();
+	/* These may close the connection the watches are on. */
+	if (!strcmp(s->op->name, "start") || !strcmp(s->op->name, "stop") ||
+	    !strcmp(s->op->name, "restart"))
+		sc_events_release(ctx);
 	rc = s->op->run(ctx, s, result, &err);
+	sc_events_arm(ctx);
 	sc_ctx_drain_events(ctx);
 	observed = observed_of(ctx, rc, &err, result);
 	failures = json_object_new_array();
@@ -676,6 +660,7 @@ json_object *sc_run(const struct scenario *sc, struct sc_target *t,
 	}
 	ctx.workdir = strdup(dir);
 	ctx.events = json_object_new_array();
+	sc_events_init(&ctx);
 	if (build_config(&ctx, &why) < 0 || set_environment(&ctx, &why) < 0 ||
 	    sc_ctx_new_vm(&ctx, &err) < 0) {
 		char *m = why ? why : err.message;
@@ -755,6 +740,8 @@ json_object *sc_run(const struct scenario *sc, struct sc_target *t,
 		       : "",
 		 known ? qd_json_str(known, "reason") : "", known ? "]" : "");
 out:
+	if (ctx.watch_names)
+		sc_events_free(&ctx);
 	if (ctx.vm && sc_ctx_qemu_running(&ctx)) {
 		qd_error ignored = {0};
 
