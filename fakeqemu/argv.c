@@ -12,6 +12,7 @@
 #include "machine.h"
 #include "monitor.h"
 #include "net.h"
+#include "objects.h"
 #include "opts.h"
 
 struct option_def {
@@ -120,31 +121,6 @@ static const struct option_def *lookup(const char *name)
 static char *dupe(const char *s)
 {
 	return s ? strdup(s) : NULL;
-}
-
-/* -object TYPE,...: the user-creatable types fakeqemu accepts (and ignores). */
-static void check_object(const char *arg, const struct fq_config *cfg)
-{
-	static const char *const prefixes[] = {
-	    "memory-backend-", "iothread",   "rng-",	      "secret",	    "main-loop",
-	    "throttle-group",  "cryptodev-", "authz-",	      "tls-creds-", "filter-",
-	    "input-",	       "sev-guest",  "colo-",	      "can-",	    "pr-manager-",
-	    "dbus-vmstate",    "x-remote-",  "acpi-generic-", NULL,
-	};
-	struct fq_opts o;
-	const char *type;
-
-	fq_opts_parse(arg, "qom-type", &o);
-	type = fq_opts_get(&o, "qom-type");
-	for (int i = 0; type && prefixes[i]; i++)
-		if (!strncmp(type, prefixes[i], strlen(prefixes[i]))) {
-			fq_opts_free(&o);
-			return;
-		}
-	if (cfg->dialect->old_errors)
-		fq_die("-object %s: invalid object type: %s", arg, type ? type : "");
-	fq_die("-object %s: Parameter 'qom-type' does not accept value '%s'", arg,
-	       type ? type : "");
 }
 
 static void parse_guest(const char *text, struct fq_config *cfg)
@@ -271,7 +247,7 @@ void fq_parse_argv(int argc, char **argv, struct fq_config *cfg)
 			cfg->accel = dupe(a);
 			fq_opts_free(&o);
 		} else if (!strcmp(name, "object")) {
-			check_object(optarg, cfg);
+			fq_object_option(optarg);
 		} else if (!strcmp(name, "kernel")) {
 			free(cfg->kernel);
 			cfg->kernel = strdup(optarg);
@@ -311,6 +287,9 @@ void fq_parse_argv(int argc, char **argv, struct fq_config *cfg)
 			fq_chardev_option(optarg);
 		} else if (!strcmp(name, "monitor")) {
 			fq_monitor_add_hmp(optarg);
+		} else if (!strcmp(name, "incoming")) {
+			free(cfg->incoming);
+			cfg->incoming = strdup(optarg);
 		} else if (!strcmp(name, "netdev")) {
 			fq_netdev_option(optarg);
 		} else if (!strcmp(name, "add-fd")) {

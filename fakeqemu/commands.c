@@ -7,6 +7,7 @@
 #include "commands.h"
 #include "fds.h"
 #include "net.h"
+#include "objects.h"
 #include "faults.h"
 #include "machine.h"
 #include "schema.h"
@@ -86,6 +87,19 @@ static const struct fq_command commands[] = {
     {"netdev_del", fq_cmd_netdev_del, true},
     {"set_link", fq_cmd_set_link, true},
     {"query-rx-filter", fq_cmd_query_rx_filter, true},
+    /* 'gen': false in 5.2 (free-form properties); checked by the handler. */
+    {"object-add", fq_cmd_object_add, false},
+    {"object-del", fq_cmd_object_del, true},
+    {"query-iothreads", fq_cmd_query_iothreads, true},
+    {"query-memdev", fq_cmd_query_memdev, true},
+    {"balloon", fq_cmd_balloon, true},
+    {"query-balloon", fq_cmd_query_balloon, true},
+    {"query-migrate", fq_cmd_query_migrate, true},
+    {"query-migrate-capabilities", fq_cmd_query_migrate_capabilities, true},
+    {"migrate-set-capabilities", fq_cmd_migrate_set_capabilities, true},
+    {"query-migrate-parameters", fq_cmd_query_migrate_parameters, true},
+    {"migrate-set-parameters", fq_cmd_migrate_set_parameters, true},
+    {"migrate-incoming", fq_cmd_migrate_incoming, true},
     /* fakeqemu's own, not in any QEMU schema. */
     {"x-fakeqemu-state", fq_cmd_x_fakeqemu_state, false},
     {"x-fakeqemu-fault", fq_cmd_x_fakeqemu_fault, false},

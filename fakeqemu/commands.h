@@ -88,6 +88,15 @@ void fq_cmd_qom_list(json_object *args, struct fq_reply *r);
 void fq_cmd_migrate_pause(json_object *args, struct fq_reply *r);
 void fq_cmd_query_yank(json_object *args, struct fq_reply *r);
 
+void fq_cmd_balloon(json_object *args, struct fq_reply *r);
+void fq_cmd_query_balloon(json_object *args, struct fq_reply *r);
+void fq_cmd_query_migrate(json_object *args, struct fq_reply *r);
+void fq_cmd_query_migrate_capabilities(json_object *args, struct fq_reply *r);
+void fq_cmd_migrate_set_capabilities(json_object *args, struct fq_reply *r);
+void fq_cmd_query_migrate_parameters(json_object *args, struct fq_reply *r);
+void fq_cmd_migrate_set_parameters(json_object *args, struct fq_reply *r);
+void fq_cmd_migrate_incoming(json_object *args, struct fq_reply *r);
+
 void fq_cmd_x_fakeqemu_state(json_object *args, struct fq_reply *r);
 void fq_cmd_x_fakeqemu_fault(json_object *args, struct fq_reply *r);
 void fq_cmd_x_fakeqemu_commands(json_object *args, struct fq_reply *r);

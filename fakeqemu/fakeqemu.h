@@ -116,6 +116,7 @@ struct fq_config {
 	unsigned cpus, sockets, dies, cores, threads, maxcpus;
 	unsigned long long ram_mb;
 	char *kernel;
+	char *incoming; /* -incoming URI (or "defer") */
 	/* fake-specific */
 	const struct fq_dialect *dialect;
 	enum fq_guest_kind guest;

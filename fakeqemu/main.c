@@ -19,6 +19,7 @@
 #include "machine.h"
 #include "monitor.h"
 #include "net.h"
+#include "objects.h"
 #include "qjson.h"
 #include "replay.h"
 
@@ -148,9 +149,15 @@ int main(int argc, char **argv)
 		fq_faults_load(fq_vm.cfg.faults_path);
 	if (fq_vm.cfg.replay_path)
 		fq_replay_load(fq_vm.cfg.replay_path);
+	/* qemu_create_early_backends(), qemu_create_late_backends(), the machine. */
+	fq_objects_create(true);
 	fq_chardevs_create();
 	fq_netdevs_create();
+	fq_objects_create(false);
 	fq_machine_init();
+	fq_objects_machine_ram(strcmp(fq_vm.cfg.machine, "none") ? "pc.ram" : "ram",
+			       fq_vm.cfg.ram_mb ? fq_vm.cfg.ram_mb << 20
+			       : strcmp(fq_vm.cfg.machine, "none") ? 128ULL << 20 : 0);
 	fq_net_check_clients();
 	if (fq_vm.cfg.daemonize)
 		ready_fd = daemonize();

@@ -1,0 +1,175 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* cmd_migrate.c - migration settings: capabilities, parameters, query-migrate before any migration */
+#include <stdlib.h>
+#include <string.h>
+
+#include "commands.h"
+#include "fakeqemu.h"
+#include "schema.h"
+#include "since.h"
+
+/*
+ * query-migrate-parameters of a fresh QEMU of each version (the same for the
+ * pc, q35 and none machines), recorded from the real binaries.
+ */
+static const char params_5_2[] =
+    "{\"cpu-throttle-tailslow\":false,\"xbzrle-cache-size\":67108864,\"cpu-throttle-initial\":2"
+    "0,\"announce-max\":550,\"decompress-threads\":2,\"compress-threads\":8,\"compress-level\":1,"
+    "\"multifd-channels\":2,\"multifd-zstd-level\":1,\"announce-initial\":50,\"block-incremental"
+    "\":false,\"compress-wait-thread\":true,\"downtime-limit\":300,\"tls-authz\":\"\",\"multifd-com"
+    "pression\":\"none\",\"announce-rounds\":5,\"announce-step\":100,\"tls-creds\":\"\",\"multifd-zli"
+    "b-level\":1,\"max-cpu-throttle\":99,\"max-postcopy-bandwidth\":0,\"tls-hostname\":\"\",\"throt"
+    "tle-trigger-threshold\":50,\"max-bandwidth\":134217728,\"x-checkpoint-delay\":20000,\"cpu-"
+    "throttle-increment\":10}";
+
+static const char params_7_2[] =
+    "{\"cpu-throttle-tailslow\":false,\"xbzrle-cache-size\":67108864,\"cpu-throttle-initial\":2"
+    "0,\"announce-max\":550,\"decompress-threads\":2,\"compress-threads\":8,\"compress-level\":1,"
+    "\"multifd-channels\":2,\"multifd-zstd-level\":1,\"announce-initial\":50,\"block-incremental"
+    "\":false,\"compress-wait-thread\":true,\"downtime-limit\":300,\"tls-authz\":\"\",\"multifd-com"
+    "pression\":\"none\",\"announce-rounds\":5,\"announce-step\":100,\"tls-creds\":\"\",\"multifd-zli"
+    "b-level\":1,\"max-cpu-throttle\":99,\"max-postcopy-bandwidth\":0,\"tls-hostname\":\"\",\"throt"
+    "tle-trigger-threshold\":50,\"max-bandwidth\":134217728,\"x-checkpoint-delay\":20000,\"cpu-"
+    "throttle-increment\":10}";
+
+static const char params_10_0[] =
+    "{\"cpu-throttle-tailslow\":false,\"xbzrle-cache-size\":67108864,\"cpu-throttle-initial\":2"
+    "0,\"announce-max\":550,\"direct-io\":false,\"avail-switchover-bandwidth\":0,\"zero-page-det"
+    "ection\":\"multifd\",\"multifd-qatzip-level\":1,\"multifd-channels\":2,\"mode\":\"normal\",\"mul"
+    "tifd-zstd-level\":1,\"announce-initial\":50,\"downtime-limit\":300,\"tls-authz\":\"\",\"vcpu-d"
+    "irty-limit\":1,\"multifd-compression\":\"none\",\"announce-rounds\":5,\"announce-step\":100,\""
+    "tls-creds\":\"\",\"x-vcpu-dirty-limit-period\":1000,\"multifd-zlib-level\":1,\"max-cpu-throt"
+    "tle\":99,\"max-postcopy-bandwidth\":0,\"tls-hostname\":\"\",\"throttle-trigger-threshold\":50"
+    ",\"max-bandwidth\":134217728,\"x-checkpoint-delay\":20000,\"cpu-throttle-increment\":10}";
+
+static json_object *caps;   /* capability -> bool, set so far */
+static json_object *params; /* the current parameters */
+
+static const char *str_of(json_object *o, const char *key)
+{
+	json_object *v;
+
+	return json_object_object_get_ex(o, key, &v) ? json_object_get_string(v) : NULL;
+}
+
+/* The MigrationCapability enum's values, in schema order: query-migrate-capabilities' order. */
+static json_object *capability_names(void)
+{
+	const char *at = str_of(fq_schema_entity("migrate-set-capabilities"), "arg-type");
+	json_object *args = at ? fq_schema_entity(at) : NULL, *members, *list, *elem, *em;
+
+	members = args ? json_object_object_get(args, "members") : NULL;
+	list = members ? fq_schema_entity(str_of(json_object_array_get_idx(members, 0), "type"))
+		       : NULL;
+	elem = list ? fq_schema_entity(str_of(list, "element-type")) : NULL;
+	em = elem ? json_object_object_get(elem, "members") : NULL;
+	for (size_t i = 0; em && i < json_object_array_length(em); i++) {
+		json_object *m = json_object_array_get_idx(em, i);
+
+		if (!strcmp(str_of(m, "name"), "capability")) {
+			json_object *e = fq_schema_entity(str_of(m, "type"));
+
+			return e ? json_object_object_get(e, "values") : NULL;
+		}
+	}
+	return NULL;
+}
+
+void fq_cmd_query_migrate_capabilities(json_object *args, struct fq_reply *r)
+{
+	json_object *names = capability_names(), *list = json_object_new_array(), *v;
+
+	(void)args;
+	for (size_t i = 0; names && i < json_object_array_length(names); i++) {
+		const char *name = json_object_get_string(json_object_array_get_idx(names, i));
+		json_object *e = json_object_new_object();
+		bool on = caps && json_object_object_get_ex(caps, name, &v) &&
+			  json_object_get_boolean(v);
+
+		json_object_object_add(e, "capability", json_object_new_string(name));
+		json_object_object_add(e, "state", json_object_new_boolean(on));
+		json_object_array_add(list, e);
+	}
+	r->ret = list;
+}
+
+void fq_cmd_migrate_set_capabilities(json_object *args, struct fq_reply *r)
+{
+	json_object *list = json_object_object_get(args, "capabilities");
+
+	(void)r;
+	if (!caps)
+		caps = json_object_new_object();
+	for (size_t i = 0; i < json_object_array_length(list); i++) {
+		json_object *e = json_object_array_get_idx(list, i);
+
+		json_object_object_add(caps, str_of(e, "capability"),
+				       json_object_get(json_object_object_get(e, "state")));
+	}
+}
+
+static json_object *current_params(void)
+{
+	if (!params) {
+		const char *text = !fq_since(6, 0) ? params_5_2 : !fq_since(8, 0) ? params_7_2
+										   : params_10_0;
+
+		params = json_tokener_parse(text);
+	}
+	return params;
+}
+
+void fq_cmd_query_migrate_parameters(json_object *args, struct fq_reply *r)
+{
+	const char *rt = str_of(fq_schema_entity("query-migrate-parameters"), "ret-type");
+	json_object *t = rt ? fq_schema_entity(rt) : NULL, *p = current_params(), *out, *v;
+	json_object *members = t ? json_object_object_get(t, "members") : NULL;
+
+	(void)args;
+	/* Built member by member in schema order, as the QAPI output visitor does. */
+	out = json_object_new_object();
+	for (size_t i = 0; members && i < json_object_array_length(members); i++) {
+		const char *name = str_of(json_object_array_get_idx(members, i), "name");
+
+		if (json_object_object_get_ex(p, name, &v))
+			json_object_object_add(out, name, json_object_get(v));
+	}
+	r->ret = out;
+}
+
+void fq_cmd_migrate_set_parameters(json_object *args, struct fq_reply *r)
+{
+	json_object *p = current_params();
+
+	(void)r;
+	json_object_object_foreach(args, key, val)
+	{
+		/* The "StrOrNull" tls-* members: null means "". */
+		if (json_object_is_type(val, json_type_null))
+			json_object_object_add(p, key, json_object_new_string(""));
+		else
+			json_object_object_add(p, key, json_object_get(val));
+	}
+}
+
+void fq_cmd_query_migrate(json_object *args, struct fq_reply *r)
+{
+	(void)args;
+	/* No migration has run: MigrationInfo with nothing set. */
+	r->ret = json_object_new_object();
+}
+
+void fq_cmd_migrate_incoming(json_object *args, struct fq_reply *r)
+{
+	(void)args;
+	if (!fq_vm.cfg.incoming) {
+		if (fq_since(6, 0))
+			fq_reply_error(r, "GenericError",
+				       "'-incoming' was not specified on the command line");
+		else
+			fq_reply_error(r, "GenericError", "For use with '-incoming defer'");
+		return;
+	}
+	fq_reply_error(r, "GenericError",
+		       "fakeqemu: an incoming migration is not modelled by fakeqemu");
+}
