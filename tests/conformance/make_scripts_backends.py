@@ -318,6 +318,142 @@ argv_error("argv-add-fd-stdio", "-add-fd of a standard stream", ["-add-fd", "fd=
 argv_error("argv-add-fd-bad", "-add-fd of a descriptor not open", ["-add-fd", "fd=77,set=1"])
 
 
+# ------------------------------------------------------------------ objects
+
+THREAD = [{"key": "thread-id", "value": 0}]
+
+script("object-qmp", "object-add of iothreads, memory backends, secrets, rngs: 5.2's flat and "
+       "props forms, ids, duplicates, missing and bad properties, completion failures, "
+       "object-del, query-iothreads and query-memdev (GHashTable order)",
+       PC, [
+           CAPS,
+           c("query-iothreads"),
+           c("query-memdev"),
+           c("object-add", {"qom-type": "iothread", "id": "io1"}),
+           c("object-add", {"qom-type": "iothread", "id": "io1"}),
+           c("object-add", {"qom-type": "iothread", "id": "1io"}),
+           c("object-add", {"qom-type": "iothread", "id": "io2", "props": {"poll-max-ns": 100}}),
+           c("object-add", {"qom-type": "iothread", "id": "io3", "poll-max-ns": 100}),
+           c("object-add", {"qom-type": "iothread", "id": "io4", "poll-max-ns": -1}),
+           c("object-add", {"qom-type": "iothread", "id": "io5", "bogus": 1}),
+           c("object-add", {"qom-type": "memory-backend-ram", "id": "mem1", "size": 134217728}),
+           c("object-add", {"qom-type": "memory-backend-ram", "id": "mem2", "props": {"size": 134217728}}),
+           c("object-add", {"qom-type": "memory-backend-ram", "id": "mem3"}),
+           c("object-add", {"qom-type": "memory-backend-ram", "id": "mem4", "size": 0}),
+           c("object-add", {"qom-type": "memory-backend-ram", "id": "mem5", "size": 1048576,
+                            "dump": False, "merge": False, "prealloc": True, "host-nodes": [0],
+                            "policy": "bind"}),
+           c("object-add", {"qom-type": "memory-backend-file", "id": "mf1", "size": 1048576,
+                            "mem-path": "@TMP@/mf1"}),
+           c("object-add", {"qom-type": "memory-backend-file", "id": "mf2", "size": 1048576}),
+           c("object-add", {"qom-type": "memory-backend-file", "id": "mf3", "size": 1048576,
+                            "mem-path": "/nonexistent/dir/f"}),
+           c("object-add", {"qom-type": "memory-backend-file", "id": "mf4", "size": 2097152,
+                            "mem-path": "@TMP@", "share": True}),
+           c("object-add", {"qom-type": "memory-backend-file", "id": "mf5", "size": 4194304,
+                            "mem-path": "@IMG@"}),
+           c("object-add", {"qom-type": "memory-backend-memfd", "id": "mm1", "size": 1048576}),
+           c("object-add", {"qom-type": "secret", "id": "sec1", "data": "abc"}),
+           c("object-add", {"qom-type": "secret", "id": "sec2"}),
+           c("object-add", {"qom-type": "secret", "id": "sec3", "data": "!!", "format": "base64"}),
+           c("object-add", {"qom-type": "rng-random", "id": "rng1", "filename": "/dev/urandom"}),
+           c("object-add", {"qom-type": "rng-random", "id": "rng2", "filename": "/nonexistent"}),
+           c("object-add", {"qom-type": "rng-builtin", "id": "rng3"}),
+           c("object-add", {"qom-type": "rng-egd", "id": "rng4", "chardev": "nochr"}),
+           c("object-add", {"qom-type": "throttle-group", "id": "tg1"}),
+           c("object-add", {"qom-type": "bogus", "id": "b1"}),
+           c("object-add", {"qom-type": "memory-backend", "id": "abs"}),
+           c("object-add", {"qom-type": "iothread"}),
+           c("object-add", {"id": "noqt"}),
+           c("query-iothreads"),
+           c("query-memdev"),
+           c("object-del", {"id": "io1"}),
+           c("object-del", {"id": "io1"}),
+           c("object-del", {"id": "nope"}),
+           c("object-del", {"id": "mem1"}),
+           c("query-iothreads"),
+           c("query-memdev"),
+       ], normalize=THREAD)
+
+script("object-cmdline", "-object of each kind on the command line (created before or after "
+       "the chardevs), the machine's pc.ram among them, then the same ids over QMP",
+       PC + ["-m", "256", "-object", "iothread,id=cio1",
+             "-object", "memory-backend-ram,id=cmem,size=64M",
+             "-object", "rng-random,id=crng,filename=/dev/urandom",
+             "-object", "secret,id=csec,data=x",
+             "-object", "memory-backend-file,id=cmf,size=1M,mem-path=@TMP@"], [
+           CAPS,
+           c("query-memdev"),
+           c("query-iothreads"),
+           c("object-add", {"qom-type": "iothread", "id": "cio1"}),
+           c("object-del", {"id": "pc.ram"}),
+           c("object-del", {"id": "cmem"}),
+           c("query-memdev"),
+       ], normalize=THREAD)
+
+script("object-machine-ram", "-machine memory-backend= names the RAM object (as libvirt 9.0 does): "
+       "no pc.ram of its own, and the object is in use",
+       ["-machine", "pc,memory-backend=pc.ram", "-accel", "tcg", "-S", "-m", "128",
+        "-object", "memory-backend-ram,id=pc.ram,size=134217728"], [
+           CAPS, c("query-memdev"), c("object-del", {"id": "pc.ram"}), c("query-memdev")])
+
+script("object-none", "-machine none: RAM only with -m, as 'ram'", NONE + ["-m", "64"], [
+    CAPS, c("query-memdev"), c("object-del", {"id": "ram"})])
+
+argv_error("argv-object-bogus", "-object of an unknown type", ["-object", "bogus,id=x"])
+argv_error("argv-object-noid", "-object without id", ["-object", "iothread"])
+argv_error("argv-object-nosize", "-object memory-backend-ram without size",
+           ["-object", "memory-backend-ram,id=m"])
+argv_error("argv-object-badprop", "-object with an unknown property",
+           ["-object", "iothread,id=x,bogus=1"])
+argv_error("argv-object-dup", "-object twice with one id",
+           ["-object", "iothread,id=x", "-object", "iothread,id=x"])
+argv_error("argv-object-memfile", "-object memory-backend-file in a missing directory",
+           ["-object", "memory-backend-file,id=m,size=1M,mem-path=/nonexistent/d/f"])
+argv_error("argv-object-readonly", "-object memory-backend-file,readonly=on (kata 2.x's nvdimm "
+           "image; not a property in 5.2)",
+           ["-object", "memory-backend-file,id=m,size=1M,mem-path=@IMG@,share=on,readonly=on"])
+argv_error("argv-machine-memdev", "-machine memory-backend= naming no object",
+           ["-machine", "pc,memory-backend=nope"])
+
+# ------------------------------------------------------------------ balloon, migration
+
+script("balloon", "balloon and query-balloon without and with a balloon device (no guest: "
+       "the actual size stays)", PC + ["-m", "256"], [
+           CAPS,
+           c("query-balloon"),
+           c("balloon", {"value": 1073741824}),
+           c("device_add", {"driver": "virtio-balloon-pci", "id": "bal0"}),
+           c("query-balloon"),
+           c("balloon", {"value": 67108864}),
+           c("balloon", {"value": 0}),
+           c("balloon", {"value": -1}),
+           c("balloon", {"value": 1 << 40}),
+           c("balloon", {"value": "x"}),
+           c("query-balloon"),
+       ])
+
+script("migrate-settings", "query-migrate before any migration, migration capabilities and "
+       "parameters: unknown capabilities, setting and reading back", PC, [
+           CAPS,
+           c("query-migrate"),
+           c("query-migrate-capabilities"),
+           c("migrate-set-capabilities", {"capabilities": [{"capability": "bypass-shared-memory",
+                                                             "state": True}]}),
+           c("migrate-set-capabilities", {"capabilities": [{"capability": "x-ignore-shared",
+                                                             "state": True},
+                                                            {"capability": "events",
+                                                             "state": True}]}),
+           c("query-migrate-capabilities"),
+           c("query-migrate-parameters"),
+           c("migrate-set-parameters", {"max-bandwidth": 1000, "downtime-limit": 500}),
+           c("migrate-set-parameters", {"bogus": 1}),
+           c("query-migrate-parameters"),
+           c("migrate-incoming", {"uri": "exec:cat /dev/null"}),
+           c("query-migrate"),
+       ])
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     for old in os.listdir(OUT):
