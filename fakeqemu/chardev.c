@@ -20,6 +20,7 @@
 #include "loop.h"
 #include "monitor.h"
 #include "opts.h"
+#include "report.h"
 #include "since.h"
 #include "strbuf.h"
 
@@ -348,8 +349,18 @@ static bool open_socket(struct fq_chardev *c, json_object *data, bool startup, c
 
 	c->is_socket = true;
 	c->server = json_object_object_get_ex(data, "server", &v) && json_object_get_boolean(v);
-	if (json_object_object_get_ex(data, "wait", &v))
+	if (json_object_object_get_ex(data, "wait", &v)) {
 		wait = json_object_get_boolean(v);
+		/* qmp_chardev_validate_socket(): deprecated by 5.2, refused since 7.0. */
+		if (!c->server && fq_since(7, 0)) {
+			fq_reply_error(r, "GenericError",
+				       "'wait' option is incompatible with socket in client connect "
+				       "mode");
+			return false;
+		}
+		if (!c->server)
+			fq_warn("'wait' option is deprecated with socket in client connect mode");
+	}
 	c->telnet = json_object_object_get_ex(data, "telnet", &v) && json_object_get_boolean(v);
 	if (!strcmp(type, "unix")) {
 		struct sockaddr_un sa;
@@ -678,7 +689,7 @@ static json_object *backend_from_opts(const struct fq_opts *o, const char *type,
 		json_object_object_add(addr, "data", ad);
 		json_object_object_add(d, "addr", addr);
 		json_add_bool(d, "server", fq_opts_get_bool(o, "server", false) == 1);
-		json_add_bool(d, "wait", fq_opts_get_bool(o, "wait", true) == 1);
+		opt_bool(o, "wait", "wait", d, false);
 		opt_bool(o, "telnet", "telnet", d, false);
 		opt_bool(o, "websocket", "websocket", d, false);
 		opt_bool(o, "delay", "nodelay", d, true);

@@ -243,6 +243,9 @@ script("chardev-qmp", "chardev-add of each backend, duplicate ids, open failures
                "server": False}}}),
            c("chardev-add", {"id": "s3", "backend": {"type": "socket", "data": {
                "addr": {"type": "unix", "data": {"path": "@TMP@/s1.sock"}}, "server": False}}}),
+           c("chardev-add", {"id": "s3w", "backend": {"type": "socket", "data": {
+               "addr": {"type": "unix", "data": {"path": "@TMP@/s1.sock"}}, "server": False,
+               "wait": False}}}),
            c("chardev-add", {"id": "s4", "backend": {"type": "socket", "data": {
                "addr": {"type": "unix", "data": {"path": "/nonexistent/dir/s.sock"}},
                "server": True, "wait": False}}}),
