@@ -20,6 +20,7 @@
 #include "loop.h"
 #include "monitor.h"
 #include "opts.h"
+#include "qomdata.h"
 #include "report.h"
 #include "since.h"
 #include "strbuf.h"
@@ -62,22 +63,32 @@ struct fq_chardev *fq_chardev_find(const char *id)
 
 /* ---- recorded facts -------------------------------------------------------- */
 
-/* query-chardev-backends of each version (object_class_foreach order), probed. */
-static const char *backends_5_2 =
-    "tty parport testdev serial wctablet pty file memory udp parallel vc spiceport braille "
-    "socket msmouse null pipe mux spicevmc ringbuf stdio";
-static const char *backends_7_2 = "testdev pty wctablet serial file memory udp parallel vc "
-				  "socket msmouse null qemu-vdagent pipe mux ringbuf stdio";
-static const char *backends_10_0 = "testdev serial wctablet file udp memory parallel vc socket "
-				   "msmouse null hub pty qemu-vdagent pipe mux ringbuf stdio";
-
+/*
+ * The backends this QEMU has, space-separated: its recorded
+ * query-chardev-backends (object_class_foreach() order).
+ */
 static const char *backend_names(void)
 {
-	if (!fq_since(6, 0))
-		return backends_5_2;
-	if (!fq_since(8, 0))
-		return backends_7_2;
-	return backends_10_0;
+	static char *names;
+	json_object *list;
+
+	if (names)
+		return names;
+	list = fq_rec_parse(fq_data_recorded_reply("query-chardev-backends"));
+	{
+		struct strbuf b = {0};
+
+		for (size_t i = 0; list && i < json_object_array_length(list); i++) {
+			json_object *e = json_object_array_get_idx(list, i);
+
+			strbuf_addf(&b, "%s%s", i ? " " : "",
+				    json_object_get_string(json_object_object_get(e, "name")));
+		}
+		names = strbuf_dup(&b);
+		strbuf_free(&b);
+	}
+	json_object_put(list);
+	return names;
 }
 
 static bool word_in(const char *list, const char *word)
@@ -1000,18 +1011,9 @@ void fq_cmd_query_chardev(json_object *args, struct fq_reply *r)
 
 void fq_cmd_query_chardev_backends(json_object *args, struct fq_reply *r)
 {
-	json_object *list = json_object_new_array();
-	char *names = xstrdup(backend_names()), *save = NULL;
-
 	(void)args;
-	for (char *n = strtok_r(names, " ", &save); n; n = strtok_r(NULL, " ", &save)) {
-		json_object *e = json_object_new_object();
-
-		json_add_str(e, "name", n);
-		json_object_array_add(list, e);
-	}
-	free(names);
-	r->ret = list;
+	if (!fq_rec_reply(fq_data_recorded_reply("query-chardev-backends"), r))
+		r->ret = json_object_new_array();
 }
 
 void fq_chardev_info_lines(struct strbuf *out)

@@ -75,7 +75,6 @@ static void unknown_name(const char *key, const char *recorded_name, const char 
 
 RECORDED_COMMAND(fq_cmd_query_machines, "query-machines")
 RECORDED_COMMAND(fq_cmd_query_cpu_definitions, "query-cpu-definitions")
-RECORDED_COMMAND(fq_cmd_query_migrate_capabilities, "query-migrate-capabilities")
 RECORDED_COMMAND(fq_cmd_query_tpm_models, "query-tpm-models")
 RECORDED_COMMAND(fq_cmd_query_tpm_types, "query-tpm-types")
 RECORDED_COMMAND(fq_cmd_query_tpm, "query-tpm")

@@ -5,42 +5,9 @@
 
 #include "commands.h"
 #include "fakeqemu.h"
+#include "qomdata.h"
 #include "schema.h"
 #include "since.h"
-
-/*
- * query-migrate-parameters of a fresh QEMU of each version (the same for the
- * pc, q35 and none machines), recorded from the real binaries.
- */
-static const char params_5_2[] =
-    "{\"cpu-throttle-tailslow\":false,\"xbzrle-cache-size\":67108864,\"cpu-throttle-initial\":2"
-    "0,\"announce-max\":550,\"decompress-threads\":2,\"compress-threads\":8,\"compress-level\":1,"
-    "\"multifd-channels\":2,\"multifd-zstd-level\":1,\"announce-initial\":50,\"block-incremental"
-    "\":false,\"compress-wait-thread\":true,\"downtime-limit\":300,\"tls-authz\":\"\",\"multifd-com"
-    "pression\":\"none\",\"announce-rounds\":5,\"announce-step\":100,\"tls-creds\":\"\",\"multifd-zli"
-    "b-level\":1,\"max-cpu-throttle\":99,\"max-postcopy-bandwidth\":0,\"tls-hostname\":\"\",\"throt"
-    "tle-trigger-threshold\":50,\"max-bandwidth\":134217728,\"x-checkpoint-delay\":20000,\"cpu-"
-    "throttle-increment\":10}";
-
-static const char params_7_2[] =
-    "{\"cpu-throttle-tailslow\":false,\"xbzrle-cache-size\":67108864,\"cpu-throttle-initial\":2"
-    "0,\"announce-max\":550,\"decompress-threads\":2,\"compress-threads\":8,\"compress-level\":1,"
-    "\"multifd-channels\":2,\"multifd-zstd-level\":1,\"announce-initial\":50,\"block-incremental"
-    "\":false,\"compress-wait-thread\":true,\"downtime-limit\":300,\"tls-authz\":\"\",\"multifd-com"
-    "pression\":\"none\",\"announce-rounds\":5,\"announce-step\":100,\"tls-creds\":\"\",\"multifd-zli"
-    "b-level\":1,\"max-cpu-throttle\":99,\"max-postcopy-bandwidth\":0,\"tls-hostname\":\"\",\"throt"
-    "tle-trigger-threshold\":50,\"max-bandwidth\":134217728,\"x-checkpoint-delay\":20000,\"cpu-"
-    "throttle-increment\":10}";
-
-static const char params_10_0[] =
-    "{\"cpu-throttle-tailslow\":false,\"xbzrle-cache-size\":67108864,\"cpu-throttle-initial\":2"
-    "0,\"announce-max\":550,\"direct-io\":false,\"avail-switchover-bandwidth\":0,\"zero-page-det"
-    "ection\":\"multifd\",\"multifd-qatzip-level\":1,\"multifd-channels\":2,\"mode\":\"normal\",\"mul"
-    "tifd-zstd-level\":1,\"announce-initial\":50,\"downtime-limit\":300,\"tls-authz\":\"\",\"vcpu-d"
-    "irty-limit\":1,\"multifd-compression\":\"none\",\"announce-rounds\":5,\"announce-step\":100,\""
-    "tls-creds\":\"\",\"x-vcpu-dirty-limit-period\":1000,\"multifd-zlib-level\":1,\"max-cpu-throt"
-    "tle\":99,\"max-postcopy-bandwidth\":0,\"tls-hostname\":\"\",\"throttle-trigger-threshold\":50"
-    ",\"max-bandwidth\":134217728,\"x-checkpoint-delay\":20000,\"cpu-throttle-increment\":10}";
 
 static json_object *caps;   /* capability -> bool, set so far */
 static json_object *params; /* the current parameters */
@@ -110,12 +77,11 @@ void fq_cmd_migrate_set_capabilities(json_object *args, struct fq_reply *r)
 
 static json_object *current_params(void)
 {
-	if (!params) {
-		const char *text = !fq_since(6, 0) ? params_5_2 : !fq_since(8, 0) ? params_7_2
-										   : params_10_0;
-
-		params = json_tokener_parse(text);
-	}
+	/* A fresh QEMU's parameters, as recorded (the same for every machine). */
+	if (!params)
+		params = fq_rec_parse(fq_data_recorded_reply("query-migrate-parameters"));
+	if (!params)
+		params = json_object_new_object();
 	return params;
 }
 

@@ -34,7 +34,6 @@ static const struct fq_command commands[] = {
     {"query-cpu-definitions", fq_cmd_query_cpu_definitions, true},
     {"query-cpu-model-expansion", fq_cmd_query_cpu_model_expansion, true},
     {"query-command-line-options", fq_cmd_query_command_line_options, true},
-    {"query-migrate-capabilities", fq_cmd_query_migrate_capabilities, true},
     {"query-tpm-models", fq_cmd_query_tpm_models, true},
     {"query-tpm-types", fq_cmd_query_tpm_types, true},
     {"query-tpm", fq_cmd_query_tpm, true},
