@@ -542,6 +542,9 @@ static void chardev_free(void *p)
 	if (!c)
 		return;
 	if (c->listen_fd >= 0) {
+		/* The listener's close removes the socket file, as at exit. */
+		if (c->family == AF_UNIX && c->path)
+			unlink(c->path);
 		fq_loop_unwatch(c->listen_fd);
 		close(c->listen_fd);
 	}
