@@ -274,6 +274,8 @@ void fq_parse_argv(int argc, char **argv, struct fq_config *cfg)
 			fq_opts_parse(optarg, "model", &o);
 			free(cfg->cpu_model);
 			cfg->cpu_model = dupe(fq_opts_get(&o, "model"));
+			free(cfg->cpu_opts);
+			cfg->cpu_opts = strdup(optarg);
 			fq_opts_free(&o);
 		} else if (!strcmp(name, "smp")) {
 			fq_machine_smp_option(optarg, cfg);

@@ -16,6 +16,7 @@
 #include "machine.h"
 #include "opts.h"
 #include "props.h"
+#include "qomtree.h"
 
 /* What fakeqemu knows of each device type. */
 struct dev_type {
@@ -267,18 +268,27 @@ static const char *bus_typename(const struct fq_pci_bus *pci, const struct fq_de
 	return !strcmp(name, "isa.0") ? "ISA" : "System";
 }
 
-static char *peripheral_path(const char *id)
+/*
+ * qdev_set_id(): the device becomes a child of /machine/peripheral (or gets
+ * the next peripheral-anon number). A later failure removes it again, but
+ * leaves the hash table's tombstone and the used number, as in QEMU.
+ */
+static char *set_id(const char *id)
 {
 	char *p;
 
-	if (id) {
-		if (asprintf(&p, "/machine/peripheral/%s", id) < 0)
-			abort();
-	} else {
-		if (asprintf(&p, "/machine/peripheral-anon/device[%d]", fq_vm.anon_devices++) < 0)
-			abort();
-	}
+	if (!id)
+		return fq_qom_anon_path();
+	if (asprintf(&p, "/machine/peripheral/%s", id) < 0)
+		abort();
+	fq_qom_peripheral_added(id);
 	return p;
+}
+
+static void unset_id(const char *id)
+{
+	if (id)
+		fq_qom_peripheral_removed(id);
 }
 
 static void link_device(struct fq_device *d)
@@ -288,6 +298,17 @@ static void link_device(struct fq_device *d)
 	for (pp = &fq_vm.devices; *pp; pp = &(*pp)->next)
 		;
 	*pp = d;
+}
+
+static void free_unlinked(struct fq_device *d)
+{
+	free(d->id);
+	free(d->driver);
+	free(d->qom_path);
+	free(d->scsi_bus_name);
+	free(d->host);
+	json_object_put(d->props);
+	free(d);
 }
 
 void fq_device_unlink(struct fq_device *dev)
@@ -309,22 +330,8 @@ void fq_device_unlink(struct fq_device *dev)
 		free(dev->child_bus);
 	}
 	fq_cpu_device_gone(dev);
-	free(dev->id);
-	free(dev->driver);
-	free(dev->qom_path);
-	free(dev->scsi_bus_name);
-	free(dev->host);
-	free(dev);
-}
-
-static void free_unlinked(struct fq_device *d)
-{
-	free(d->id);
-	free(d->driver);
-	free(d->qom_path);
-	free(d->scsi_bus_name);
-	free(d->host);
-	free(d);
+	unset_id(dev->id);
+	free_unlinked(dev);
 }
 
 static bool scsi_place(struct fq_device *dev, struct fq_device *ctrl, json_object *props,
@@ -525,6 +532,7 @@ static void device_create(json_object *props, bool hotplug, struct fq_reply *r)
 	struct fq_pci_bus *pci = NULL;
 	struct fq_device *scsi = NULL, *dev;
 	json_object *idv, *drv;
+	char *qom_path;
 	bool is_cpu;
 
 	if (!json_object_object_get_ex(props, "driver", &drv)) {
@@ -625,6 +633,7 @@ static void device_create(json_object *props, bool hotplug, struct fq_reply *r)
 			fq_reply_error(r, "GenericError", "Duplicate device ID '%s'", id);
 		return;
 	}
+	qom_path = set_id(id);
 
 	/* Properties. */
 	json_object_object_foreach(props, key, val)
@@ -633,14 +642,21 @@ static void device_create(json_object *props, bool hotplug, struct fq_reply *r)
 		if (is_cpu ? !fq_cpu_prop_allowed(key) : !prop_allowed(t, key)) {
 			fq_reply_error(r, "GenericError", "Property '%s.%s' not found", driver,
 				       key);
+			unset_id(id);
+			free(qom_path);
 			return;
 		}
 	}
 
-	if (dl->strict_device_props && !fq_props_check_ints(props, driver, r))
+	if (dl->strict_device_props && !fq_props_check_ints(props, driver, r)) {
+		unset_id(id);
+		free(qom_path);
 		return;
+	}
 	if (is_cpu) {
-		fq_cpu_device_add(driver, id, props, hotplug, r);
+		fq_cpu_device_add(driver, id, qom_path, props, hotplug, r);
+		if (r->err_class)
+			unset_id(id);
 		return;
 	}
 
@@ -651,6 +667,8 @@ static void device_create(json_object *props, bool hotplug, struct fq_reply *r)
 	dev->id = id ? strdup(id) : NULL;
 	dev->kind = t->kind;
 	dev->hotplugged = hotplug;
+	dev->qom_path = qom_path;
+	dev->props = json_object_get(props);
 	{
 		json_object *addr;
 		char devfn[16];
@@ -669,10 +687,7 @@ static void device_create(json_object *props, bool hotplug, struct fq_reply *r)
 	}
 	if (scsi && !scsi_place(dev, scsi, props, r))
 		goto fail;
-	dev->qom_path = peripheral_path(dev->id);
 	if (!realize(dev, t, props, r) || !plug_check(dev, hotplug, r)) {
-		if (!dev->id)
-			fq_vm.anon_devices--;
 		dev->drive = NULL;
 		goto fail;
 	}
@@ -684,6 +699,7 @@ static void device_create(json_object *props, bool hotplug, struct fq_reply *r)
 	fq_guest_bus_rescan();
 	return;
 fail:
+	unset_id(id);
 	free_unlinked(dev);
 }
 

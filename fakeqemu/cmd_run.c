@@ -168,47 +168,6 @@ void fq_cmd_query_qmp_schema(json_object *args, struct fq_reply *r)
 	r->ret = fq_schema_reply();
 }
 
-/* The QOM type of the machine, e.g. "pc-i440fx-7.2-machine". */
-static char *machine_type_name(void)
-{
-	char *t;
-
-	if (!strcmp(fq_vm.cfg.machine, "none"))
-		return strdup("none-machine");
-	if (asprintf(&t, "%s-%s-machine",
-		     !strcmp(fq_vm.cfg.machine, "q35") ? "pc-q35" : "pc-i440fx",
-		     fq_vm.cfg.dialect->machine_suffix) < 0)
-		abort();
-	return t;
-}
-
-/*
- * qom-get: only "type" of /machine and of devices is modelled; other
- * properties of existing objects say so, missing objects fail as QEMU's do.
- */
-void fq_cmd_qom_get(json_object *args, struct fq_reply *r)
-{
-	const char *path = json_object_get_string(json_object_object_get(args, "path"));
-	const char *prop = json_object_get_string(json_object_object_get(args, "property"));
-	struct fq_device *dev = fq_device_by_path(path);
-	char *type;
-
-	if (!dev && strcmp(path, "/machine") != 0) {
-		fq_reply_error(r, "DeviceNotFound", "Device '%s' not found", path);
-		return;
-	}
-	type = dev ? strdup(dev->driver) : machine_type_name();
-	if (!strcmp(prop, "type"))
-		r->ret = json_object_new_string(type);
-	else if (!dev)
-		fq_reply_error(r, "GenericError", "Property '%s.%s' not found", type, prop);
-	else
-		fq_reply_error(r, "GenericError",
-			       "fakeqemu: property '%s' of %s is not modelled by fakeqemu", prop,
-			       path);
-	free(type);
-}
-
 void fq_cmd_migrate_pause(json_object *args, struct fq_reply *r)
 {
 	(void)args;
@@ -228,40 +187,4 @@ void fq_cmd_query_yank(json_object *args, struct fq_reply *r)
 	(void)args;
 	/* Every socket chardev registers a yank instance. */
 	r->ret = fq_chardev_yank_instances();
-}
-
-/* qom-list of the containers devices live in: /machine/peripheral(-anon). */
-void fq_cmd_qom_list(json_object *args, struct fq_reply *r)
-{
-	const char *path = json_object_get_string(json_object_object_get(args, "path"));
-	bool anon = !strcmp(path, "/machine/peripheral-anon");
-	json_object *list, *e;
-
-	if (!anon && strcmp(path, "/machine/peripheral") != 0) {
-		if (fq_device_by_path(path) || !strcmp(path, "/machine"))
-			fq_reply_error(r, "GenericError",
-				       "fakeqemu: qom-list of %s is not modelled by fakeqemu",
-				       path);
-		else
-			fq_reply_error(r, "DeviceNotFound", "Device '%s' not found", path);
-		return;
-	}
-	list = json_object_new_array();
-	e = json_object_new_object();
-	json_object_object_add(e, "name", json_object_new_string("type"));
-	json_object_object_add(e, "type", json_object_new_string("string"));
-	json_object_array_add(list, e);
-	for (struct fq_device *d = fq_vm.devices; d; d = d->next) {
-		const char *slash = strrchr(d->qom_path, '/');
-		char type[160];
-
-		if ((d->id != NULL) == anon || strncmp(d->qom_path, path, strlen(path)) != 0)
-			continue;
-		e = json_object_new_object();
-		snprintf(type, sizeof(type), "child<%s>", d->driver);
-		json_object_object_add(e, "name", json_object_new_string(slash + 1));
-		json_object_object_add(e, "type", json_object_new_string(type));
-		json_object_array_add(list, e);
-	}
-	r->ret = list;
 }

@@ -72,6 +72,7 @@ static const struct fq_command commands[] = {
     {"query-named-block-nodes", fq_cmd_query_named_block_nodes, true},
     {"qom-get", fq_cmd_qom_get, true},
     {"qom-list", fq_cmd_qom_list, true},
+    {"qom-set", fq_cmd_qom_set, true},
     {"migrate-pause", fq_cmd_migrate_pause, true},
     {"query-yank", fq_cmd_query_yank, true},
     {"getfd", fq_cmd_getfd, true},

@@ -83,6 +83,7 @@ void fq_cmd_query_named_block_nodes(json_object *args, struct fq_reply *r);
 
 void fq_cmd_qom_get(json_object *args, struct fq_reply *r);
 void fq_cmd_qom_list(json_object *args, struct fq_reply *r);
+void fq_cmd_qom_set(json_object *args, struct fq_reply *r);
 void fq_cmd_migrate_pause(json_object *args, struct fq_reply *r);
 void fq_cmd_query_yank(json_object *args, struct fq_reply *r);
 

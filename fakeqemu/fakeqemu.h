@@ -46,6 +46,7 @@ struct fq_device {
 	char *qom_path;
 	enum fq_dev_kind kind;
 	bool hotplugged;
+	json_object *props; /* as given to device_add / -device (owned), qom-set ones added */
 	/* PCI */
 	struct fq_pci_bus *bus;
 	int slot, function;
@@ -109,6 +110,7 @@ struct fq_config {
 	char *machine_arg; /* as given, for messages */
 	char *accel;	   /* "kvm", "tcg" */
 	char *cpu_model;   /* e.g. "host", "qemu64" */
+	char *cpu_opts;	   /* -cpu as given: the model and its feature flags */
 	bool start_paused; /* -S */
 	bool daemonize;
 	char *pidfile;
@@ -138,7 +140,6 @@ struct fq_vm {
 	struct fq_pci_bus *pci_buses;
 	struct fq_device *devices;
 	struct fq_block_node *nodes;
-	int anon_devices;   /* /machine/peripheral-anon/device[N] */
 	int unattached;	    /* /machine/unattached/device[N] */
 	int auto_node_next; /* #blockNNN */
 };

@@ -21,6 +21,7 @@ one reader; HEADER below lists the fields in order.
 """
 import json
 import os
+import re
 import struct
 import sys
 
@@ -120,6 +121,33 @@ class Blob:
         return len(self.recs) - 1
 
 
+FEATURE_WARNING = re.compile(r"warning: (?:TCG|host) doesn't support requested feature: "
+                             r"((CPUID\.[0-9A-F_]+H:[A-Z]+)\.(\S+) \[bit (\d+)\])")
+
+
+def cpu_features(intro):
+    """name -> (word rank, bit, description) from every recorded CPU warning; the
+    words ranked in the order the warnings list them (a topological merge)."""
+    feats, after, words = {}, {}, []
+    for models in intro["cpus"].values():
+        for rec in models.values():
+            seq = []
+            for m in FEATURE_WARNING.finditer(rec.get("warnings", "")):
+                desc, word, name, bit = m.group(1), m.group(2), m.group(3), int(m.group(4))
+                feats[name] = (word, bit, desc)
+                if word not in words:
+                    words.append(word)
+                if not seq or seq[-1] != word:
+                    seq.append(word)
+            for a, b in zip(seq, seq[1:]):
+                after.setdefault(b, set()).add(a)
+    ranked = []
+    while len(ranked) < len(words):
+        ready = [w for w in words if w not in ranked and after.get(w, set()) <= set(ranked)]
+        ranked.append(ready[0] if ready else next(w for w in words if w not in ranked))
+    return {n: (ranked.index(w), bit, desc) for n, (w, bit, desc) in feats.items()}
+
+
 def build_blob(intro):
     b = Blob(intro["entries"])
     types = intro["types"]
@@ -162,8 +190,9 @@ def build_blob(intro):
     for n in ("no-such-type",):
         keyed["dlp-missing"] = b.rec(intro["device-list-properties"][n])
         keyed["qlp-missing"] = b.rec(intro["qom-list-properties"][n])
-    for machine, value in intro.get("unattached-smp3", {}).items():
-        keyed["unattached-smp3:" + machine] = b.rec(value)
+    for machine, per in intro.get("unattached-smp", {}).items():
+        for cpus, value in per.items():
+            keyed["unattached-smp:%s:%s" % (machine, cpus)] = b.rec(value)
 
     nodes = {}
 
@@ -181,6 +210,10 @@ def build_blob(intro):
     for machine, tree in intro["trees"].items():
         for path, node in tree.items():
             add_node("%s:%s" % (machine, path), node)
+    probe = "/machine/peripheral/probe"
+    for typename, tree in intro.get("device-objects", {}).items():
+        for path, node in tree.items():
+            add_node("dev:%s:%s" % (typename, path[len(probe):]), node)
     for accel, models in intro["cpus"].items():
         for model, rec in models.items():
             if "crash" in rec:
@@ -194,6 +227,15 @@ def build_blob(intro):
             if rec.get("warnings"):
                 keyed["cpu-warnings:%s:%s" % (accel, model)] = b.text_rec(rec["warnings"])
 
+    # CPU feature warnings: each feature's "CPUID.07H:EBX.hle [bit 4]" and its
+    # feature word's rank (QEMU warns word by word, bit by bit).
+    for name, (rank, bit, desc) in cpu_features(intro).items():
+        keyed["cpu-feature:" + name] = b.text_rec("%d %d %s" % (rank, bit, desc))
+    # -device help: alias -> type name.
+    for line in intro.get("device-help", "").splitlines():
+        m = re.match(r'name "([^"]+)",.*alias "([^"]+)"', line)
+        if m:
+            keyed["alias:" + m.group(2)] = b.text_rec(m.group(1))
     keyed_rows = sorted((b.string(k), v) for k, v in keyed.items())
     keyed_rows.sort(key=lambda kv: b.entries[kv[0]].encode())
     node_rows = sorted(((b.string(k),) + v for k, v in nodes.items()),

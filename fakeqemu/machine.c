@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cpu.h"
 #include "devices.h"
 #include "fakeqemu.h"
 #include "faults.h"
@@ -552,7 +553,13 @@ void fq_machine_init(void)
 	resolve_accel(c);
 	compute_topology();
 	init_cpus();
-	warn_amd_threads();
+	/* Each boot CPU's realize warns; the AMD one comes once, after the first's. */
+	if (fq_vm.ncpu_slots) {
+		fq_cpu_warn_features();
+		warn_amd_threads();
+		for (unsigned i = 1; i < c->cpus; i++)
+			fq_cpu_warn_features();
+	}
 	if (!strcmp(c->machine, "pc"))
 		fq_pci_add_builtin(add_root_bus("pci.0", true), "pc");
 	else if (!strcmp(c->machine, "q35"))

@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * qomtree.h - the QOM composition tree: qom-list, qom-get and qom-set
+ * over the recorded machine tree and the devices, CPUs and backends of the
+ * model.
+ *
+ * DOC: Theory of operation
+ *
+ * What -nodefaults -S builds (/machine and its chipset, the boot CPU, the
+ * containers) is the tree recorded from the real binary for the machine
+ * type (qomdata.h). The model adds: devices under /machine/peripheral and
+ * /machine/peripheral-anon (each answered from the object recorded for its
+ * type after a real device_add, or from its qom-list-properties), boot and
+ * hot-plugged CPUs (the CPU object recorded for the -cpu model under the
+ * accelerator, with the -cpu flags and the CPU's topology applied), and
+ * the objects and chardevs of the backend registry under /objects and
+ * /chardevs. Containers list their children in GLib's hash order, with the
+ * history of insertions and removals QEMU made (gtable.h). Paths resolve as
+ * object_resolve_path() does: absolute, or a partial path that must match
+ * exactly one object.
+ */
+#ifndef FQ_QOMTREE_H
+#define FQ_QOMTREE_H
+
+#include <stdbool.h>
+
+#include "fakeqemu.h"
+
+/**
+ * fq_qom_peripheral_added() - a device got its id (qdev_set_id()): it is a
+ * child of /machine/peripheral from now on, also if its creation fails later
+ * @id: the device's id
+ */
+void fq_qom_peripheral_added(const char *id);
+
+/**
+ * fq_qom_peripheral_removed() - the device with @id left /machine/peripheral
+ * (creation failed after qdev_set_id(), or it was unplugged)
+ * @id: the device's id
+ */
+void fq_qom_peripheral_removed(const char *id);
+
+/**
+ * fq_qom_anon_path() - the path an anonymous device gets: QEMU numbers them
+ * with a counter that failed creations also advance
+ *
+ * Return: a malloc'd "/machine/peripheral-anon/device[N]".
+ */
+char *fq_qom_anon_path(void);
+
+/* QMP commands. */
+void fq_cmd_qom_list(json_object *args, struct fq_reply *r);
+void fq_cmd_qom_get(json_object *args, struct fq_reply *r);
+void fq_cmd_qom_set(json_object *args, struct fq_reply *r);
+
+#endif
