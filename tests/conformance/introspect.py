@@ -513,7 +513,7 @@ def device_help(qemu):
     return p.stdout.decode("utf-8", "replace")
 
 
-PARTS = ("types", "replies", "trees", "device-add", "cpus", "device-help")
+PARTS = ("types", "replies", "trees", "unattached", "device-add", "cpus", "device-help")
 
 
 def main():
@@ -565,12 +565,18 @@ def main():
         done("replies")
     if "trees" in parts:
         data["trees"] = {m: walk_tree(rec, m, "tcg") for m in ("none", "pc", "q35")}
-        rec.close_sessions()
-        # Where the extra boot CPUs go among /machine/unattached/device[N].
-        data["unattached-smp3"] = {m: rec.reply(m, "tcg", "qom-list", {"path": "/machine/unattached"},
-                                                as_list=True, extra=("-smp", "3"))
-                                   for m in ("pc", "q35")}
         done("trees")
+    if "unattached" in parts:
+        # Where the extra boot CPUs go among /machine/unattached/device[N], and the
+        # order qom-list gives them (GLib's hash order of a history fakeqemu cannot
+        # replay): -smp 2 to 8.
+        data.pop("unattached-smp3", None)
+        data["unattached-smp"] = {
+            m: {str(n): rec.reply(m, "tcg", "qom-list", {"path": "/machine/unattached"},
+                                  as_list=True, extra=("-smp", str(n)))
+                for n in range(2, 9)}
+            for m in ("pc", "q35")}
+        done("unattached")
     if "device-add" in parts:
         device_add, pci_ids, device_objects = record_device_add(rec, data["types"])
         data.update({"device-add": device_add, "pci-identity": pci_ids,
