@@ -158,8 +158,8 @@ script("tree-none", "the QOM tree of -machine none: containers, partial and bad 
 script("tree-pc", "the QOM tree of pc: containers, the boot CPU, partial and bad paths",
        machine("pc"), qom_tree_steps("pc"))
 script("tree-q35", "the QOM tree of q35", machine("q35"), qom_tree_steps("q35"))
-script("tree-smp", "pc with -smp 3,maxcpus=4: where boot CPUs go in /machine/unattached",
-       machine("pc") + ["-smp", "3,maxcpus=4"], [
+script("tree-smp", "pc with 3 of 4 CPUs: where boot CPUs go in /machine/unattached",
+       machine("pc") + ["-smp", "3,sockets=1,cores=4,threads=1,maxcpus=4"], [
            CAPS,
            c("qom-list", {"path": "/machine/unattached"}, id="unattached"),
            c("qom-get", {"path": "/machine/unattached/device[1]", "property": "type"}, id="d1"),
@@ -167,20 +167,22 @@ script("tree-smp", "pc with -smp 3,maxcpus=4: where boot CPUs go in /machine/una
            c("qom-get", {"path": "/machine/unattached/device[3]", "property": "type"}, id="d3"),
            c("qom-get", {"path": "/machine/unattached/device[4]", "property": "type"}, id="d4"),
            c("qom-get", {"path": "/machine/unattached/device[3]", "property": "apic-id"}, id="apic"),
-           c("device_add", {"driver": "qemu64-x86_64-cpu", "id": "cpu3", "socket-id": 3,
-                            "core-id": 0, "thread-id": 0}, id="plug"),
+           c("device_add", {"driver": "qemu64-x86_64-cpu", "id": "cpu3", "socket-id": 0,
+                            "core-id": 3, "thread-id": 0}, id="plug"),
            c("qom-list", {"path": "/machine/peripheral"}, id="peripheral"),
            c("qom-get", {"path": "/machine/peripheral/cpu3", "property": "apic-id"}, id="apic3"),
            c("qom-get", {"path": "/machine/peripheral/cpu3", "property": "hotplugged"}, id="hp3"),
        ])
 
 
-def libvirt_cpu_steps():
+def libvirt_cpu_steps(words=True):
     """libvirt 9.0 at domain start: qom-list of the CPU, then qom-get of its properties."""
     props = ["realized", "hotplugged", "hotpluggable", "start-powered-off", "popcnt", "lm",
              "avx2", "x2apic", "svm", "vmx", "hypervisor", "pdpe1gb", "arch-capabilities",
              "kvmclock", "sse4.2", "sse4_2", "family", "model", "stepping", "model-id",
-             "vendor", "tsc-frequency", "feature-words", "filtered-features", "phys-bits"]
+             "vendor", "tsc-frequency", "phys-bits"]
+    if words:
+        props += ["feature-words", "filtered-features"]
     return ([CAPS, c("query-cpus-fast", id="cpus"), c("qom-list", {"path": CPU0}, id="list")]
             + [c("qom-get", {"path": CPU0, "property": p}, id=p) for p in props])
 
@@ -190,7 +192,7 @@ script("cpu-props-tcg", "CPU feature properties as libvirt reads them: -cpu Skyl
        machine("pc") + ["-cpu", "Skylake-Client-IBRS"], libvirt_cpu_steps(),
        normalize=[{"key": "thread-id", "value": 0}])
 script("cpu-props-flags", "CPU feature properties with +/- flags: -cpu qemu64,+x2apic,-sse2,pdpe1gb=on",
-       machine("pc") + ["-cpu", "qemu64,+x2apic,-sse2,pdpe1gb=on"], libvirt_cpu_steps(),
+       machine("pc") + ["-cpu", "qemu64,+x2apic,-sse2,pdpe1gb=on"], libvirt_cpu_steps(False),
        normalize=[{"key": "thread-id", "value": 0}])
 script("cpu-props-kvm", "CPU feature properties under KVM: -cpu host,-arch-capabilities",
        machine("pc", "kvm") + ["-cpu", "host,-arch-capabilities"], libvirt_cpu_steps(),
