@@ -428,7 +428,9 @@ void sc_guest_choose_accel(struct sc_target *t, const struct sc_run_options *opt
 	t->guest_probed = true;
 	if (t->fake) {
 		t->guest_accel = strdup(t->accel);
-		t->guest_accel_reason = strdup("fakeqemu: no guest runs");
+		t->guest_accel_reason = strdup(
+		    "fakeqemu runs no guest OS: its cooperative guest model answers unplugs, "
+		    "console steps are skipped");
 		return;
 	}
 	if (!strcmp(want, "kvm") || !strcmp(want, "tcg")) {

@@ -15,7 +15,11 @@ static void usage(FILE *f)
 	      "  run     start a VM from a JSON config, pause, resume, stop it (qdctl run --help)\n"
 	      "  qmp     connect to a QMP socket and run commands (qdctl qmp --help)\n"
 	      "  scenario  run scenario files (hot-plug edge cases) against a QEMU "
-	      "(qdctl scenario --help)\n",
+	      "(qdctl scenario --help)\n"
+	      "  qualify   the scenario catalogue against several QEMUs, one report "
+	      "(qdctl qualify --help)\n"
+	      "  report    merge the results of several runs into one report "
+	      "(qdctl report merge --help)\n",
 	      f);
 }
 
@@ -39,6 +43,10 @@ int main(int argc, char **argv)
 		return qdctl_qmp_main(argc - 1, argv + 1);
 	if (strcmp(argv[1], "scenario") == 0)
 		return qdctl_scenario_main(argc - 1, argv + 1);
+	if (strcmp(argv[1], "qualify") == 0)
+		return qdctl_qualify_main(argc - 1, argv + 1);
+	if (strcmp(argv[1], "report") == 0)
+		return qdctl_report_main(argc - 1, argv + 1);
 	fprintf(stderr, "qdctl: unknown command '%s'\n", argv[1]);
 	usage(stderr);
 	return QDCTL_USAGE;

@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "json_diff.h"
 #include "results.h"
 #include "target.h"
 
@@ -225,8 +226,9 @@ static const char *target_label(json_object *doc, const char *id)
 	return qd_str(qd_results_target(doc, id), "label", id);
 }
 
-/* Append @id to the variant whose value is @value, or make one. */
-static void add_variant(json_object *variants, const char *value, const char *id)
+/* Append @id to the variant whose value is @value, or make one (keeping @observed, borrowed). */
+static void add_variant(json_object *variants, const char *value, const char *id,
+			json_object *observed)
 {
 	json_object *v, *ids;
 
@@ -243,7 +245,54 @@ static void add_variant(json_object *variants, const char *value, const char *id
 	json_object_array_add(ids, json_object_new_string(id));
 	json_object_object_add(v, "value", json_object_new_string(value));
 	json_object_object_add(v, "targets", ids);
+	if (observed)
+		json_object_object_add(v, "observed", json_object_get(observed));
 	json_object_array_add(variants, v);
+}
+
+/*
+ * For a behaviour finding: each variant after the first gets "diff", where
+ * its observation differs from the first's ("path: first → this"), and the
+ * summary says that instead of whole values.
+ */
+static char *describe_diffs(json_object *doc, json_object *variants)
+{
+	json_object *base = json_object_array_get_idx(variants, 0), *bobs = NULL;
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+
+	if (!f)
+		return NULL;
+	json_object_object_get_ex(base, "observed", &bobs);
+	fputs("compared with ", f);
+	for (size_t k = 0; k < json_object_array_length(json_object_object_get(base, "targets"));
+	     k++)
+		fprintf(f, "%s%s", k ? ", " : "",
+			target_label(doc, json_object_get_string(json_object_array_get_idx(
+					      json_object_object_get(base, "targets"), k))));
+	for (size_t i = 1; i < json_object_array_length(variants); i++) {
+		json_object *v = json_object_array_get_idx(variants, i), *obs = NULL, *ids;
+		json_object *diff = json_object_new_array();
+
+		json_object_object_get_ex(v, "observed", &obs);
+		qd_json_diff(bobs, obs, "", diff, 4);
+		json_object_object_get_ex(v, "targets", &ids);
+		fputs("; on ", f);
+		for (size_t k = 0; k < json_object_array_length(ids); k++)
+			fprintf(f, "%s%s", k ? ", " : "",
+				target_label(doc, json_object_get_string(
+						      json_object_array_get_idx(ids, k))));
+		fputs(": ", f);
+		for (size_t k = 0; k < json_object_array_length(diff); k++)
+			fprintf(f, "%s%s", k ? ", " : "",
+				json_object_get_string(json_object_array_get_idx(diff, k)));
+		if (!json_object_array_length(diff))
+			fputs("the events seen differ", f);
+		json_object_object_add(v, "diff", diff);
+	}
+	fclose(f);
+	return out;
 }
 
 /* "value on A, B; value2 on C" */
@@ -320,7 +369,7 @@ static void scenario_findings(json_object *doc, const char *name, json_object *o
 		if (!r || !strcmp(o, "skip"))
 			continue;
 		crash |= !strcmp(o, "crash");
-		add_variant(outcome_variants, o, id);
+		add_variant(outcome_variants, o, id, NULL);
 		json_object_array_add(ran, json_object_get(r));
 		if (json_object_object_get_ex(r, "steps", &steps) &&
 		    (int)json_object_array_length(steps) > nsteps)
@@ -355,12 +404,13 @@ static void scenario_findings(json_object *doc, const char *name, json_object *o
 				continue;
 			label = qd_str(step, "label", "?");
 			value = step_value(step);
-			add_variant(variants, value ? value : "?", qd_str(r, "target", "?"));
+			add_variant(variants, value ? value : "?", qd_str(r, "target", "?"),
+				    json_object_object_get(step, "observed"));
 			free(value);
 			nran++;
 		}
 		if (nran > 1 && json_object_array_length(variants) > 1) {
-			char *text = describe_variants(doc, variants), *summary;
+			char *text = describe_diffs(doc, variants), *summary;
 
 			if (asprintf(&summary, "step %d (%s) differs: %s", s + 1, label,
 				     text ? text : "") < 0)
@@ -374,9 +424,50 @@ static void scenario_findings(json_object *doc, const char *name, json_object *o
 	json_object_put(ran);
 }
 
+/* A QEMU that mapped another QEMU's files: the run mixed versions. */
+static void target_findings(json_object *doc, json_object *out)
+{
+	json_object *targets;
+
+	json_object_object_get_ex(doc, "targets", &targets);
+	for (size_t i = 0; i < json_object_array_length(targets); i++) {
+		json_object *t = json_object_array_get_idx(targets, i), *files;
+		char *summary = NULL;
+		size_t len = 0;
+		FILE *f;
+
+		if (!json_object_object_get_ex(t, "foreign_files", &files) || !files ||
+		    !json_object_array_length(files))
+			continue;
+		f = open_memstream(&summary, &len);
+		if (!f)
+			continue;
+		fprintf(f, "%s mapped files of another QEMU (versions mixed):",
+			qd_str(t, "label", "?"));
+		for (size_t k = 0; k < json_object_array_length(files); k++)
+			fprintf(f, " %s",
+				json_object_get_string(json_object_array_get_idx(files, k)));
+		fclose(f);
+		{
+			json_object *fo = json_object_new_object();
+
+			json_object_object_add(fo, "scenario", NULL);
+			json_object_object_add(fo, "kind",
+					       json_object_new_string("mixed-versions"));
+			json_object_object_add(fo, "target",
+					       json_object_new_string(qd_str(t, "id", "?")));
+			json_object_object_add(fo, "summary", json_object_new_string(summary));
+			json_object_array_add(out, fo);
+		}
+		free(summary);
+	}
+}
+
 json_object *qd_findings(json_object *doc)
 {
 	json_object *names = qd_results_scenarios(doc), *out = json_object_new_array();
+
+	target_findings(doc, out);
 
 	for (size_t i = 0; i < json_object_array_length(names); i++)
 		scenario_findings(doc, json_object_get_string(json_object_array_get_idx(names, i)),

@@ -59,6 +59,7 @@ struct sc_ctx {
 	json_object *watch_names;      /* the event names watched */
 	struct qd_qmp *watch_q;	       /* the connection the watches are on, or NULL */
 	struct qd_qmp_watch **watches; /* one per name */
+	json_object *pids;	       /* QEMU pids of this run, normalized away in results */
 };
 
 /* sc_ctx_new_vm() - a qd_vm for the run's configuration (state reloaded when it exists). */
@@ -86,6 +87,9 @@ void sc_events_free(struct sc_ctx *ctx);
  */
 int sc_events_wait(struct sc_ctx *ctx, const char *name, json_object *data, int timeout_ms,
 		   json_object **out, qd_error *err);
+
+/* sc_ctx_note_pid() - remember a QEMU pid of this run (written as @PID@ in results). */
+void sc_ctx_note_pid(struct sc_ctx *ctx, int pid);
 
 /* sc_ctx_log() - add a line to the current step's QMP excerpt. */
 void sc_ctx_log(struct sc_ctx *ctx, const char *prefix, const char *text);

@@ -70,6 +70,7 @@ static int op_start(struct sc_ctx *ctx, const struct sc_step *s, json_object *re
 	if (r < 0)
 		return r;
 	ctx->qemu_pid = qd_vm_pid(ctx->vm);
+	sc_ctx_note_pid(ctx, ctx->qemu_pid);
 	free(ctx->qemu_exit);
 	ctx->qemu_exit = NULL;
 	if (ctx->sc->level == SC_LEVEL_GUEST && !ctx->target->fake) {

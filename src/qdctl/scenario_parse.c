@@ -622,15 +622,6 @@ static const char *fake_only_reason(const struct scenario *sc, const struct sc_s
 	*step = NULL;
 	if (sc->fake_faults && json_object_array_length(sc->fake_faults))
 		return "it injects faults (fakeqemu.faults)";
-	if (sc->vfio_hosts)
-		return "it needs host PCI devices (fakeqemu.vfio_hosts)";
-	if (sc->fake_guest &&
-	    strcmp(sc->fake_guest, sc->level == SC_LEVEL_GUEST ? "cooperative" : "absent"))
-		return sc->level == SC_LEVEL_GUEST
-			   ? "its guest model (fakeqemu.guest) is not what the booted test guest "
-			     "does"
-			   : "its guest model (fakeqemu.guest) needs a guest OS: QEMU-level runs "
-			     "have none (make it a guest-level scenario to run it on real QEMU)";
 	for (size_t i = 0; i < sc->nsteps; i++) {
 		json_object *cmd;
 		bool fake_cmd = json_object_object_get_ex(sc->steps[i].json, "execute", &cmd) &&
@@ -641,6 +632,15 @@ static const char *fake_only_reason(const struct scenario *sc, const struct sc_s
 			return NULL;
 		}
 	}
+	if (sc->vfio_hosts)
+		return "it needs host PCI devices (fakeqemu.vfio_hosts)";
+	if (sc->fake_guest &&
+	    strcmp(sc->fake_guest, sc->level == SC_LEVEL_GUEST ? "cooperative" : "absent"))
+		return sc->level == SC_LEVEL_GUEST
+			   ? "its guest model (fakeqemu.guest) is not what the booted test guest "
+			     "does"
+			   : "its guest model (fakeqemu.guest) needs a guest OS: QEMU-level runs "
+			     "have none (make it a guest-level scenario to run it on real QEMU)";
 	return NULL;
 }
 

@@ -77,6 +77,7 @@ int sc_ctx_new_vm(struct sc_ctx *ctx, qd_error *err)
 	qd_vm_set_log(ctx->vm, on_log, ctx, QD_LOG_DEBUG);
 	if (qd_vm_pid(ctx->vm) > 0)
 		ctx->qemu_pid = qd_vm_pid(ctx->vm);
+	sc_ctx_note_pid(ctx, ctx->qemu_pid);
 	return 0;
 }
 
@@ -304,6 +305,8 @@ static const char *not_applicable(const struct scenario *sc, struct sc_target *t
 	}
 	if (sc->needs_kvm && !sc_kvm_usable())
 		return "it needs KVM and /dev/kvm cannot be opened";
+	if (sc->level == SC_LEVEL_GUEST && t->fake)
+		sc_guest_choose_accel(t, opts);
 	if (sc->level == SC_LEVEL_GUEST && !t->fake) {
 		if (sc_guest_files_get(opts->guest) < 0) {
 			if (!t->guest_unavailable && opts->guest->error)
@@ -317,43 +320,83 @@ static const char *not_applicable(const struct scenario *sc, struct sc_target *t
 
 /* ---- observing a step ----------------------------------------------------------------------- */
 
-/* @s with the run's directory written as @WORK@, so results compare across runs. */
+/* Whether @n is the pid of a QEMU this run started. */
+static bool known_pid(struct sc_ctx *ctx, long long n)
+{
+	for (size_t i = 0; ctx->pids && i < json_object_array_length(ctx->pids); i++)
+		if (json_object_get_int64(json_object_array_get_idx(ctx->pids, i)) == n)
+			return true;
+	return false;
+}
+
+/*
+ * Run-specific text (the run directory, QEMU's pids) written as @WORK@ and
+ * @PID@, so that results compare across runs and QEMUs.
+ */
 static json_object *normalized_string(struct sc_ctx *ctx, const char *s)
 {
-	size_t wl = strlen(ctx->workdir), cap = strlen(s) + 1, len = 0;
-	char *out = malloc(cap + 16 * 8);
+	size_t wl = strlen(ctx->workdir), len = 0;
+	const char *start = s;
+	char *out = NULL;
 	json_object *o;
+	FILE *f = open_memstream(&out, &len);
 
-	if (!out)
+	if (!f)
 		return json_object_new_string(s);
-	cap += 16 * 8;
 	while (*s) {
 		if (!strncmp(s, ctx->workdir, wl)) {
-			if (len + 7 >= cap) {
-				char *n = realloc(out, cap *= 2);
-
-				if (!n)
-					break;
-				out = n;
-			}
-			memcpy(out + len, "@WORK@", 6);
-			len += 6;
+			fputs("@WORK@", f);
 			s += wl;
-			continue;
-		}
-		if (len + 2 >= cap) {
-			char *n = realloc(out, cap *= 2);
+		} else if (*s >= '0' && *s <= '9' && (s == start || s[-1] < '0' || s[-1] > '9')) {
+			const char *e = s;
 
-			if (!n)
-				break;
-			out = n;
+			while (*e >= '0' && *e <= '9')
+				e++;
+			if (known_pid(ctx, strtoll(s, NULL, 10)))
+				fputs("@PID@", f);
+			else
+				fwrite(s, 1, (size_t)(e - s), f);
+			s = e;
+		} else {
+			fputc(*s++, f);
 		}
-		out[len++] = *s++;
 	}
-	out[len] = '\0';
-	o = json_object_new_string(out);
+	fclose(f);
+	o = json_object_new_string(out ? out : "");
 	free(out);
 	return o;
+}
+
+/* A deep copy of @v with every string normalized. */
+static json_object *normalized(struct sc_ctx *ctx, json_object *v)
+{
+	json_object *o;
+
+	switch (json_object_get_type(v)) {
+	case json_type_string:
+		return normalized_string(ctx, json_object_get_string(v));
+	case json_type_object:
+		o = json_object_new_object();
+		json_object_object_foreach(v, key, m)
+		    json_object_object_add(o, key, normalized(ctx, m));
+		return o;
+	case json_type_array:
+		o = json_object_new_array();
+		for (size_t i = 0; i < json_object_array_length(v); i++)
+			json_object_array_add(o, normalized(ctx, json_object_array_get_idx(v, i)));
+		return o;
+	default:
+		return json_object_get(v);
+	}
+}
+
+void sc_ctx_note_pid(struct sc_ctx *ctx, int pid)
+{
+	if (pid <= 0 || known_pid(ctx, pid))
+		return;
+	if (!ctx->pids)
+		ctx->pids = json_object_new_array();
+	json_object_array_add(ctx->pids, json_object_new_int(pid));
 }
 
 static json_object *observed_of(struct sc_ctx *ctx, int rc, const qd_error *err,
@@ -374,13 +417,7 @@ static json_object *observed_of(struct sc_ctx *ctx, int rc, const qd_error *err,
 		json_object_object_add(o, "error", e);
 	}
 	json_object_object_foreach(result, key, v)
-	{
-		if (json_object_is_type(v, json_type_string))
-			json_object_object_add(o, key,
-					       normalized_string(ctx, json_object_get_string(v)));
-		else
-			json_object_object_add(o, key, json_object_get(v));
-	}
+	    json_object_object_add(o, key, normalized(ctx, v));
 	return o;
 }
 
@@ -754,6 +791,7 @@ out:
 		qd_vm_config_clear(&ctx.cfg);
 	json_object_put(ctx.cfg_json);
 	json_object_put(ctx.events);
+	json_object_put(ctx.pids);
 	clear_environment();
 	add_str(res, "outcome", outcome);
 	json_object_object_add(res, "duration_ms",

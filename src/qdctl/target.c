@@ -167,6 +167,8 @@ void sc_target_free(struct sc_target *t)
 	free(t->guest_accel_reason);
 	free(t->guest_unavailable);
 	json_object_put(t->machines);
+	json_object_put(t->foreign_files);
+	free(t->probe_error);
 	free(t);
 }
 
@@ -194,5 +196,7 @@ json_object *sc_target_json(const struct sc_target *t)
 	add_str(o, "guest_accel", t->guest_accel);
 	add_str(o, "guest_accel_reason", t->guest_accel_reason);
 	add_str(o, "guest_unavailable", t->guest_unavailable);
+	json_object_object_add(o, "foreign_files", json_object_get(t->foreign_files));
+	add_str(o, "probe_error", t->probe_error);
 	return o;
 }

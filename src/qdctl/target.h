@@ -41,6 +41,8 @@ struct sc_target {
 	bool guest_probed;
 	char *guest_unavailable;
 	json_object *machines;
+	json_object *foreign_files; /* files of another QEMU it mapped (probe), or NULL */
+	char *probe_error;
 };
 
 /**
@@ -60,6 +62,20 @@ struct sc_target {
  */
 int sc_target_new(const char *spec, const char *id, const char *machine, struct sc_target **out,
 		  char **errmsg);
+
+/**
+ * sc_target_probe() - start @t with -machine none and ask it about itself
+ * @t:         the target: machines learnt, foreign_files filled (real QEMU)
+ * @work_base: where its socket goes
+ * @why:       receives a malloc'd message on failure
+ *
+ * Loads every QOM module (qom-list-types) and records any mapped file of
+ * another QEMU (the system's module directory or data, a sibling version's
+ * tree): a qualification must never mix versions.
+ *
+ * Return: 0 or a negative errno.
+ */
+int sc_target_probe(struct sc_target *t, const char *work_base, char **why);
 
 /* sc_target_free() - NULL is allowed. */
 void sc_target_free(struct sc_target *t);
