@@ -3,7 +3,7 @@
 set -eu
 
 PACKAGES="gcc make meson ninja-build pkg-config libcmocka-dev libjson-c-dev uuid-dev
-python3 python3-pytest qemu-system-x86 valgrind clang libclang-rt-14-dev
+python3 python3-pytest python3-yaml qemu-system-x86 valgrind clang libclang-rt-14-dev
 linux-image-amd64 busybox-static cpio procps
 golang-go golang-github-kata-containers-govmm-dev
 libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients"

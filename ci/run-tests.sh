@@ -1,7 +1,8 @@
 #!/bin/sh
 # ci/run-tests.sh - every tier: unit, integration, system and clients (govmm and
 # libvirt on fakeqemu versus real QEMU) on a -Werror build, unit and
-# integration again under ASan+UBSan and under valgrind; then one
+# integration again under ASan+UBSan and under valgrind, the scenario
+# catalogue qualified on fakeqemu and QEMU 7.2 (qdctl qualify); then one
 # closing line "N passed, N failed, N skipped" summed over all of them.
 set -u
 cd "$(dirname "$0")/.."
@@ -34,6 +35,13 @@ run_tier unit-asan build-asan testlog.json --suite unit
 run_tier integration-asan build-asan testlog.json --suite integration
 run_tier unit-valgrind build testlog-valgrind.json --setup valgrind --suite unit
 run_tier integration-valgrind build testlog-valgrindtools.json --setup valgrindtools --suite integration
+
+# The scenario catalogue against fakeqemu and the real QEMU 7.2 side by side: the
+# report (with the differences between them) in build/qualify-7.2/.
+echo "=== tier qualify-7.2"
+build/src/qdctl/qdctl qualify --qemu fake --qemu "$(ci/get-qemu.sh 7.2)" \
+	--out build/qualify-7.2 --junit "$logs/qualify-7.2.xml" | tail -n 20
+tiers="$tiers qualify-7.2=$logs/qualify-7.2.xml"
 
 echo "=== summary"
 [ -f build/conformance-report.txt ] && cat build/conformance-report.txt

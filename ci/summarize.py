@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """ci/summarize.py - count test cases over meson test logs of every tier.
 
-usage: summarize.py TIER=LOGFILE.json...
+usage: summarize.py TIER=LOGFILE.json|TIER=JUNIT.xml...
 
 Each meson test is a cmocka binary or a pytest run; the cases inside are
 counted from their own closing lines. A meson test that failed without a
@@ -62,12 +62,56 @@ def count_one(entry):
     return counts, reasons, gaps
 
 
+def count_junit(path):
+    """Counts of a JUnit file (qdctl qualify's): a failure of type "known" is an
+    expected one (a known issue that reproduced), counted as passed like an xfail."""
+    import xml.etree.ElementTree as ET
+    counts = {"passed": 0, "failed": 0, "skipped": 0}
+    failed, reasons, known = [], [], []
+    for suite in ET.parse(path).getroot().iter("testsuite"):
+        for case in suite.iter("testcase"):
+            name = f"{suite.get('name')}/{case.get('name')}"
+            bad = case.find("failure")
+            if bad is None:
+                bad = case.find("error")
+            skip = case.find("skipped")
+            if bad is not None and bad.get("type") == "known":
+                counts["passed"] += 1
+                known.append(f"{name}: {bad.get('message')}")
+            elif bad is not None:
+                counts["failed"] += 1
+                failed.append(name)
+            elif skip is not None:
+                counts["skipped"] += 1
+                reasons.append(f"{name}: {skip.get('message')}")
+            else:
+                counts["passed"] += 1
+    return counts, failed, reasons, known
+
+
 def main(argv):
     total = {"passed": 0, "failed": 0, "skipped": 0}
     failed_names = []
     for arg in argv:
         tier, _, path = arg.partition("=")
         tier_total = {"passed": 0, "failed": 0, "skipped": 0}
+        if path.endswith(".xml"):
+            try:
+                counts, failed, reasons, known = count_junit(path)
+            except (OSError, Exception) as e:  # a missing or unreadable report fails
+                print(f"{tier}: no JUnit report ({e}); counted as 1 failure")
+                counts, failed, reasons, known = (
+                    {"passed": 0, "failed": 1, "skipped": 0}, [], [], [])
+            failed_names += [f"{tier}/{n}" for n in failed]
+            for r in reasons:
+                print(f"{tier}: skipped: {r}")
+            for k in known:
+                print(f"{tier}: known issue (xfail): {k}")
+            for k in total:
+                total[k] += counts[k]
+            print(f"{tier}: {counts['passed']} passed, {counts['failed']} failed, "
+                  f"{counts['skipped']} skipped")
+            continue
         try:
             entries = [json.loads(line) for line in open(path) if line.strip()]
         except OSError as e:

@@ -427,10 +427,10 @@ void sc_guest_choose_accel(struct sc_target *t, const struct sc_run_options *opt
 		return;
 	t->guest_probed = true;
 	if (t->fake) {
-		t->guest_accel = strdup(t->accel);
-		t->guest_accel_reason = strdup(
-		    "fakeqemu runs no guest OS: its cooperative guest model answers unplugs, "
-		    "console steps are skipped");
+		if (!t->guest_unavailable)
+			t->guest_unavailable =
+			    strdup("fakeqemu runs no guest OS: its cooperative guest model answers "
+				   "unplugs, console steps are skipped");
 		return;
 	}
 	if (!strcmp(want, "kvm") || !strcmp(want, "tcg")) {

@@ -41,6 +41,14 @@ static bool full(json_object *out, int max)
 	return (int)json_object_array_length(out) >= max;
 }
 
+static bool all_strings(json_object *arr)
+{
+	for (size_t i = 0; i < json_object_array_length(arr); i++)
+		if (!json_object_is_type(json_object_array_get_idx(arr, i), json_type_string))
+			return false;
+	return true;
+}
+
 void qd_json_diff(json_object *a, json_object *b, const char *path, json_object *out, int max)
 {
 	char sub[512];
@@ -68,6 +76,12 @@ void qd_json_diff(json_object *a, json_object *b, const char *path, json_object 
 			if (full(out, max))
 				return;
 		}
+		return;
+	}
+	/* Lists of names (events) read better whole than element by element. */
+	if (json_object_is_type(a, json_type_array) && json_object_is_type(b, json_type_array) &&
+	    all_strings(a) && all_strings(b)) {
+		line(out, path, a, b);
 		return;
 	}
 	if (json_object_is_type(a, json_type_array) && json_object_is_type(b, json_type_array)) {

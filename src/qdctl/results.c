@@ -287,8 +287,6 @@ static char *describe_diffs(json_object *doc, json_object *variants)
 		for (size_t k = 0; k < json_object_array_length(diff); k++)
 			fprintf(f, "%s%s", k ? ", " : "",
 				json_object_get_string(json_object_array_get_idx(diff, k)));
-		if (!json_object_array_length(diff))
-			fputs("the events seen differ", f);
 		json_object_object_add(v, "diff", diff);
 	}
 	fclose(f);
@@ -404,8 +402,20 @@ static void scenario_findings(json_object *doc, const char *name, json_object *o
 				continue;
 			label = qd_str(step, "label", "?");
 			value = step_value(step);
-			add_variant(variants, value ? value : "?", qd_str(r, "target", "?"),
-				    json_object_object_get(step, "observed"));
+			{
+				/* What is compared: the result and the events the step saw. */
+				json_object *seen = json_object_new_object();
+
+				json_object_object_add(
+				    seen, "result",
+				    json_object_get(json_object_object_get(step, "observed")));
+				json_object_object_add(
+				    seen, "events",
+				    json_object_get(json_object_object_get(step, "events")));
+				add_variant(variants, value ? value : "?", qd_str(r, "target", "?"),
+					    seen);
+				json_object_put(seen);
+			}
 			free(value);
 			nran++;
 		}

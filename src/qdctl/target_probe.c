@@ -161,11 +161,16 @@ int sc_target_probe(struct sc_target *t, const char *work_base, char **why)
 				"chardev=probe,mode=control",
 				NULL};
 
+		/* fakeqemu imitates the dialect it is given (fake:VERSION). */
+		if (t->fake_version)
+			setenv("FAKEQEMU_VERSION", t->fake_version, 1);
 		posix_spawn_file_actions_init(&fa);
 		posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
 		posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
 		r = -posix_spawn(&pid, t->path, &fa, NULL, argv, environ);
 		posix_spawn_file_actions_destroy(&fa);
+		if (t->fake_version)
+			unsetenv("FAKEQEMU_VERSION");
 		if (r < 0)
 			goto out;
 	}
