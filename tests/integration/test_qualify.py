@@ -90,7 +90,7 @@ def test_two_versions_one_report_with_the_difference(tmp_path):
     assert (f["scenario"], f["step"], f["label"]) == ("qemu-qmp-errors", 3, "qmp blockdev-del")
     assert f["summary"] == (
         "step 3 (qmp blockdev-del) differs: compared with fakeqemu 5.2; on fakeqemu 7.2: "
-        "error.message: \"Cannot find node nope\" → \"Failed to find node with "
+        "result.error.message: \"Cannot find node nope\" → \"Failed to find node with "
         "node-name='nope'\"")
     assert [v["targets"] for v in f["variants"]] == [["t1"], ["t2"]]
 
