@@ -107,6 +107,8 @@ static const struct option_def options[] = {
     {"fake-guest", true},
     {"fake-faults", true},
     {"fake-replay", true},
+    {"fake-record", true}, /* record.c: taken before the model starts */
+    {"fake-real", true},
     {NULL, false},
 };
 

@@ -21,7 +21,9 @@
 #include "net.h"
 #include "objects.h"
 #include "qjson.h"
+#include "record.h"
 #include "replay.h"
+#include "replay_recording.h"
 
 struct fq_vm fq_vm;
 
@@ -140,8 +142,14 @@ static void daemon_ready(int fd)
 
 int main(int argc, char **argv)
 {
+	const char *record_path, *real, *replay_path;
 	int ready_fd = -1;
 
+	/* Recording a real QEMU, or replaying such a recording, needs no machine model. */
+	if (fq_record_requested(argc, argv, &record_path, &real))
+		return fq_record_main(argc, argv, record_path, real);
+	if (fq_replay_recording_requested(argc, argv, &replay_path))
+		return fq_replay_recording_main(argc, argv, replay_path);
 	fq_vm.run_started_ms = -1;
 	fq_parse_argv(argc, argv, &fq_vm.cfg);
 	fq_json_float_17g = fq_vm.cfg.dialect->float_17g;

@@ -19,7 +19,9 @@ static void usage(FILE *f)
 	      "  qualify   the scenario catalogue against several QEMUs, one report "
 	      "(qdctl qualify --help)\n"
 	      "  report    merge the results of several runs into one report "
-	      "(qdctl report merge --help)\n",
+	      "(qdctl report merge --help)\n"
+	      "  record    vm operations recorded against real QEMU, replayed without it "
+	      "(qdctl record --help)\n",
 	      f);
 }
 
@@ -47,6 +49,8 @@ int main(int argc, char **argv)
 		return qdctl_qualify_main(argc - 1, argv + 1);
 	if (strcmp(argv[1], "report") == 0)
 		return qdctl_report_main(argc - 1, argv + 1);
+	if (strcmp(argv[1], "record") == 0)
+		return qdctl_record_main(argc - 1, argv + 1);
 	fprintf(stderr, "qdctl: unknown command '%s'\n", argv[1]);
 	usage(stderr);
 	return QDCTL_USAGE;
