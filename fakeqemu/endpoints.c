@@ -173,6 +173,40 @@ int fq_endpoints_find(int argc, char **argv, struct fq_endpoint **out, size_t *n
 	return 0;
 }
 
+void fq_endpoints_other_sockets(int argc, char **argv, const struct fq_endpoint *qmp, size_t nqmp,
+				struct fq_endpoint **out, size_t *n)
+{
+	*out = NULL;
+	*n = 0;
+	for (int i = 1; i + 1 < argc; i++) {
+		struct fq_opts co;
+		const char *id;
+		bool taken = false;
+
+		if (!is_opt(argv[i], "chardev"))
+			continue;
+		fq_opts_parse(argv[i + 1], "backend", &co);
+		id = fq_opts_get(&co, "id");
+		for (size_t k = 0; id && k < nqmp; k++)
+			taken |= !strcmp(qmp[k].chardev_id, id);
+		if (id && !taken && !strcmp(fq_opts_get(&co, "backend"), "socket") &&
+		    (fq_opts_get(&co, "path") || fq_opts_get(&co, "fd"))) {
+			struct fq_endpoint *e = grow(out, n);
+
+			e->opt_index = i;
+			e->chardev_id = strdup(id);
+			e->server = fq_opts_get_bool(&co, "server", false) == 1;
+			if (fq_opts_get(&co, "path"))
+				e->path = strdup(fq_opts_get(&co, "path"));
+			else
+				e->fd = atoi(fq_opts_get(&co, "fd"));
+			e->how = dup_join("-chardev ", argv[i + 1], NULL, NULL);
+		}
+		fq_opts_free(&co);
+		i++;
+	}
+}
+
 void fq_endpoints_free(struct fq_endpoint *e, size_t n)
 {
 	for (size_t i = 0; e && i < n; i++) {

@@ -47,6 +47,18 @@ struct fq_endpoint {
  */
 int fq_endpoints_find(int argc, char **argv, struct fq_endpoint **out, size_t *n, char **err);
 
+/**
+ * fq_endpoints_other_sockets() - the socket chardevs that are not QMP monitors
+ * @argc, @argv: the command line
+ * @qmp, @nqmp:  the QMP endpoints found before (left out)
+ * @out, @n:     receive the other socket chardevs (consoles, agent channels, ...)
+ *
+ * A replay opens them (listening, or connecting out) so that clients that
+ * reach QEMU through them find them there; nothing is said on them.
+ */
+void fq_endpoints_other_sockets(int argc, char **argv, const struct fq_endpoint *qmp, size_t nqmp,
+				struct fq_endpoint **out, size_t *n);
+
 /* fq_endpoints_free() - NULL is allowed. */
 void fq_endpoints_free(struct fq_endpoint *e, size_t n);
 

@@ -560,6 +560,10 @@ static void spawn_qemu(char **args)
 	if (R.qemu_pid == 0) {
 		/* If the recorder is killed outright, QEMU goes with it. */
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		/* The real QEMU is not to record (or replay) again, were it fakeqemu. */
+		unsetenv("FAKEQEMU_RECORD");
+		unsetenv("FAKEQEMU_REAL");
+		unsetenv("FAKEQEMU_REPLAY");
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		signal(SIGPIPE, SIG_DFL);

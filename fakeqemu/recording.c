@@ -261,7 +261,8 @@ static int timed_line(struct reader *rd, struct fq_recording *r, char *text)
 	if (rest[0] == 'm' && rest[1] >= '0' && rest[1] <= '9') {
 		it.monitor = (int)strtol(rest + 1, &word, 10);
 		if (*word != ' ' || (size_t)it.monitor >= r->nmonitors)
-			return bad(rd, "monitor %.8s is not declared by a 'monitor' line", rest);
+			return bad(rd, "monitor m%d is not declared by a 'monitor' line",
+				   it.monitor);
 		rest = word + 1;
 		if (!strcmp(rest, "connect")) {
 			it.kind = FQ_REC_CONNECT;

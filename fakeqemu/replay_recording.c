@@ -19,6 +19,7 @@
 #include "qjson.h"
 #include "recording.h"
 #include "replay_recording.h"
+#include "replay_subst.h"
 #include "standin.h"
 #include "strbuf.h"
 
@@ -73,6 +74,7 @@ static struct {
 	struct fq_standin standin;
 	int signal_fd;
 	int64_t start_ms;
+	struct fq_subst subst; /* recorded paths and ids -> this run's */
 } P;
 
 static void advance(struct pmon *m);
@@ -118,8 +120,12 @@ static void watch_client(struct pmon *m)
 
 static void send_bytes(struct pmon *m, const char *data, size_t len)
 {
-	strbuf_add(&m->out, data, len);
+	size_t n;
+	char *text = fq_subst_apply(&P.subst, data, len, &n);
+
+	strbuf_add(&m->out, text ? text : data, text ? n : len);
 	strbuf_adds(&m->out, "\r\n");
+	free(text);
 	watch_client(m);
 }
 
@@ -211,7 +217,10 @@ static void client_action(struct pmon *m, const struct fq_rec_item *it)
 /* Equal as QMP requests: the same JSON but for "id" (or the same bytes when not JSON). */
 static bool same_request(const struct fq_rec_item *want, const char *got, size_t len)
 {
-	json_object *a = json_tokener_parse(want->data), *b = json_tokener_parse(got);
+	size_t wlen;
+	char *wtext = fq_subst_apply(&P.subst, want->data, want->len, &wlen);
+	json_object *a = json_tokener_parse(wtext ? wtext : want->data),
+		    *b = json_tokener_parse(got);
 	bool same;
 
 	if (json_object_is_type(a, json_type_object) && json_object_is_type(b, json_type_object)) {
@@ -219,10 +228,11 @@ static bool same_request(const struct fq_rec_item *want, const char *got, size_t
 		json_object_object_del(b, "id");
 		same = json_object_equal(a, b);
 	} else {
-		same = want->len == len && !memcmp(want->data, got, len);
+		same = wtext && wlen == len && !memcmp(wtext, got, len);
 	}
 	json_object_put(a);
 	json_object_put(b);
+	free(wtext);
 	return same;
 }
 
@@ -543,8 +553,57 @@ static void on_signal(void *opaque, int fd, short revents)
 	finish(0, 0);
 }
 
-/* ---- set-up ------------------------------------------------------------------------------------
+/* ---- QEMU's other sockets: there, and silent ------------------------------------------ */
+
+static void on_other_data(void *opaque, int fd, short revents)
+{
+	char buf[4096];
+	ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+
+	(void)opaque;
+	(void)revents;
+	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+		fq_loop_unwatch(fd);
+		close(fd);
+	}
+}
+
+static void on_other_listen(void *opaque, int fd, short revents)
+{
+	int c = accept4(fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+
+	(void)opaque;
+	(void)revents;
+	if (c >= 0)
+		fq_loop_watch(c, POLLIN, on_other_data, NULL);
+}
+
+/*
+ * Consoles, agent channels...: the recording has nothing of what went over
+ * them, but a client that connects to them must find them (as it found
+ * QEMU's). Listening ones accept and stay silent; QEMU's outgoing ones
+ * connect and stay silent.
  */
+static void open_other_sockets(int argc, char **argv, const struct fq_endpoint *qmp, size_t nqmp)
+{
+	struct fq_endpoint *other = NULL;
+	size_t n = 0;
+
+	fq_endpoints_other_sockets(argc, argv, qmp, nqmp, &other, &n);
+	for (size_t i = 0; i < n; i++) {
+		char *err = NULL;
+		int fd = other[i].server ? fq_endpoint_listen(&other[i], &err)
+					 : fq_endpoint_connect_client(&other[i], &err);
+
+		if (fd >= 0)
+			fq_loop_watch(fd, POLLIN, other[i].server ? on_other_listen : on_other_data,
+				      NULL);
+		free(err);
+	}
+	fq_endpoints_free(other, n);
+}
+
+/* ---- set-up ---------------------------------------------------------------------------- */
 
 bool fq_replay_recording_requested(int argc, char **argv, const char **path)
 {
@@ -567,6 +626,7 @@ int fq_replay_recording_main(int argc, char **argv, const char *path)
 	P.anchor_ms = P.start_ms;
 	if (fq_recording_load(path, &P.rec, &err) < 0) {
 		fprintf(stderr, "fakeqemu: -fake-replay %s\n", err ? err : path);
+		free(err);
 		return 1;
 	}
 	if (fq_endpoints_find(argc, argv, &eps, &neps, &err) < 0) {
@@ -575,6 +635,22 @@ int fq_replay_recording_main(int argc, char **argv, const char *path)
 	}
 	free(err);
 	err = NULL;
+	{
+		/* The client's arguments now, without ours, against the recorded ones. */
+		char **now = calloc((size_t)argc + 1, sizeof(char *));
+		size_t nnow = 0;
+
+		for (int i = 1; now && i < argc; i++) {
+			if (argv[i][0] == '-' &&
+			    !strncmp(argv[i] + (argv[i][1] == '-' ? 2 : 1), "fake-", 5)) {
+				i++;
+				continue;
+			}
+			now[nnow++] = argv[i];
+		}
+		fq_subst_from_argv(&P.subst, P.rec.argv, P.rec.argc, now, nnow);
+		free(now);
+	}
 	if (neps != P.rec.nmonitors)
 		fprintf(
 		    stderr,
@@ -632,6 +708,7 @@ int fq_replay_recording_main(int argc, char **argv, const char *path)
 			start_session(m, fd);
 		}
 	}
+	open_other_sockets(argc, argv, eps, neps);
 	fq_standin_pidfile(&P.standin);
 	fq_standin_ready(&P.standin);
 	advance_process();
