@@ -43,6 +43,25 @@ bool qd_config_reserved_id(const char *id)
 	return !strncmp(id, "pci-bridge-", 11) || qd_id_is_vcpu(id);
 }
 
+bool qd_bdf_valid(const char *s)
+{
+	int n = 0;
+	unsigned dom, bus, slot, fn;
+	char tail;
+
+	if (sscanf(s, "%4x:%2x:%2x.%1x%c", &dom, &bus, &slot, &fn, &tail) == 4)
+		n = 4;
+	else if (sscanf(s, "%2x:%2x.%1x%c", &bus, &slot, &fn, &tail) == 3)
+		n = 3;
+	if (!n)
+		return false;
+	for (const char *p = s; *p; p++)
+		if (!isxdigit((unsigned char)*p) && *p != ':' && *p != '.')
+			return false;
+	/* sscanf skips spaces and takes "+1" or "0x1": the length pins the form down. */
+	return strlen(s) == (n == 4 ? 12u : 7u) && slot < 32 && fn < 8;
+}
+
 bool qd_id_is_vcpu(const char *id)
 {
 	const char *p = id;

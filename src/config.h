@@ -28,6 +28,9 @@ bool qd_id_valid(const char *id);
  */
 bool qd_config_reserved_id(const char *id);
 
+/* qd_bdf_valid() - whether @s is a host PCI address, [DDDD:]BB:SS.F in hex. */
+bool qd_bdf_valid(const char *s);
+
 /* qd_id_is_vcpu() - whether @id is in the hot-plugged vCPUs' namespace, "cpu-<digits>". */
 bool qd_id_is_vcpu(const char *id);
 

@@ -126,26 +126,6 @@ static bool format_valid(const char *f)
 	return true;
 }
 
-/* A host PCI address, [DDDD:]BB:SS.F in hex. */
-static bool bdf_valid(const char *s)
-{
-	int n = 0;
-	unsigned dom, bus, slot, fn;
-	char tail;
-
-	if (sscanf(s, "%4x:%2x:%2x.%1x%c", &dom, &bus, &slot, &fn, &tail) == 4)
-		n = 4;
-	else if (sscanf(s, "%2x:%2x.%1x%c", &bus, &slot, &fn, &tail) == 3)
-		n = 3;
-	if (!n)
-		return false;
-	for (const char *p = s; *p; p++)
-		if (!isxdigit((unsigned char)*p) && *p != ':' && *p != '.')
-			return false;
-	/* sscanf skips spaces and takes "+1" or "0x1": the lengths pin the form down. */
-	return strlen(s) == (n == 4 ? 12u : 7u) && slot < 32 && fn < 8;
-}
-
 static int blockdev_del(struct qd_vm *vm, const char *node, int timeout_ms, qd_error *err)
 {
 	_cleanup_json_ json_object *args = json_object_new_object();
@@ -533,7 +513,7 @@ int qd_vm_add_vfio(struct qd_vm *vm, const char *id, const char *bdf, int timeou
 		r = qd_error_set(err, -EINVAL, "VFIO device %s has no host address", id);
 	if (r == 0)
 		r = check_utf8("the host address", id, bdf, err);
-	if (r == 0 && !bdf_valid(bdf))
+	if (r == 0 && !qd_bdf_valid(bdf))
 		r = qd_error_set(err, -EINVAL,
 				 "VFIO device %s: '%s' is not a PCI address ([DDDD:]BB:SS.F)", id,
 				 bdf);

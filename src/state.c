@@ -319,6 +319,27 @@ static int int_member(struct reader *rd, json_object *o, const char *key, int mi
 	return (int)n;
 }
 
+/* Every member of @o is one of @known (NULL-terminated): a typo is not silently ignored. */
+static void only_members(struct reader *rd, json_object *o, const char *const *known)
+{
+	if (rd->r || !json_object_is_type(o, json_type_object))
+		return;
+	json_object_object_foreach(o, key, val)
+	{
+		bool ok = false;
+
+		(void)val;
+		for (const char *const *k = known; *k && !ok; k++)
+			ok = !strcmp(*k, key);
+		if (!ok) {
+			rd->r =
+			    qd_error_set(rd->err, -EBADMSG, "state: %s%shas an unknown member '%s'",
+					 rd->where, *rd->where ? " " : "", key);
+			return;
+		}
+	}
+}
+
 static const char *str_member(struct reader *rd, json_object *o, const char *key, bool required)
 {
 	json_object *v = member(rd, o, key, json_type_string, required);
@@ -333,6 +354,15 @@ int qd_state_from_json(json_object *o, struct qd_state *st, qd_error *err)
 	const char *uuid;
 	uuid_t parsed;
 
+	static const char *const top[] = {"version", "uuid",  "qemu-pid", "vcpu-seq",
+					  "bridges", "vcpus", "devices",  NULL};
+	static const char *const bridge_members[] = {"id", "addr", "chassis", "slots", NULL};
+	static const char *const vcpu_members[] = {"id",	"socket-id", "die-id", "core-id",
+						   "thread-id", "plugging",  NULL};
+	static const char *const device_members[] = {"id",	   "kind",     "node", "bridge",
+						     "slot",	   "scsi-id",  "lun",  "bdf",
+						     "unplugging", "plugging", NULL};
+
 	memset(st, 0, sizeof(*st));
 	if (!json_object_is_type(o, json_type_object))
 		return qd_error_set(err, -EBADMSG, "state: not a JSON object");
@@ -342,6 +372,7 @@ int qd_state_from_json(json_object *o, struct qd_state *st, qd_error *err)
 				    "state: version %d is not supported (this qemudrv reads "
 				    "version %d)",
 				    json_object_get_int(ver), QD_STATE_VERSION);
+	only_members(&rd, o, top);
 	uuid = str_member(&rd, o, "uuid", true);
 	if (uuid && (strlen(uuid) != 36 || uuid_parse(uuid, parsed) != 0))
 		rd.r = qd_error_set(err, -EBADMSG, "state: 'uuid' is not a UUID: %s", uuid);
@@ -362,6 +393,7 @@ int qd_state_from_json(json_object *o, struct qd_state *st, qd_error *err)
 			rd.r = qd_error_set(err, -EBADMSG, "state: %s is not an object", rd.where);
 			break;
 		}
+		only_members(&rd, b, bridge_members);
 		id = str_member(&rd, b, "id", true);
 		addr = int_member(&rd, b, "addr", 1, 31);
 		chassis = int_member(&rd, b, "chassis", 1, 255);
@@ -386,6 +418,10 @@ int qd_state_from_json(json_object *o, struct qd_state *st, qd_error *err)
 			}
 			st->bridges[st->nbridges - 1].slots[s] =
 			    strdup(json_object_get_string(val));
+			if (!st->bridges[st->nbridges - 1].slots[s]) {
+				rd.r = qd_error_set(err, -ENOMEM, "out of memory");
+				break;
+			}
 		}
 	}
 	rd.where[0] = '\0';
@@ -396,6 +432,7 @@ int qd_state_from_json(json_object *o, struct qd_state *st, qd_error *err)
 		int s, d, c, t;
 
 		snprintf(rd.where, sizeof(rd.where), "vcpu %zu", i);
+		only_members(&rd, v, vcpu_members);
 		id = str_member(&rd, v, "id", true);
 		s = int_member(&rd, v, "socket-id", -1, 1 << 20);
 		d = int_member(&rd, v, "die-id", -1, 1 << 20);
@@ -416,6 +453,7 @@ int qd_state_from_json(json_object *o, struct qd_state *st, qd_error *err)
 		const char *kind;
 
 		snprintf(rd.where, sizeof(rd.where), "device %zu", i);
+		only_members(&rd, d, device_members);
 		rec.id = (char *)str_member(&rd, d, "id", true);
 		kind = str_member(&rd, d, "kind", true);
 		for (int k = 1; kind && k <= QD_HOTPLUG_VFIO; k++)
@@ -437,6 +475,8 @@ int qd_state_from_json(json_object *o, struct qd_state *st, qd_error *err)
 		if (!rd.r && qd_state_add_device(st, &rec) < 0)
 			rd.r = qd_error_set(err, -ENOMEM, "out of memory");
 	}
+	if (!rd.r)
+		rd.r = qd_state_check(st, err);
 	if (rd.r)
 		qd_state_clear(st);
 	return rd.r;

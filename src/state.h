@@ -98,6 +98,13 @@ int qd_state_load(const char *path, struct qd_state *st, qd_error *err);
 int qd_state_save(const char *path, const struct qd_state *st, qd_error *err);
 int qd_state_save_quick(const char *path, const struct qd_state *st, qd_error *err);
 
+/*
+ * qd_state_check() - whether the records of @st agree with each other and
+ * with what QEMU accepts (ids, slot owners, node names, addresses): 0, or
+ * -EBADMSG naming the first problem. qd_state_from_json() runs it.
+ */
+int qd_state_check(const struct qd_state *st, qd_error *err);
+
 /* qd_state_to_json() / qd_state_from_json() - the file format, for tests and tools. */
 json_object *qd_state_to_json(const struct qd_state *st);
 int qd_state_from_json(json_object *o, struct qd_state *st, qd_error *err);

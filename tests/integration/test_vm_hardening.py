@@ -9,6 +9,7 @@ import select
 import signal
 import stat
 import subprocess
+import time
 
 import pytest
 
@@ -278,6 +279,17 @@ def run_until_killed(vm, ops, n):
     return sent
 
 
+def wait_unplugs_done(vm, timeout=WAIT_S):
+    """Wait (for QEMU's events) until no unplug the killed caller asked for is still pending."""
+    deadline = time.monotonic() + timeout
+    with vm.qmp() as c:
+        while any(d["unplug-pending"] for d in c.execute("x-fakeqemu-state",
+                                                         timeout=WAIT_S)["devices"]):
+            left = deadline - time.monotonic()
+            assert left > 0, "an unplug is still pending"
+            c.read_message(left)
+
+
 def test_crash_of_the_caller_mid_hot_plug_loses_nothing(make_vm):
     # The caller is killed right after each of its QMP commands in turn: the state file is
     # always one complete version with the same UUID and bridges; after reconcile it equals
@@ -289,6 +301,8 @@ def test_crash_of_the_caller_mid_hot_plug_loses_nothing(make_vm):
     n = 1
     while True:
         sent = run_until_killed(vm, ops, n)
+        # An unplug requested just before the kill goes on in QEMU: let it finish first.
+        wait_unplugs_done(vm)
         st = vm.state()
         assert st["uuid"] == uuid and st["bridges"][0]["id"] == bridges[0]["id"]
         op, _ = vm.op("reconcile")

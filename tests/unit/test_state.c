@@ -141,6 +141,12 @@ static void full_state(struct qd_state *st)
 				      .scsi_id = 3,
 				      .lun = 7,
 				      .unplugging = true};
+	struct qd_device_record blk1 = {.id = "blk1",
+					.kind = QD_HOTPLUG_VIRTIO_BLK,
+					.node = "drive-blk1",
+					.bridge = "pci-bridge-1",
+					.slot = 7,
+					.plugging = true};
 	struct qd_device_record vf = {.id = "vfio0",
 				      .kind = QD_HOTPLUG_VFIO,
 				      .bridge = "pci-bridge-1",
@@ -156,12 +162,13 @@ static void full_state(struct qd_state *st)
 	assert_int_equal(qd_state_add_bridge(st, "pci-bridge-2", 4, 3), 0);
 	st->bridges[0].slots[1] = strdup("blk0");
 	st->bridges[1].slots[31] = strdup("vfio0");
-	st->bridges[1].slots[7] = strdup("other");
+	st->bridges[1].slots[7] = strdup("blk1");
 	assert_int_equal(qd_state_add_vcpu(st, "cpu-1", 1, 0, 0, 0), 0);
 	assert_int_equal(qd_state_add_vcpu(st, "cpu-2", -1, -1, 2, -1), 0);
 	assert_int_equal(qd_state_add_device(st, &blk), 0);
 	assert_int_equal(qd_state_add_device(st, &sd), 0);
 	assert_int_equal(qd_state_add_device(st, &vf), 0);
+	assert_int_equal(qd_state_add_device(st, &blk1), 0);
 }
 
 /**
@@ -216,6 +223,7 @@ static void assert_state_equal(const struct qd_state *a, const struct qd_state *
 		assert_int_equal(x->lun, y->lun);
 		assert_str_or_null(x->bdf, y->bdf);
 		assert_int_equal(x->unplugging, y->unplugging);
+		assert_int_equal(x->plugging, y->plugging);
 	}
 }
 
@@ -239,7 +247,8 @@ static void test_round_trip(void **state)
 	assert_int_equal(back.vcpu_seq, 7);
 	assert_int_equal(back.nbridges, 3);
 	assert_string_equal(back.bridges[1].slots[31], "vfio0");
-	assert_string_equal(back.bridges[1].slots[7], "other");
+	assert_string_equal(back.bridges[1].slots[7], "blk1");
+	assert_true(back.devices[3].plugging);
 	assert_null(back.bridges[1].slots[1]);
 	assert_int_equal(back.vcpus[1].socket, -1);
 	assert_true(back.devices[1].unplugging);
@@ -344,7 +353,7 @@ static void test_save_replaces_atomically(void **state)
 	assert_int_equal(qd_state_save(path, &st, &err), 0);
 	assert_int_equal(count_entries(dir, "state.json"), 1);
 	assert_int_equal(qd_state_load(path, &back, &err), 0);
-	assert_int_equal(back.ndevices, 2);
+	assert_int_equal(back.ndevices, 3);
 	assert_null(qd_state_find_device(&back, "sd0"));
 	qd_state_clear(&back);
 	qd_state_clear(&st);
@@ -391,6 +400,10 @@ static void test_save_and_load_errors(void **state)
 	J_BRIDGE("{\"id\": \"pci-bridge-0\", \"addr\": 2, \"chassis\": 1, \"slots\": " s "}")
 #define J_VCPU(m)   "{\"version\": 1, " J_UUID ", " J_BRIDGES ", \"vcpus\": [" m "], " J_DEVICES "}"
 #define J_DEVICE(m) "{\"version\": 1, " J_UUID ", " J_BRIDGES ", " J_VCPUS ", \"devices\": [" m "]}"
+/* Bridge 0 with slots @s and the devices @d: for states whose records must agree. */
+#define J_SLOTS_DEVICE(s, d)                                                                       \
+	"{\"version\": 1, " J_UUID ", \"bridges\": [{\"id\": \"pci-bridge-0\", \"addr\": 2, "      \
+	"\"chassis\": 1, \"slots\": " s "}], " J_VCPUS ", \"devices\": [" d "]}"
 #define J_DEV_OK                                                                                   \
 	"\"id\": \"blk0\", \"node\": \"drive-blk0\", \"bridge\": \"pci-bridge-0\", \"scsi-id\": 0"
 
@@ -492,9 +505,10 @@ static void test_valid_fixture_loads(void **state)
 	assert_int_equal(st.ndevices, 1);
 	qd_state_clear(&st);
 	/* Optional members may be absent. */
-	write_file(path,
-		   J_DEVICE("{\"id\": \"v\", \"kind\": \"vfio\", \"slot\": 0, \"scsi-id\": 0, "
-			    "\"lun\": 0}"));
+	write_file(path, J_SLOTS_DEVICE("{\"2\": \"v\"}",
+					"{\"id\": \"v\", \"kind\": \"vfio\", \"bridge\": "
+					"\"pci-bridge-0\", \"bdf\": \"01:00.0\", \"slot\": 2, "
+					"\"scsi-id\": 0, \"lun\": 0}"));
 	assert_int_equal(qd_state_load(path, &st, &err), 0);
 	assert_null(st.devices[0].node);
 	assert_false(st.devices[0].unplugging);
@@ -718,6 +732,131 @@ static void test_corrupt_shapes(void **state)
 		expect_corrupt(dir, &cases[i], false);
 }
 
+/*
+ * Records that are each well-formed but do not describe one possible VM, or
+ * carry text QEMU would take as more options: all refused, the first named.
+ */
+static void test_inconsistent_states(void **state)
+{
+#define BLK(id, slot)                                                                              \
+	"{\"id\": \"" id "\", \"kind\": \"virtio-blk\", \"node\": \"drive-" id "\", "              \
+	"\"bridge\": \"pci-bridge-0\", \"slot\": " slot ", \"scsi-id\": 0, \"lun\": 0}"
+#define SCSI(id, sid, lun)                                                                         \
+	"{\"id\": \"" id "\", \"kind\": \"scsi-hd\", \"node\": \"drive-" id "\", "                 \
+	"\"slot\": 0, \"scsi-id\": " sid ", \"lun\": " lun "}"
+	static const struct corrupt_case cases[] = {
+	    {"bridge-id-comma",
+	     J_BRIDGE("{\"id\": \"b,addr=5\", \"addr\": 2, \"chassis\": 1, \"slots\": {}}"),
+	     "state: bridge 0 id 'b,addr=5' is not a valid id"},
+	    {"bridge-id-twice",
+	     J_BRIDGE("{\"id\": \"pci-bridge-0\", \"addr\": 2, \"chassis\": 1, \"slots\": "
+		      "{\"1\": \"blk0\"}}, {\"id\": \"pci-bridge-0\", \"addr\": 3, \"chassis\": 2, "
+		      "\"slots\": {}}"),
+	     "state: bridges 0 and 1 have the same id 'pci-bridge-0'"},
+	    {"bridge-addr-twice",
+	     J_BRIDGE("{\"id\": \"pci-bridge-0\", \"addr\": 2, \"chassis\": 1, \"slots\": "
+		      "{\"1\": \"blk0\"}}, {\"id\": \"b1\", \"addr\": 2, \"chassis\": 2, "
+		      "\"slots\": {}}"),
+	     "state: bridges 0 and 1 have the same addr 2"},
+	    {"bridge-chassis-twice",
+	     J_BRIDGE("{\"id\": \"pci-bridge-0\", \"addr\": 2, \"chassis\": 1, \"slots\": "
+		      "{\"1\": \"blk0\"}}, {\"id\": \"b1\", \"addr\": 3, \"chassis\": 1, "
+		      "\"slots\": {}}"),
+	     "state: bridges 0 and 1 have the same chassis 1"},
+	    {"ghost-slot-owner",
+	     J_SLOTS_DEVICE("{\"1\": \"blk0\", \"5\": \"ghost\"}", BLK("blk0", "1")),
+	     "state: bridge 0 slot 5 belongs to 'ghost', which is not a device recorded on that "
+	     "slot"},
+	    {"slot-owner-elsewhere",
+	     J_SLOTS_DEVICE("{\"1\": \"blk0\", \"2\": \"blk0\"}", BLK("blk0", "1")),
+	     "state: bridge 0 slot 2 belongs to 'blk0', which is not a device recorded on that "
+	     "slot"},
+	    {"device-slot-not-given", J_SLOTS_DEVICE("{}", BLK("blk0", "1")),
+	     "state: device 0 (blk0) is on pci-bridge-0 slot 1, which the bridge does not give it"},
+	    {"device-on-no-bridge",
+	     J_SLOTS_DEVICE("{}",
+			    "{\"id\": \"d\", \"kind\": \"virtio-blk\", \"node\": \"drive-d\", "
+			    "\"bridge\": \"nope\", \"slot\": 3, \"scsi-id\": 0, \"lun\": 0}"),
+	     "state: device 0 (d) is on bridge 'nope', which the state does not have"},
+	    {"device-id-twice",
+	     J_SLOTS_DEVICE("{\"1\": \"blk0\"}", BLK("blk0", "1") ", " SCSI("blk0", "0", "1")),
+	     "state: devices 0 and 1 have the same id 'blk0'"},
+	    {"device-id-comma", J_SLOTS_DEVICE("{}", SCSI("d,x=1", "0", "1")),
+	     "state: device 0 id 'd,x=1' is not a valid id"},
+	    {"device-id-of-vcpu", J_SLOTS_DEVICE("{}", SCSI("cpu-1", "0", "1")),
+	     "state: device 0 has the id of vcpu 0 ('cpu-1')"},
+	    {"device-id-of-bridge", J_SLOTS_DEVICE("{}", SCSI("pci-bridge-0", "0", "1")),
+	     "state: device 0 has the id of a bridge ('pci-bridge-0')"},
+	    {"device-node-twice",
+	     J_SLOTS_DEVICE(
+		 "{}", SCSI("a", "0", "1") ", {\"id\": \"b\", \"kind\": \"scsi-hd\", \"node\": "
+					   "\"drive-a\", \"slot\": 0, \"scsi-id\": 0, \"lun\": 2}"),
+	     "state: devices 0 and 1 have the same node 'drive-a'"},
+	    {"scsi-address-twice",
+	     J_SLOTS_DEVICE("{}", SCSI("a", "1", "2") ", " SCSI("b", "1", "2")),
+	     "state: devices 0 and 1 have the same SCSI id 1 and LUN 2"},
+	    {"device-node-comma",
+	     J_SLOTS_DEVICE("{}", "{\"id\": \"a\", \"kind\": \"scsi-hd\", \"node\": \"n,x\", "
+				  "\"slot\": 0, \"scsi-id\": 0, \"lun\": 0}"),
+	     "state: device 0 (a) needs a valid block node name, not 'n,x'"},
+	    {"block-without-node",
+	     J_SLOTS_DEVICE("{}", "{\"id\": \"a\", \"kind\": \"scsi-hd\", \"slot\": 0, "
+				  "\"scsi-id\": 0, \"lun\": 0}"),
+	     "state: device 0 (a) needs a valid block node name, not ''"},
+	    {"vfio-bdf-bad",
+	     J_SLOTS_DEVICE(
+		 "{\"1\": \"v\"}",
+		 "{\"id\": \"v\", \"kind\": \"vfio\", \"bdf\": \"01:00.0,rombar=0\", "
+		 "\"bridge\": \"pci-bridge-0\", \"slot\": 1, \"scsi-id\": 0, \"lun\": 0}"),
+	     "state: device 0 (v) needs a host PCI address, not '01:00.0,rombar=0'"},
+	    {"vfio-with-node",
+	     J_SLOTS_DEVICE(
+		 "{\"1\": \"v\"}",
+		 "{\"id\": \"v\", \"kind\": \"vfio\", \"bdf\": \"01:00.0\", \"node\": "
+		 "\"drive-v\", \"bridge\": \"pci-bridge-0\", \"slot\": 1, \"scsi-id\": 0, "
+		 "\"lun\": 0}"),
+	     "state: device 0 (v) is VFIO but has a node"},
+	    {"scsi-on-a-bridge",
+	     J_SLOTS_DEVICE(
+		 "{\"1\": \"a\"}",
+		 "{\"id\": \"a\", \"kind\": \"scsi-hd\", \"node\": \"drive-a\", "
+		 "\"bridge\": \"pci-bridge-0\", \"slot\": 1, \"scsi-id\": 0, \"lun\": 0}"),
+	     "state: device 0 (a) is a SCSI disk but has a PCI slot"},
+	    {"scsi-lun-256", J_SLOTS_DEVICE("{}", SCSI("a", "0", "256")),
+	     "state: device 0 (a) has LUN 256, outside 0..255"},
+	    {"plugging-and-unplugging",
+	     J_SLOTS_DEVICE("{}", "{\"id\": \"a\", \"kind\": \"scsi-hd\", \"node\": \"drive-a\", "
+				  "\"slot\": 0, \"scsi-id\": 0, \"lun\": 0, \"plugging\": true, "
+				  "\"unplugging\": true}"),
+	     "state: device 0 (a) is both plugging and unplugging"},
+	    {"vcpu-id-not-cpu-n",
+	     J_VCPU("{\"id\": \"c,x\", \"socket-id\": 1, \"die-id\": 0, \"core-id\": 0, "
+		    "\"thread-id\": 0}"),
+	     "state: vcpu 0 id 'c,x' is not a vCPU id (cpu-N)"},
+	    {"vcpu-id-twice",
+	     J_VCPU("{\"id\": \"cpu-1\", \"socket-id\": 1, \"die-id\": 0, \"core-id\": 0, "
+		    "\"thread-id\": 0}, {\"id\": \"cpu-1\", \"socket-id\": 2, \"die-id\": 0, "
+		    "\"core-id\": 0, \"thread-id\": 0}"),
+	     "state: vcpus 0 and 1 have the same id 'cpu-1'"},
+	    {"unknown-top-member",
+	     "{\"version\": 1, " J_UUID ", \"extra\": 1, " J_BRIDGES ", " J_VCPUS ", " J_DEVICES
+	     "}",
+	     "state: has an unknown member 'extra'"},
+	    {"unknown-device-member",
+	     J_SLOTS_DEVICE("{}", "{\"id\": \"a\", \"kind\": \"scsi-hd\", "
+				  "\"node\": \"drive-a\", \"slot\": 0, "
+				  "\"scsi-id\": 0, \"lun\": 0, \"drive\": 1}"),
+	     "state: device 0 has an unknown member 'drive'"},
+	};
+#undef BLK
+#undef SCSI
+	char dir[256];
+
+	scratch_dir(dir, sizeof(dir), "inconsistent");
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		expect_corrupt(dir, &cases[i], true);
+}
+
 /* ---- through the public API ---------------------------------------------------------------- */
 
 /**
@@ -887,6 +1026,7 @@ int main(void)
 	    cmocka_unit_test(test_corrupt_nul_bytes),
 	    cmocka_unit_test(test_corrupt_names_top_level),
 	    cmocka_unit_test(test_corrupt_shapes),
+	    cmocka_unit_test(test_inconsistent_states),
 	    cmocka_unit_test(test_vm_new_creates_state),
 	    cmocka_unit_test(test_vm_new_fixes_dir_mode),
 	    cmocka_unit_test(test_vm_new_corrupt_state),
