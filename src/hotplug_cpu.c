@@ -95,18 +95,16 @@ static int add_one(struct qd_vm *vm, const struct free_slot *s, int timeout_ms, 
 	if (r == -ETIMEDOUT || (r < 0 && qd_qmp_broken(vm->qmp, NULL)))
 		return r; /* outcome unknown: the record stays for qd_vm_reconcile() */
 	if (r < 0) {
-		qd_error ignored = {0};
-
 		qd_state_remove_vcpu(&vm->st, id);
 		qd_hp_unclaim(vm, id);
 		vm->st.vcpu_seq--; /* QEMU refused it: the id is free again */
-		qd_hp_save(vm, &ignored);
-		qd_error_clear(&ignored);
+		qd_hp_settled(vm);
 		return r;
 	}
 	vm->st.vcpus[vm->st.nvcpus - 1].plugging = false;
 	qd_log(&vm->log, QD_LOG_INFO, "hot-added vCPU %s", id);
-	return qd_hp_save(vm, err);
+	qd_hp_settled(vm);
+	return 0;
 }
 
 /*
@@ -146,7 +144,9 @@ static int settle_plugging_vcpus(struct qd_vm *vm, int timeout_ms, qd_error *err
 		if (id)
 			qd_hp_unclaim(vm, id);
 	}
-	return changed ? qd_hp_save(vm, err) : 0;
+	if (changed)
+		qd_hp_settled(vm);
+	return 0;
 }
 
 int qd_vm_add_vcpus(struct qd_vm *vm, unsigned n, int timeout_ms, unsigned *added, qd_error *err)
@@ -260,9 +260,7 @@ int qd_vm_remove_vcpus(struct qd_vm *vm, unsigned n, int timeout_ms, unsigned *r
 		qd_state_remove_vcpu(&vm->st, id);
 		qd_hp_unclaim(vm, id);
 		(*removed)++;
-		r = qd_hp_save(vm, err);
-		if (r < 0)
-			goto out;
+		qd_hp_settled(vm);
 	}
 out:
 	pthread_mutex_unlock(&vm->lock);

@@ -199,7 +199,6 @@ static void forget_record(struct qd_vm *vm, const char *id)
 {
 	struct qd_device_record *rec = qd_state_find_device(&vm->st, id);
 	_cleanup_free_ char *copy = strdup(id);
-	qd_error ignored = {0};
 
 	if (!rec)
 		return;
@@ -207,8 +206,7 @@ static void forget_record(struct qd_vm *vm, const char *id)
 	qd_state_remove_device(&vm->st, id);
 	if (copy)
 		qd_hp_unclaim(vm, copy);
-	qd_hp_save(vm, &ignored);
-	qd_error_clear(&ignored);
+	qd_hp_settled(vm);
 }
 
 /* Whether the connection can still be asked what happened. */
@@ -235,8 +233,8 @@ static int settle(struct qd_vm *vm, const char *id, int timeout_ms, qd_error *er
 	if (r == 0) {
 		rec->plugging = false;
 		qd_log(&vm->log, QD_LOG_INFO, "device %s: its interrupted hot-plug completed", id);
-		r = qd_hp_save(vm, err);
-		return r < 0 ? r : 1;
+		qd_hp_settled(vm);
+		return 1;
 	}
 	if (rec->node) {
 		node = strdup(rec->node);
@@ -338,7 +336,8 @@ static int plug(struct qd_vm *vm, const char *id, json_object *args, int timeout
 	*undo = false;
 	if (r == 0) {
 		qd_state_find_device(&vm->st, id)->plugging = false;
-		return qd_hp_save(vm, err);
+		qd_hp_settled(vm);
+		return 0;
 	}
 	if (uncertain(vm, r)) {
 		step_uncertain(vm, id, timeout_ms, err);
@@ -583,21 +582,20 @@ static int remove_device(struct qd_vm *vm, const char *id, enum qd_hotplug_kind 
 		r = qd_error_set(err, -ENOMEM, "out of memory");
 		goto out;
 	}
+	/*
+	 * Not written before device_del: should the outcome be lost, the record
+	 * as it was (plugged) is settled the same way by reconcile, from QEMU.
+	 */
 	rec->unplugging = true;
-	r = qd_hp_save(vm, err);
-	if (r < 0)
-		goto out;
+	qd_hp_settled(vm);
 	r = qd_hp_device_del(vm, copy, NULL, qd_hp_gone_from_peripheral, timeout_ms, err);
 	rec = qd_state_find_device(&vm->st, copy);
 	if (r == 0) {
 		forget_device(vm, copy, timeout_ms);
 	} else if (r == -EREMOTEIO || r == -EBUSY) {
-		qd_error save_err = {0};
-
 		/* Refused (by QEMU or by the guest): it stays plugged, no unplug pending. */
 		rec->unplugging = false;
-		qd_hp_save(vm, &save_err);
-		qd_error_clear(&save_err);
+		qd_hp_settled(vm);
 	}
 out:
 	pthread_mutex_unlock(&vm->lock);

@@ -71,11 +71,13 @@ int qd_state_load_at(int dirfd, const char *name, const char *display, struct qd
 		     qd_error *err);
 
 /*
- * qd_state_save_at() - replace @name in @dirfd atomically: a new file, then
- * rename(). With @durable, the file and the directory are fsynced first and
- * after, so the version survives a power loss; without, a power loss may
- * bring back any earlier complete version (never a torn one), which is what
- * records that die with QEMU need.
+ * qd_state_save_at() - replace @name in @dirfd atomically: a new file that
+ * takes the old one's place. With @durable, the file and the directory are
+ * fsynced and the UUID and bridges copied to the directory's durable record,
+ * so the version survives a power loss; without, nothing waits for the disk
+ * and a power loss may leave any version since the last durable one, or an
+ * empty file (qd_state_file_torn()), which is what records that die with
+ * QEMU can afford.
  */
 int qd_state_save_at(int dirfd, const char *name, const char *display, const struct qd_state *st,
 		     bool durable, qd_error *err);
@@ -86,6 +88,18 @@ int qd_state_save_at(int dirfd, const char *name, const char *display, const str
  */
 int qd_state_create_at(int dirfd, const char *name, const char *display, const struct qd_state *st,
 		       qd_error *err);
+
+/*
+ * qd_state_file_torn() - whether @name is what a power loss leaves of a file
+ * whose data never reached the disk: empty, or only NUL bytes.
+ */
+bool qd_state_file_torn(int dirfd, const char *name);
+
+/*
+ * qd_state_load_durable_copy() - the UUID and bridges as the last durable
+ * save recorded them (no vCPUs, devices or pid). -ENODATA when there is none.
+ */
+int qd_state_load_durable_copy(int dirfd, struct qd_state *st, qd_error *err);
 
 /*
  * qd_state_remove_temps() - delete temporary files of saves of @name: those

@@ -151,6 +151,36 @@ static int create_state(struct qd_vm *vm, qd_error *err)
 	return r;
 }
 
+/*
+ * A state file that a power loss emptied (saved without fsync, its data not
+ * on disk yet) is no corruption: what it said about the running QEMU died
+ * with that QEMU, and the UUID and bridges are in the durable copy. Only when
+ * no QEMU of that UUID runs, though: otherwise its records are truly lost and
+ * the file is left for someone to look at. Anything else stays an error.
+ */
+static int recover_torn_state(struct qd_vm *vm, int r, qd_error *err)
+{
+	struct qd_state copy = {0};
+	qd_error ignored = {0};
+
+	if (!qd_state_file_torn(vm->dirfd, QD_STATE_FILE) ||
+	    qd_state_load_durable_copy(vm->dirfd, &copy, &ignored) < 0 ||
+	    qd_qemu_of_uuid_runs(copy.uuid)) {
+		qd_error_clear(&ignored);
+		qd_state_clear(&copy);
+		return r;
+	}
+	qd_state_clear(&vm->st);
+	vm->st = copy;
+	if (asprintf(&vm->notice,
+		     "state file %s was empty (a power loss before its data reached the disk): "
+		     "the UUID and bridges were recovered from the durable copy",
+		     vm->state_path) < 0)
+		vm->notice = NULL;
+	qd_error_clear(err);
+	return qd_state_save_at(vm->dirfd, QD_STATE_FILE, vm->state_path, &vm->st, true, err);
+}
+
 int qd_vm_new(const struct qd_vm_config *cfg, struct qd_vm **out, qd_error *err)
 {
 	struct qd_host_facts host = {.ncpus = qd_host_ncpus()};
@@ -197,6 +227,8 @@ int qd_vm_new(const struct qd_vm_config *cfg, struct qd_vm **out, qd_error *err)
 		r = qd_state_load_at(vm->dirfd, QD_STATE_FILE, vm->state_path, &vm->st, err);
 		if (r == -ENOENT)
 			r = create_state(vm, err);
+		if (r == -EBADMSG)
+			r = recover_torn_state(vm, r, err);
 	}
 	if (r == 0)
 		r = init_paths(vm, err);
@@ -217,6 +249,11 @@ void qd_vm_set_log(struct qd_vm *vm, qd_log_fn fn, void *opaque, int level)
 	/* The connection logs on its own: it must hear of the change too. */
 	if (vm->qmp)
 		qd_qmp_set_log(vm->qmp, fn, opaque, level);
+	if (vm->notice && fn) {
+		qd_log(&vm->log, QD_LOG_WARNING, "%s", vm->notice);
+		free(vm->notice);
+		vm->notice = NULL;
+	}
 	pthread_mutex_unlock(&vm->lock);
 }
 
@@ -371,8 +408,17 @@ static void forget_hotplugged(struct qd_vm *vm)
 /* A start builds the bridges the configuration asks for; saying so when that changes them. */
 static int apply_bridges(struct qd_vm *vm, qd_error *err)
 {
-	if (qd_state_bridges_are(&vm->st, vm->cfg.bridges))
-		return 0;
+	struct qd_state copy = {0};
+
+	if (qd_state_bridges_are(&vm->st, vm->cfg.bridges)) {
+		/* A VM made before there was a durable copy gets one now. */
+		if (qd_state_load_durable_copy(vm->dirfd, &copy, NULL) != -ENODATA) {
+			qd_state_clear(&copy);
+			return 0;
+		}
+		return qd_state_save_at(vm->dirfd, QD_STATE_FILE, vm->state_path, &vm->st, true,
+					err);
+	}
 	qd_log(&vm->log, QD_LOG_WARNING,
 	       "VM %s: the configuration asks for %u PCI bridges where the last QEMU had %zu: "
 	       "this QEMU gets %u",
@@ -782,6 +828,7 @@ void qd_vm_free(struct qd_vm *vm)
 {
 	if (!vm)
 		return;
+	qd_vm_flush(vm);
 	qd_qmp_free(vm->qmp);
 	/* A QEMU left running is still reaped when it exits. */
 	qd_process_release(&vm->proc);
@@ -797,6 +844,7 @@ void qd_vm_free(struct qd_vm *vm)
 	free(vm->pidfile);
 	free(vm->qmp_path);
 	free(vm->console_path);
+	free(vm->notice);
 	if (vm->dirfd >= 0)
 		close(vm->dirfd); /* releases the owner lock */
 	pthread_mutex_destroy(&vm->lock);

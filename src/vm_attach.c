@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* vm_attach.c - one owner per VM: the owner lock, adopting a running QEMU, reconnecting QMP */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -46,6 +47,26 @@ static bool process_is_vm(int pid, const char *uuid)
 		i += (ssize_t)len + 1;
 	}
 	return false;
+}
+
+bool qd_qemu_of_uuid_runs(const char *uuid)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	bool found = false;
+
+	if (!d)
+		return true; /* cannot tell: assume the worst */
+	while (!found && (e = readdir(d))) {
+		char *end;
+		long pid = strtol(e->d_name, &end, 10);
+
+		if (*end || pid <= 0)
+			continue;
+		found = process_is_vm((int)pid, uuid);
+	}
+	closedir(d);
+	return found;
 }
 
 int qd_recorded_qemu(const struct qd_state *st)
@@ -103,13 +124,28 @@ void qd_vm_release_ownership(struct qd_vm *vm)
 {
 	if (!vm->owner)
 		return;
+	/* The next owner reads the file: it must hold everything. */
+	qd_vm_flush(vm);
 	qd_vm_dir_unlock(vm->dirfd);
 	vm->owner = false;
 }
 
 int qd_vm_save(struct qd_vm *vm, qd_error *err)
 {
-	return qd_state_save_at(vm->dirfd, QD_STATE_FILE, vm->state_path, &vm->st, false, err);
+	int r = qd_state_save_at(vm->dirfd, QD_STATE_FILE, vm->state_path, &vm->st, false, err);
+
+	if (r == 0)
+		vm->state_dirty = false;
+	return r;
+}
+
+void qd_vm_flush(struct qd_vm *vm)
+{
+	qd_error err = {0};
+
+	if (vm->state_dirty && vm->owner && qd_vm_save(vm, &err) < 0)
+		qd_log(&vm->log, QD_LOG_ERR, "state not saved: %s", err.message);
+	qd_error_clear(&err);
 }
 
 static void unlink_socket(struct qd_vm *vm, const char *path)

@@ -35,9 +35,11 @@ struct qd_vm {
 	char *pidfile;	  /* QEMU's -pidfile (daemonize) */
 	char *qmp_path;
 	char *console_path;
-	int dirfd;	/* the VM directory, checked once and used for every file */
-	bool owner;	/* holds the owner lock */
-	bool destroyed; /* qd_vm_destroy() removed it */
+	int dirfd;	  /* the VM directory, checked once and used for every file */
+	bool owner;	  /* holds the owner lock */
+	bool state_dirty; /* records changed since the last save (qd_hp_settled()) */
+	bool destroyed;	  /* qd_vm_destroy() removed it */
+	char *notice;	  /* said once a logger is set (qd_vm_new() has none yet) */
 	struct qd_state st;
 	struct qd_process proc;
 	struct qd_qmp *qmp;
@@ -60,6 +62,9 @@ int qd_vm_connect(struct qd_vm *vm, int timeout_ms, qd_error *err);
 /* qd_vm_save() - write the state atomically (not synced: see DOC in vm.c). */
 int qd_vm_save(struct qd_vm *vm, qd_error *err);
 
+/* qd_vm_flush() - write what qd_hp_settled() left unwritten (a failure is logged). */
+void qd_vm_flush(struct qd_vm *vm);
+
 /*
  * qd_vm_take_ownership() - the owner lock, the state reloaded under it and
  * stale temporary files removed. Return: 0, -EBUSY, or a load error.
@@ -74,6 +79,9 @@ void qd_vm_release_ownership(struct qd_vm *vm);
  * VM's QEMU (its command line carries the VM's -uuid), else 0.
  */
 int qd_recorded_qemu(const struct qd_state *st);
+
+/* qd_qemu_of_uuid_runs() - whether any process is a QEMU with "-uuid @uuid" (a /proc scan). */
+bool qd_qemu_of_uuid_runs(const char *uuid);
 
 /*
  * qd_vm_qemu_gone() - QEMU exited (or was stopped): reap it, drop the

@@ -28,6 +28,7 @@ def make_vm():
         vms.append(vm)
         if start:
             vm.start()
+            vm.uuid_at_start = vm.state()["uuid"]
         return vm
 
     yield make
@@ -49,7 +50,11 @@ def wait_gone(pid, timeout=WAIT_S):
 
 def qemus_of(vm):
     """Pids of the processes whose command line carries the VM's -uuid."""
-    uuid = vm.state()["uuid"].encode()
+    return qemus_of_uuid(vm.state()["uuid"])
+
+
+def qemus_of_uuid(uuid):
+    uuid = uuid.encode()
     found = []
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
@@ -347,3 +352,45 @@ def test_state_after_a_power_loss_keeps_uuid_and_bridges(make_vm):
         assert_consistent(vm)
         os.kill(res[0]["pid"], signal.SIGKILL)
         assert wait_gone(res[0]["pid"])
+
+
+def test_state_emptied_by_a_power_loss_is_recovered(make_vm):
+    # Saved without fsync, the state file can come back empty after a power loss (its data
+    # never reached the disk). With no QEMU of that UUID running, the UUID and bridges come
+    # back from the durable copy (an xattr of the VM directory); what died with QEMU is gone.
+    vm = make_vm(bridges=2)
+    uuid = vm.state()["uuid"]
+    vm.op("add-vcpus", "1")
+    [pid] = vm.pids
+    os.kill(pid, signal.SIGKILL)
+    assert wait_gone(pid)
+    state = os.path.join(vm.vmdir, "state.json")
+    for torn in (b"", b"\0" * 1500):
+        with open(state, "wb") as f:
+            f.write(torn)
+        res = vm.run("start", "caps", verbose=True, expect_rc=0)
+        assert (f"state file {state} was empty (a power loss before its data reached the "
+                "disk): the UUID and bridges were recovered from the durable copy") in res.stderr
+        st = vm.state()
+        assert st["uuid"] == uuid and [b["id"] for b in st["bridges"]] == [
+            "pci-bridge-0", "pci-bridge-1"]
+        assert st["vcpus"] == [] and st["devices"] == []
+        assert_consistent(vm)
+        os.kill(res[0]["pid"], signal.SIGKILL)
+        assert wait_gone(res[0]["pid"])
+
+
+def test_empty_state_of_a_running_qemu_is_an_error_and_left_alone(make_vm):
+    # The same empty file while that QEMU still runs: its records are truly lost, and a
+    # second QEMU must not be started; the file is left for someone to look at.
+    vm = make_vm()
+    state = os.path.join(vm.vmdir, "state.json")
+    open(state, "wb").close()
+    res = vm.run("start")
+    assert res.rc == 3, res
+    assert f"state file {state} is corrupt (not complete JSON); it was left as it is" in \
+        res.stderr
+    assert os.path.getsize(state) == 0
+    [pid] = qemus_of_uuid(vm.uuid_at_start)
+    os.kill(pid, signal.SIGKILL)  # the state that would let close() find it is gone
+    assert wait_gone(pid)

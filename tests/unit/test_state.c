@@ -2,6 +2,7 @@
 /* test_state.c - the persistent VM state: round trip, atomic 0600 writes, validated loads */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <ftw.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -857,6 +858,55 @@ static void test_inconsistent_states(void **state)
 		expect_corrupt(dir, &cases[i], true);
 }
 
+/* The durable copy holds the UUID and bridges of the last durable save, nothing else. */
+static void test_durable_copy_and_torn_files(void **state)
+{
+	struct qd_state st, copy;
+	qd_error err = {0};
+	char dir[256], path[300];
+	int dirfd;
+
+	full_state(&st);
+	scratch_dir(dir, sizeof(dir), "durable");
+	snprintf(path, sizeof(path), "%s/state.json", dir);
+	dirfd = open(dir, O_RDONLY | O_DIRECTORY);
+	assert_true(dirfd >= 0);
+	assert_int_equal(qd_state_load_durable_copy(dirfd, &copy, &err), -ENODATA);
+	/* A quick save leaves no copy; a durable one does. */
+	assert_int_equal(qd_state_save_at(dirfd, "state.json", path, &st, false, &err), 0);
+	assert_int_equal(qd_state_load_durable_copy(dirfd, &copy, &err), -ENODATA);
+	assert_int_equal(qd_state_save_at(dirfd, "state.json", path, &st, true, &err), 0);
+	assert_int_equal(qd_state_load_durable_copy(dirfd, &copy, &err), 0);
+	assert_string_equal(copy.uuid, UUID);
+	assert_int_equal(copy.nbridges, 3);
+	assert_string_equal(copy.bridges[2].id, "pci-bridge-2");
+	assert_int_equal(copy.bridges[2].addr, 4);
+	assert_null(copy.bridges[0].slots[1]);
+	assert_int_equal(copy.nvcpus, 0);
+	assert_int_equal(copy.ndevices, 0);
+	assert_int_equal(copy.qemu_pid, 0);
+	qd_state_clear(&copy);
+	/* Quick saves after it keep it as it was. */
+	qd_state_remove_device(&st, "sd0");
+	assert_int_equal(qd_state_save_at(dirfd, "state.json", path, &st, false, &err), 0);
+	assert_int_equal(qd_state_load_durable_copy(dirfd, &copy, &err), 0);
+	assert_int_equal(copy.nbridges, 3);
+	qd_state_clear(&copy);
+	assert_int_equal(count_entries(dir, "state.json"), 1);
+
+	/* What a power loss can leave of a file never synced: empty, or zeros. */
+	assert_false(qd_state_file_torn(dirfd, "state.json"));
+	write_file(path, "");
+	assert_true(qd_state_file_torn(dirfd, "state.json"));
+	write_bytes(path, "\0\0\0\0", 4);
+	assert_true(qd_state_file_torn(dirfd, "state.json"));
+	write_bytes(path, "\0\0{\0", 4);
+	assert_false(qd_state_file_torn(dirfd, "state.json"));
+	assert_false(qd_state_file_torn(dirfd, "absent.json"));
+	close(dirfd);
+	qd_state_clear(&st);
+}
+
 /* ---- through the public API ---------------------------------------------------------------- */
 
 /**
@@ -1027,6 +1077,7 @@ int main(void)
 	    cmocka_unit_test(test_corrupt_names_top_level),
 	    cmocka_unit_test(test_corrupt_shapes),
 	    cmocka_unit_test(test_inconsistent_states),
+	    cmocka_unit_test(test_durable_copy_and_torn_files),
 	    cmocka_unit_test(test_vm_new_creates_state),
 	    cmocka_unit_test(test_vm_new_fixes_dir_mode),
 	    cmocka_unit_test(test_vm_new_corrupt_state),
