@@ -35,6 +35,13 @@ run_tier unit-asan build-asan testlog.json --suite unit
 run_tier integration-asan build-asan testlog.json --suite integration
 run_tier unit-valgrind build testlog-valgrind.json --setup valgrind --suite unit
 run_tier integration-valgrind build testlog-valgrindtools.json --setup valgrindtools --suite integration
+# A short libFuzzer run of every fuzz target (fuzz/README.md has the long ones).
+if fuzz/run.sh build; then
+	run_tier fuzz build-fuzz testlog.json --suite fuzz
+else
+	echo "ci/run-tests.sh: the fuzz targets did not build (clang, libclang-rt-14-dev)" >&2
+	tiers="$tiers fuzz=build-fuzz/meson-logs/missing.json"
+fi
 
 # The scenario catalogue against fakeqemu and the real QEMU 7.2 side by side: the
 # report (with the differences between them) in build/qualify-7.2/.

@@ -2,23 +2,25 @@
 # fuzz/run.sh - build the libFuzzer targets in build-fuzz and fuzz one of them for SECONDS (default 60)
 #
 # Usage: fuzz/run.sh [TARGET] [SECONDS] [extra libFuzzer flags...]
-# TARGET is qmp_stream (the default) or fakeqemu_qmp; fuzz/run.sh [SECONDS]
+# TARGET is qmp_stream (the default), fakeqemu_qmp, state, config_json or argv; fuzz/run.sh [SECONDS]
 # fuzzes qmp_stream as before.
 # The seed corpus fuzz/corpus/TARGET is copied, never written: new inputs go to
 # build-fuzz/corpus-run (qmp_stream) or build-fuzz/corpus-run-TARGET.
+# fuzz/run.sh build only sets up build-fuzz and builds every target (what CI
+# needs before `meson test -C build-fuzz --suite fuzz`, a short run of each).
 # Exit status: 0 when nothing was found, 1 on a crash, leak or timeout (the
 # reproducer is left in fuzz/ as crash-*, leak-* or timeout-*; for fakeqemu_qmp
 # as fakeqemu_qmp-crash-* etc.), 2 on usage or build errors.
 set -eu
 
 usage() {
-	echo "usage: $0 [qmp_stream|fakeqemu_qmp] [SECONDS] [libFuzzer flags...]" >&2
+	echo "usage: $0 [qmp_stream|fakeqemu_qmp|state|config_json|argv] [SECONDS] [libFuzzer flags...]" >&2
 	exit 2
 }
 
 target=qmp_stream
 case ${1:-} in
-qmp_stream|fakeqemu_qmp) target=$1; shift ;;
+qmp_stream|fakeqemu_qmp|state|config_json|argv|build) target=$1; shift ;;
 esac
 seconds=${1:-60}
 [ $# -gt 0 ] && shift
@@ -50,6 +52,10 @@ if [ ! -f "$build/build.ninja" ]; then
 		"-Dc_args=-fsanitize=fuzzer-no-link -fno-sanitize-recover=undefined -fno-omit-frame-pointer" \
 		>"$build.setup.log" 2>&1 || { cat "$build.setup.log" >&2; exit 2; }
 	rm -f "$build.setup.log"
+fi
+if [ "$target" = build ]; then
+	ninja -C "$build" >/dev/null || exit 2
+	exit 0
 fi
 ninja -C "$build" "fuzz/fuzz_$target" >/dev/null || exit 2
 

@@ -355,9 +355,9 @@ int qd_build_argv(const struct qd_vm_config *cfg, const struct qd_launch_params 
 	     cfg->image && !cfg->initrd ? ",nvdimm=on" : "", cfg->machine_options ? "," : "",
 	     cfg->machine_options ? cfg->machine_options : "");
 
-	/* The CPU model (one name, escaped), with the nesting workaround where it applies. */
+	/* The CPU model (a plain name: checked), with the nesting workaround where it applies. */
 	push(&a, "-cpu");
-	push(&a, "%s%s%s%s", esc(&a, cfg->cpu_model),
+	push(&a, "%s%s%s%s", cfg->cpu_model,
 	     lp->nested && kvm && !strcmp(cfg->cpu_model, "host") ? ",-arch-capabilities,pmu=off"
 								  : "",
 	     cfg->cpu_features ? "," : "", cfg->cpu_features ? cfg->cpu_features : "");
@@ -367,9 +367,15 @@ int qd_build_argv(const struct qd_vm_config *cfg, const struct qd_launch_params 
 		push(&a, "socket,id=qmp0,fd=%d,server=on,wait=off", lp->qmp_fd);
 		push(&a, "-mon");
 		push(&a, "chardev=qmp0,mode=control");
-	} else {
+	} else if (!strchr(lp->qmp_path, '=')) {
 		push(&a, "-qmp");
 		push(&a, "unix:%s,server=on,wait=off", esc(&a, lp->qmp_path));
+	} else {
+		/* -qmp unix:PATH takes "a=b" in PATH for a key: the long form has path= itself. */
+		push(&a, "-chardev");
+		push(&a, "socket,id=qmp0,path=%s,server=on,wait=off", esc(&a, lp->qmp_path));
+		push(&a, "-mon");
+		push(&a, "chardev=qmp0,mode=control");
 	}
 	push(&a, "-m");
 	push(&a, "%uM,slots=%u,maxmem=%lluM", cfg->memory_mb, cfg->memory_slots,

@@ -30,6 +30,16 @@ static int check_text(const char *field, const char *v, qd_error *err)
 	return 0;
 }
 
+static bool cpu_model_valid(const char *m)
+{
+	if (!*m)
+		return false;
+	for (; *m; m++)
+		if (!isalnum((unsigned char)*m) && !strchr("-._", *m))
+			return false;
+	return true;
+}
+
 /* Ids qemudrv gives its own devices, chardevs and objects on the command line. */
 bool qd_config_reserved_id(const char *id)
 {
@@ -166,6 +176,15 @@ int qd_config_resolve(const struct qd_vm_config *in, const struct qd_host_facts 
 		return qd_error_set(err, -EINVAL, "accel '%s' is not kvm or tcg", out->accel);
 	if (!out->cpu_model)
 		out->cpu_model = !strcmp(out->accel, "kvm") ? "host" : "max";
+	/*
+	 * QEMU splits -cpu at the first ',' itself (",," is no escape there): a
+	 * model name with one would turn the rest into CPU features.
+	 */
+	if (!cpu_model_valid(out->cpu_model))
+		return qd_error_set(err, -EINVAL,
+				    "cpu_model '%s' is not a CPU model name (letters, digits, '-', "
+				    "'.', '_'); features go in cpu_features",
+				    out->cpu_model);
 	if (!out->vcpus)
 		out->vcpus = 1;
 	if (!out->max_vcpus) {

@@ -71,6 +71,13 @@ int qd_state_load_at(int dirfd, const char *name, const char *display, struct qd
 		     qd_error *err);
 
 /*
+ * qd_state_parse() - the state file's text (@len bytes, NUL bytes included)
+ * to records, validated as qd_state_load_at() does; @display names it.
+ */
+int qd_state_parse(const char *text, size_t len, const char *display, struct qd_state *st,
+		   qd_error *err);
+
+/*
  * qd_state_save_at() - replace @name in @dirfd atomically: a new file that
  * takes the old one's place. With @durable, the file and the directory are
  * fsynced and the UUID and bridges copied to the directory's durable record,

@@ -68,9 +68,7 @@ static int read_file(int fd, const char *display, char **out, size_t *lenp, qd_e
 int qd_state_load_at(int dirfd, const char *name, const char *display, struct qd_state *st,
 		     qd_error *err)
 {
-	_cleanup_json_ json_object *o = NULL;
 	_cleanup_free_ char *buf = NULL;
-	struct json_tokener *tok;
 	size_t len = 0;
 	int fd, r;
 
@@ -90,10 +88,26 @@ int qd_state_load_at(int dirfd, const char *name, const char *display, struct qd
 	close(fd);
 	if (r < 0)
 		return r;
+	return qd_state_parse(buf, len, display, st, err);
+}
+
+int qd_state_parse(const char *text, size_t len, const char *display, struct qd_state *st,
+		   qd_error *err)
+{
+	_cleanup_json_ json_object *o = NULL;
+	struct json_tokener *tok;
+	int r;
+
+	memset(st, 0, sizeof(*st));
+	if (len > QD_STATE_MAX_SIZE)
+		return qd_error_set(err, -EBADMSG,
+				    "state file %s is larger than %d bytes; it was left as it is",
+				    display, QD_STATE_MAX_SIZE);
 	tok = json_tokener_new();
 	if (!tok)
 		return qd_error_set(err, -ENOMEM, "out of memory");
-	o = json_tokener_parse_ex(tok, buf, (int)len);
+	/* The whole text, NUL bytes included, must be one JSON object and nothing else. */
+	o = json_tokener_parse_ex(tok, text, (int)len);
 	r = json_tokener_get_error(tok) == json_tokener_success && o &&
 	    json_tokener_get_parse_end(tok) == len;
 	json_tokener_free(tok);

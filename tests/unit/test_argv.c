@@ -955,8 +955,10 @@ static void test_escape_no_injection(void **state)
 			 0);
 
 	assert_seq(argv, "-name", "guest=n,,debug-threads=on");
-	assert_seq(argv, "-qmp", "unix:/run/q,,server=off/qmp.sock,server=on,wait=off");
-	assert_int_equal(opt_values(after(argv, "-qmp", "unix:"), "server", val), 1);
+	/* A path with '=' cannot go after -qmp unix: (it would be a key): the long form. */
+	assert_seq(argv, "-chardev",
+		   "socket,id=qmp0,path=/run/q,,server=off/qmp.sock,server=on,wait=off");
+	assert_int_equal(opt_values(after(argv, "-chardev", "socket,id=qmp0"), "server", val), 1);
 	assert_string_equal(val, "on");
 	assert_int_equal(opt_values(after(argv, "-chardev", "socket,id=charconsole0"), "path", val),
 			 1);
@@ -1003,23 +1005,35 @@ static void test_name_is_one_value(void **state)
 	}
 }
 
-/* cpu_model is one model name: a ',' in it is escaped, not taken as a feature list. */
-static void test_cpu_model_escaped(void **state)
-{
-	struct qd_vm_config in = base_config();
-	struct opt opts[8];
-	char **argv;
+static void expect_invalid(const struct qd_vm_config *in, const char *message);
 
+/* cpu_model is one model name: QEMU splits -cpu at the first ',' (",," is no escape there). */
+static void test_cpu_model_is_a_name(void **state)
+{
+	const char *bad[] = {"qemu64,+vmx", "qemu64,,pmu=off", "host,", "a=b", "", "ma x"};
+	struct qd_vm_config in;
+	char msg[256];
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		in = base_config();
+		in.cpu_model = bad[i];
+		snprintf(msg, sizeof(msg),
+			 "cpu_model '%s' is not a CPU model name (letters, digits, '-', '.', '_'); "
+			 "features go in cpu_features",
+			 bad[i]);
+		expect_invalid(&in, msg);
+	}
+	in = base_config();
 	in.initrd = "/boot/initrd.img";
 	in.accel = "tcg";
-	in.cpu_model = "qemu64,+vmx,hv-time";
+	in.cpu_model = "Skylake-Server-v4";
 	in.cpu_features = "pmu=off";
-	argv = argv_for(&in, false);
-	assert_seq(argv, "-cpu", "qemu64,,+vmx,,hv-time,pmu=off");
-	assert_int_equal(parse_opts(after(argv, "-cpu", ""), opts, 8), 2);
-	assert_string_equal(opts[0].value, "qemu64,+vmx,hv-time");
-	assert_string_equal(opts[1].key, "pmu");
-	qd_argv_free(argv);
+	{
+		char **argv = argv_for(&in, false);
+
+		assert_seq(argv, "-cpu", "Skylake-Server-v4,pmu=off");
+		qd_argv_free(argv);
+	}
 }
 
 /* A bridge id from the state is escaped like any other value (the loader refuses it too). */
@@ -1042,6 +1056,28 @@ static void test_bridge_id_escaped(void **state)
 	assert_string_equal(val, "2");
 	assert_int_equal(opt_values(after(argv, "-device", "pci-bridge"), "bus", val), 1);
 	assert_string_equal(val, "pci.0");
+	qd_argv_free(argv);
+	qd_state_clear(&st);
+}
+
+/* A QMP socket path with '=' (run_dir "/run/a=b"): -qmp unix: would read it as a key. */
+static void test_qmp_path_with_equals(void **state)
+{
+	struct qd_vm_config in = base_config();
+	struct qd_state st;
+	struct qd_launch_params lp;
+	char **argv, val[256];
+
+	in.initrd = "/boot/initrd.img";
+	make_state(&st, 0);
+	lp = params(&st, false);
+	lp.qmp_fd = -1;
+	lp.qmp_path = "/run/a=b,c/qmp.sock";
+	free(build_ok(&in, &host4, &lp, &argv));
+	assert_int_equal(count_of(argv, "-qmp"), 0);
+	assert_int_equal(opt_values(after(argv, "-chardev", "socket,id=qmp0"), "path", val), 1);
+	assert_string_equal(val, "/run/a=b,c/qmp.sock");
+	assert_seq(argv, "-mon", "chardev=qmp0,mode=control");
 	qd_argv_free(argv);
 	qd_state_clear(&st);
 }
@@ -1624,9 +1660,10 @@ int main(void)
 	    cmocka_unit_test(test_escape_no_injection),
 	    cmocka_unit_test(test_escape_format_and_bdf),
 	    cmocka_unit_test(test_name_is_one_value),
-	    cmocka_unit_test(test_cpu_model_escaped),
+	    cmocka_unit_test(test_cpu_model_is_a_name),
 	    cmocka_unit_test(test_bridge_id_escaped),
 	    cmocka_unit_test(test_no_kernel),
+	    cmocka_unit_test(test_qmp_path_with_equals),
 	    cmocka_unit_test(test_escape_image_path),
 	    cmocka_unit_test(test_kernel_defaults_and_order),
 	    cmocka_unit_test(test_kernel_quoting),
