@@ -39,8 +39,12 @@ static void apply_late_refusals(struct qd_vm *vm)
 		}
 		json_object_put(ev);
 	}
-	if (changed)
-		qd_hp_settled(vm);
+	if (changed) {
+		qd_error ignored = {0};
+
+		qd_hp_save(vm, &ignored);
+		qd_error_clear(&ignored);
+	}
 }
 
 int qd_hp_begin(struct qd_vm *vm, int timeout_ms, qd_error *err)
@@ -57,11 +61,6 @@ int qd_hp_begin(struct qd_vm *vm, int timeout_ms, qd_error *err)
 	}
 	apply_late_refusals(vm);
 	return 0;
-}
-
-void qd_hp_settled(struct qd_vm *vm)
-{
-	vm->state_dirty = true;
 }
 
 int qd_hp_save(struct qd_vm *vm, qd_error *err)

@@ -21,14 +21,6 @@ int qd_hp_begin(struct qd_vm *vm, int timeout_ms, qd_error *err);
  */
 int qd_hp_save(struct qd_vm *vm, qd_error *err);
 
-/*
- * qd_hp_settled() - the outcome of a step is in the records: it goes to the
- * file with the next save, or when the handle lets the VM go (write-behind).
- * Until then the file still holds the intent, which says no less: whoever
- * reads it settles the record the same way (reconcile, the next add).
- */
-void qd_hp_settled(struct qd_vm *vm);
-
 /* qd_hp_peripheral() - ids of /machine/peripheral (qom-list); *@out NULL-terminated. */
 int qd_hp_peripheral(struct qd_vm *vm, int timeout_ms, char ***out, qd_error *err);
 

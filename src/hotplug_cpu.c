@@ -98,13 +98,12 @@ static int add_one(struct qd_vm *vm, const struct free_slot *s, int timeout_ms, 
 		qd_state_remove_vcpu(&vm->st, id);
 		qd_hp_unclaim(vm, id);
 		vm->st.vcpu_seq--; /* QEMU refused it: the id is free again */
-		qd_hp_settled(vm);
+		qd_hp_save(vm, NULL);
 		return r;
 	}
 	vm->st.vcpus[vm->st.nvcpus - 1].plugging = false;
 	qd_log(&vm->log, QD_LOG_INFO, "hot-added vCPU %s", id);
-	qd_hp_settled(vm);
-	return 0;
+	return qd_hp_save(vm, err);
 }
 
 /*
@@ -144,9 +143,7 @@ static int settle_plugging_vcpus(struct qd_vm *vm, int timeout_ms, qd_error *err
 		if (id)
 			qd_hp_unclaim(vm, id);
 	}
-	if (changed)
-		qd_hp_settled(vm);
-	return 0;
+	return changed ? qd_hp_save(vm, err) : 0;
 }
 
 int qd_vm_add_vcpus(struct qd_vm *vm, unsigned n, int timeout_ms, unsigned *added, qd_error *err)
@@ -260,7 +257,9 @@ int qd_vm_remove_vcpus(struct qd_vm *vm, unsigned n, int timeout_ms, unsigned *r
 		qd_state_remove_vcpu(&vm->st, id);
 		qd_hp_unclaim(vm, id);
 		(*removed)++;
-		qd_hp_settled(vm);
+		r = qd_hp_save(vm, err);
+		if (r < 0)
+			goto out;
 	}
 out:
 	pthread_mutex_unlock(&vm->lock);

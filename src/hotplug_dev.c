@@ -18,14 +18,18 @@
 /*
  * DOC: a hot-plug transaction
  *
- * The device is recorded as "plugging" (its id, block node, bridge slot)
- * before QEMU is asked for anything, so that a reply lost to a timeout, a
- * dropped connection or a crash always leaves a record saying what may
- * exist. Then blockdev-add (disks), then device_add; a step QEMU refuses
- * undoes the ones before it and the record. When a step's outcome is unknown
- * the library asks QEMU at once if the connection allows (the node or the
- * device is there or not) and settles the record; otherwise the record stays
- * until the next add with that id, or qd_vm_reconcile(), settles it.
+ * The device is recorded (its id, block node, bridge slot) and saved before
+ * QEMU is asked for anything, so that a reply lost to a timeout, a dropped
+ * connection or a crash always leaves a record of what may exist. Then
+ * blockdev-add (disks), then device_add; a step QEMU refuses undoes the ones
+ * before it and the record. When a step's outcome is unknown the library
+ * asks QEMU at once if the connection allows (the node or the device is
+ * there or not) and settles the record; otherwise the record is saved as
+ * "plugging" until the next add with that id, or qd_vm_reconcile(), settles
+ * it. The record is saved as plugged from the start, so that the usual
+ * outcome costs one save: should the caller die mid-way, the next add of the
+ * id checks QEMU before it believes the record, and reconcile removes a
+ * record QEMU has no device for.
  */
 
 #define MAX_NODE_NAME 31
@@ -175,12 +179,12 @@ static void add_to_message(qd_error *err, const char *fmt, ...)
 	free(more);
 }
 
-/* Record @rec as plugging (its slot taken, its events claimed) and save it: the intent. */
+/* Record @rec (its slot taken, its events claimed) and save it, before QEMU is asked. */
 static int record_intent(struct qd_vm *vm, struct qd_device_record *rec, qd_error *err)
 {
 	struct qd_bridge *b = bridge_by_id(vm, rec->bridge);
 
-	rec->plugging = true;
+	rec->plugging = false;
 	if (qd_state_add_device(&vm->st, rec) < 0)
 		return qd_error_set(err, -ENOMEM, "out of memory");
 	if (b) {
@@ -199,6 +203,7 @@ static void forget_record(struct qd_vm *vm, const char *id)
 {
 	struct qd_device_record *rec = qd_state_find_device(&vm->st, id);
 	_cleanup_free_ char *copy = strdup(id);
+	qd_error ignored = {0};
 
 	if (!rec)
 		return;
@@ -206,7 +211,8 @@ static void forget_record(struct qd_vm *vm, const char *id)
 	qd_state_remove_device(&vm->st, id);
 	if (copy)
 		qd_hp_unclaim(vm, copy);
-	qd_hp_settled(vm);
+	qd_hp_save(vm, &ignored);
+	qd_error_clear(&ignored);
 }
 
 /* Whether the connection can still be asked what happened. */
@@ -216,9 +222,9 @@ static bool can_ask(struct qd_vm *vm)
 }
 
 /*
- * settle() - decide a "plugging" record by what QEMU has: the device there
- * means the add completed (the record is kept, 1); otherwise what it may
- * have made (its block node) is deleted and the record goes (0).
+ * settle() - decide a record by what QEMU has: the device there means the
+ * add completed (the record is kept, 1); otherwise what it may have made
+ * (its block node) is deleted and the record goes (0).
  * Return: 1, 0, or the error of a query (the record stays as it was).
  */
 static int settle(struct qd_vm *vm, const char *id, int timeout_ms, qd_error *err)
@@ -231,10 +237,12 @@ static int settle(struct qd_vm *vm, const char *id, int timeout_ms, qd_error *er
 	if (r < 0)
 		return r;
 	if (r == 0) {
+		if (!rec->plugging)
+			return 1;
 		rec->plugging = false;
 		qd_log(&vm->log, QD_LOG_INFO, "device %s: its interrupted hot-plug completed", id);
-		qd_hp_settled(vm);
-		return 1;
+		r = qd_hp_save(vm, err);
+		return r < 0 ? r : 1;
 	}
 	if (rec->node) {
 		node = strdup(rec->node);
@@ -252,21 +260,24 @@ static int settle(struct qd_vm *vm, const char *id, int timeout_ms, qd_error *er
 	return 0;
 }
 
-/* Before an add: an earlier, interrupted add of the same id is settled first. */
+/*
+ * Before an add: a record with the same id is believed only once QEMU
+ * confirms the device (it may be what an interrupted add left).
+ */
 static int settle_earlier_attempt(struct qd_vm *vm, const char *id, int timeout_ms, qd_error *err)
 {
 	struct qd_device_record *rec = id ? qd_state_find_device(&vm->st, id) : NULL;
+	bool was_plugging;
 	int r;
 
-	if (!rec || !rec->plugging)
+	if (!rec)
 		return 0;
+	was_plugging = rec->plugging;
 	r = settle(vm, id, timeout_ms, err);
 	if (r == 1)
-		return qd_error_set(
-		    err, -EEXIST,
-		    "device id '%s' is already hot-plugged (an earlier, interrupted "
-		    "add of it completed)",
-		    id);
+		return qd_error_set(err, -EEXIST, "device id '%s' is already hot-plugged%s", id,
+				    was_plugging ? " (an earlier, interrupted add of it completed)"
+						 : "");
 	return r;
 }
 
@@ -276,19 +287,26 @@ static int settle_earlier_attempt(struct qd_vm *vm, const char *id, int timeout_
  */
 static void step_uncertain(struct qd_vm *vm, const char *id, int timeout_ms, qd_error *err)
 {
+	struct qd_device_record *rec;
 	qd_error probe = {0};
 	int r = can_ask(vm) ? settle(vm, id, timeout_ms, &probe) : -ENOTCONN;
 
-	if (r == 0)
+	if (r == 0) {
 		add_to_message(err, "QEMU has no device %s and what the step made was removed", id);
-	else if (r == 1)
+	} else if (r == 1) {
 		add_to_message(err, "QEMU made device %s all the same; it is recorded as plugged",
 			       id);
-	else
+	} else {
+		rec = qd_state_find_device(&vm->st, id);
+		if (rec) {
+			rec->plugging = true;
+			qd_hp_save(vm, &probe);
+		}
 		add_to_message(err,
 			       "device %s is recorded as plugging until the next add of it or "
 			       "qd_vm_reconcile() sees what QEMU did",
 			       id);
+	}
 	qd_error_clear(&probe);
 }
 
@@ -334,11 +352,8 @@ static int plug(struct qd_vm *vm, const char *id, json_object *args, int timeout
 	int r = device_add(vm, args, id, timeout_ms, err);
 
 	*undo = false;
-	if (r == 0) {
-		qd_state_find_device(&vm->st, id)->plugging = false;
-		qd_hp_settled(vm);
-		return 0;
-	}
+	if (r == 0)
+		return 0; /* recorded as plugged already */
 	if (uncertain(vm, r)) {
 		step_uncertain(vm, id, timeout_ms, err);
 		return r;
@@ -583,19 +598,23 @@ static int remove_device(struct qd_vm *vm, const char *id, enum qd_hotplug_kind 
 		goto out;
 	}
 	/*
-	 * Not written before device_del: should the outcome be lost, the record
-	 * as it was (plugged) is settled the same way by reconcile, from QEMU.
+	 * Not saved before device_del: should the outcome be lost, the record as
+	 * it was (plugged) is settled the same way by reconcile, from QEMU.
 	 */
 	rec->unplugging = true;
-	qd_hp_settled(vm);
 	r = qd_hp_device_del(vm, copy, NULL, qd_hp_gone_from_peripheral, timeout_ms, err);
 	rec = qd_state_find_device(&vm->st, copy);
 	if (r == 0) {
 		forget_device(vm, copy, timeout_ms);
 	} else if (r == -EREMOTEIO || r == -EBUSY) {
-		/* Refused (by QEMU or by the guest): it stays plugged, no unplug pending. */
+		/* Refused (by QEMU or by the guest): it stays plugged, as saved. */
 		rec->unplugging = false;
-		qd_hp_settled(vm);
+	} else {
+		qd_error save_err = {0};
+
+		/* Timed out, or the outcome is lost: QEMU may be unplugging it. */
+		qd_hp_save(vm, &save_err);
+		qd_error_clear(&save_err);
 	}
 out:
 	pthread_mutex_unlock(&vm->lock);

@@ -828,7 +828,6 @@ void qd_vm_free(struct qd_vm *vm)
 {
 	if (!vm)
 		return;
-	qd_vm_flush(vm);
 	qd_qmp_free(vm->qmp);
 	/* A QEMU left running is still reaped when it exits. */
 	qd_process_release(&vm->proc);

@@ -124,28 +124,13 @@ void qd_vm_release_ownership(struct qd_vm *vm)
 {
 	if (!vm->owner)
 		return;
-	/* The next owner reads the file: it must hold everything. */
-	qd_vm_flush(vm);
 	qd_vm_dir_unlock(vm->dirfd);
 	vm->owner = false;
 }
 
 int qd_vm_save(struct qd_vm *vm, qd_error *err)
 {
-	int r = qd_state_save_at(vm->dirfd, QD_STATE_FILE, vm->state_path, &vm->st, false, err);
-
-	if (r == 0)
-		vm->state_dirty = false;
-	return r;
-}
-
-void qd_vm_flush(struct qd_vm *vm)
-{
-	qd_error err = {0};
-
-	if (vm->state_dirty && vm->owner && qd_vm_save(vm, &err) < 0)
-		qd_log(&vm->log, QD_LOG_ERR, "state not saved: %s", err.message);
-	qd_error_clear(&err);
+	return qd_state_save_at(vm->dirfd, QD_STATE_FILE, vm->state_path, &vm->st, false, err);
 }
 
 static void unlink_socket(struct qd_vm *vm, const char *path)

@@ -35,11 +35,10 @@ struct qd_vm {
 	char *pidfile;	  /* QEMU's -pidfile (daemonize) */
 	char *qmp_path;
 	char *console_path;
-	int dirfd;	  /* the VM directory, checked once and used for every file */
-	bool owner;	  /* holds the owner lock */
-	bool state_dirty; /* records changed since the last save (qd_hp_settled()) */
-	bool destroyed;	  /* qd_vm_destroy() removed it */
-	char *notice;	  /* said once a logger is set (qd_vm_new() has none yet) */
+	int dirfd;	/* the VM directory, checked once and used for every file */
+	bool owner;	/* holds the owner lock */
+	bool destroyed; /* qd_vm_destroy() removed it */
+	char *notice;	/* said once a logger is set (qd_vm_new() has none yet) */
 	struct qd_state st;
 	struct qd_process proc;
 	struct qd_qmp *qmp;
@@ -61,9 +60,6 @@ int qd_vm_connect(struct qd_vm *vm, int timeout_ms, qd_error *err);
 
 /* qd_vm_save() - write the state atomically (not synced: see DOC in vm.c). */
 int qd_vm_save(struct qd_vm *vm, qd_error *err);
-
-/* qd_vm_flush() - write what qd_hp_settled() left unwritten (a failure is logged). */
-void qd_vm_flush(struct qd_vm *vm);
 
 /*
  * qd_vm_take_ownership() - the owner lock, the state reloaded under it and
