@@ -84,6 +84,7 @@ class HotplugVm:
         self.images = os.path.join(self.rundir, "img")
         os.mkdir(self.images)
         self.pids = set()
+        self.uuids = set()
 
     # ---- files ----------------------------------------------------------------------
 
@@ -129,6 +130,8 @@ class HotplugVm:
         for op in res.ops:
             if op.get("op") == "start" and op.get("ok"):
                 self.pids.add(op["pid"])
+                # Kept for close(): the state file may be gone or broken by then.
+                self.uuids.add(self.state()["uuid"])
         if expect_rc is not None:
             assert res.rc == expect_rc, res
         return res
@@ -220,9 +223,10 @@ class HotplugVm:
     def _alive(self, pid):
         try:
             with open(f"/proc/{pid}/cmdline", "rb") as f:
-                return self.state()["uuid"].encode() in f.read()
-        except (OSError, ValueError, KeyError):
+                cmdline = f.read()
+        except OSError:
             return False
+        return any(u.encode() in cmdline for u in self.uuids)
 
     def close(self):
         """Stop QEMU (quit through qdctl, else SIGKILL by pid) and remove the run directory."""

@@ -52,6 +52,22 @@ def test_one_qemu_per_vm_on_real_qemu(tmp_path):
     first = qdctl("vm", "-q", qemu, "-d", rundir, "-t", "30000", str(cfg), "start")
     assert first.returncode == 0, first.stderr
     pid = json.loads(first.stdout)["pid"]
+    try:
+        check_one_qemu(qemu, rundir, cfg, pid)
+    finally:
+        # Whatever failed, no QEMU of this VM outlives the test.
+        uuid = json.load(open(os.path.join(rundir, "one", "state.json")))["uuid"] \
+            if os.path.exists(os.path.join(rundir, "one", "state.json")) else None
+        for entry in os.listdir("/proc"):
+            try:
+                args = open(f"/proc/{entry}/cmdline", "rb").read().split(b"\0")
+            except OSError:
+                continue
+            if uuid and b"-uuid" in args and uuid.encode() in args:
+                os.kill(int(entry), 9)
+
+
+def check_one_qemu(qemu, rundir, cfg, pid):
     second = qdctl("vm", "-q", qemu, "-d", rundir, "-t", "30000", str(cfg), "start")
     err = json.loads(second.stdout)["error"]
     assert err["name"] == "EALREADY" and f"QEMU pid {pid}" in err["message"]

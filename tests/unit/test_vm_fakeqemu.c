@@ -54,12 +54,25 @@ static struct qd_vm *new_vm(const struct qd_vm_config *cfg)
 	return vm;
 }
 
+/* Every QEMU a test started: a failing test (cmocka jumps out of it) leaves none running. */
+static int started[64];
+static int nstarted;
+
 static void start(struct qd_vm *vm)
 {
 	qd_error err = {0};
 
 	if (qd_vm_start(vm, TIMEOUT_MS, &err) < 0)
 		fail_msg("qd_vm_start: %s", err.message);
+	if (nstarted < (int)(sizeof(started) / sizeof(started[0])))
+		started[nstarted++] = qd_vm_pid(vm);
+}
+
+static int teardown(void **state)
+{
+	for (int i = 0; i < nstarted; i++)
+		kill(started[i], SIGKILL); /* gone already, normally: ESRCH */
+	return scratch_teardown(state);
 }
 
 /* What /proc says of @pid: 'R', 'S', 'Z' (a zombie), ..., or 0 when there is no such process. */
@@ -469,5 +482,5 @@ int main(void)
 		printf("SKIP: QD_FAKEQEMU is not set (the path of fakeqemu)\n");
 		return 77;
 	}
-	return cmocka_run_group_tests_name("vm_fakeqemu", tests, scratch_setup, scratch_teardown);
+	return cmocka_run_group_tests_name("vm_fakeqemu", tests, scratch_setup, teardown);
 }
