@@ -37,7 +37,16 @@ struct fq_version_data {
 /* fq_version_data - every embedded version, ended by a NULL @name (generated). */
 extern const struct fq_version_data fq_version_data[];
 
-/* struct fq_dialect - one imitated QEMU version, as probed from the real binary. */
+/* struct fq_text - one of a version's error texts (behaviour.json "texts"). */
+struct fq_text {
+	const char *key;
+	const char *text;
+};
+
+/*
+ * struct fq_dialect - one imitated QEMU version, as probed from the real
+ * binary: generated from fakeqemu-data/VERSION/{version,behaviour}.json.
+ */
 struct fq_dialect {
 	const char *name; /* "5.2", "7.2", "10.0" */
 	int major, minor, micro;
@@ -54,14 +63,29 @@ struct fq_dialect {
 	bool repeat_unplug_ok;	     /* a repeated device_del while unplugging returns {} (5.2) */
 	bool node_active;	     /* BlockDeviceInfo has "active" (10.0) */
 	bool old_errors;	     /* 5.2's wording of duplicate id, enum, block errors */
+	bool device_json;	     /* -device takes JSON (6.1+) */
 	const char *machine_suffix;  /* pc-i440fx-<suffix> */
+	const struct fq_text *texts; /* sorted by key */
+	size_t ntexts;
 	const struct fq_version_data *data; /* the recorded self-description */
 };
+
+/* fq_dialects - every embedded version, ended by a NULL @name (generated). */
+extern const struct fq_dialect fq_dialects[];
 
 /* fq_dialect_find() - the dialect named @name, or NULL. */
 const struct fq_dialect *fq_dialect_find(const char *name);
 
-/* fq_dialect_names() - "5.2, 7.2, 10.0" for messages. */
+/* fq_dialect_names() - "10.0, 5.2, 7.2" (the embedded versions) for messages. */
 const char *fq_dialect_names(void);
+
+/**
+ * fq_dialect_text() - one of the version's error texts (behaviour.json)
+ * @d:   the dialect
+ * @key: the text's key, e.g. "duplicate-id"
+ *
+ * Return: the text with its {placeholders}, or NULL when not listed.
+ */
+const char *fq_dialect_text(const struct fq_dialect *d, const char *key);
 
 #endif
