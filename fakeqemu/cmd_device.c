@@ -6,7 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "backends.h"
 #include "block.h"
+#include "bus.h"
 #include "commands.h"
 #include "cpu.h"
 #include "devices.h"
@@ -16,72 +18,40 @@
 #include "machine.h"
 #include "opts.h"
 #include "props.h"
+#include "qjson.h"
+#include "qomdata.h"
 #include "qomtree.h"
 
-/* What fakeqemu knows of each device type. */
+/*
+ * The device types fakeqemu models beyond what the recorded data tells (the
+ * bus a type needs, its properties, its plain realize errors and its PCI
+ * identity come from the data for every type): their kind decides realize,
+ * placement and unplug. The identity here is for types whose query-pci entry
+ * was not recorded (they need properties to be plugged at all).
+ */
 struct dev_type {
 	const char *driver;
 	enum fq_dev_kind kind;
-	const char *bus_type; /* "PCI", "SCSI", NULL (none), "other:NAME" */
-	/* query-pci identity */
 	int vendor, device, subsystem_vendor, subsystem, class_code;
 	const char *class_desc;
-	const char *props; /* accepted properties, space-separated */
 };
 
-#define PCI_COMMON                                                                                 \
-	"addr multifunction romfile rombar x-pcie-lnksta-dllla failover_pair_id acpi-index "
-#define VIRTIO_PCI_COMMON                                                                          \
-	PCI_COMMON "disable-legacy disable-modern iommu_platform ats vectors ioeventfd "           \
-		   "event_idx indirect_desc packed page-per-vq x-disable-legacy-check "
-
 static const struct dev_type dev_types[] = {
-    {"pci-bridge", FQ_DEV_PCI_BRIDGE, "PCI", 0x1b36, 0x0001, -1, -1, 0x0604, "PCI bridge",
-     PCI_COMMON "chassis_nr msi shpc"},
-    {"pcie-root-port", FQ_DEV_PCI_BRIDGE, "PCIE", 0x1b36, 0x000c, -1, -1, 0x0604, "PCI bridge",
-     PCI_COMMON "chassis slot port bus-reserve io-reserve mem-reserve pref64-reserve"},
-    {"virtio-scsi-pci", FQ_DEV_VIRTIO_SCSI, "PCI", 0x1af4, 0x1004, 0x1af4, 8, 0x0100,
-     "SCSI controller",
-     VIRTIO_PCI_COMMON "iothread num_queues virtqueue_size max_sectors cmd_per_lun"},
-    {"virtio-blk-pci", FQ_DEV_VIRTIO_BLK, "PCI", 0x1af4, 0x1001, 0x1af4, 2, 0x0100,
-     "SCSI controller",
-     VIRTIO_PCI_COMMON
-     "drive serial config-wce num-queues queue-size iothread bootindex "
-     "logical_block_size physical_block_size min_io_size opt_io_size "
-     "discard_granularity share-rw write-cache rerror werror scsi seg-max-adjust"},
-    {"vfio-pci", FQ_DEV_VFIO, "PCI", -1, -1, -1, -1, -1, NULL,
-     PCI_COMMON "host sysfsdev x-no-mmap x-intx-mmap-timeout-ms bootindex display"},
-    {"virtio-net-pci", FQ_DEV_PCI_OTHER, "PCI", 0x1af4, 0x1000, 0x1af4, 1, 0x0200,
-     "Ethernet controller",
-     VIRTIO_PCI_COMMON "netdev mac mq vectors bootindex host_mtu rx_queue_size tx_queue_size "
-		       "csum gso guest_csum guest_tso4 guest_tso6 guest_ecn guest_ufo host_tso4 "
-		       "host_tso6 host_ecn host_ufo mrg_rxbuf status ctrl_vq ctrl_rx ctrl_vlan"},
-    {"virtio-serial-pci", FQ_DEV_PCI_OTHER, "PCI", 0x1af4, 0x1003, 0x1af4, 3, 0x0780,
-     "Communication controller", VIRTIO_PCI_COMMON "max_ports"},
-    {"virtio-9p-pci", FQ_DEV_PCI_OTHER, "PCI", 0x1af4, 0x1009, 0x1af4, 9, 0x0002, "Class 0002",
-     VIRTIO_PCI_COMMON "fsdev mount_tag"},
-    {"virtio-rng-pci", FQ_DEV_PCI_OTHER, "PCI", 0x1af4, 0x1005, 0x1af4, 4, 0x00ff, "Class 00ff",
-     VIRTIO_PCI_COMMON "rng max-bytes period"},
-    {"virtio-balloon-pci", FQ_DEV_PCI_OTHER, "PCI", 0x1af4, 0x1002, 0x1af4, 5, 0x00ff, "Class 00ff",
-     VIRTIO_PCI_COMMON "deflate-on-oom free-page-reporting"},
-    {"vhost-user-blk-pci", FQ_DEV_PCI_OTHER, "PCI", 0x1af4, 0x1001, 0x1af4, 2, 0x0100,
-     "SCSI controller", VIRTIO_PCI_COMMON "chardev num-queues queue-size config-wce bootindex"},
-    {"vhost-user-fs-pci", FQ_DEV_PCI_OTHER, "PCI", 0x1af4, 0x105a, 0x1af4, 0x1100, 0x0180,
-     "Class 0180", VIRTIO_PCI_COMMON "chardev tag queue-size num-request-queues"},
-    {"vhost-vsock-pci", FQ_DEV_PCI_OTHER, "PCI", 0x1af4, 0x1053, 0x1af4, 0x1100, 0x00ff,
-     "Class 00ff", VIRTIO_PCI_COMMON "guest-cid vhostfd"},
-    {"scsi-hd", FQ_DEV_SCSI_HD, "SCSI", -1, -1, -1, -1, -1, NULL,
-     "drive channel scsi-id lun serial wwn vendor product ver removable bootindex "
-     "logical_block_size physical_block_size discard_granularity share-rw write-cache "
-     "rotation_rate rerror werror"},
-    {"virtconsole", FQ_DEV_OTHER, "other:virtio-serial-bus", -1, -1, -1, -1, -1, NULL,
-     "chardev name nr"},
-    {"virtserialport", FQ_DEV_OTHER, "other:virtio-serial-bus", -1, -1, -1, -1, -1, NULL,
-     "chardev name nr"},
-    {"isa-serial", FQ_DEV_OTHER, "ISA", -1, -1, -1, -1, -1, NULL, "chardev index iobase irq"},
-    {"pc-dimm", FQ_DEV_OTHER, "dimm", -1, -1, -1, -1, -1, NULL, "memdev slot addr node"},
-    {"virtio-blk-device", FQ_DEV_OTHER, "other:virtio-bus", -1, -1, -1, -1, -1, NULL, "drive"},
-    {"nvdimm", FQ_DEV_OTHER, "dimm", -1, -1, -1, -1, -1, NULL, "memdev slot addr node label-size"},
+    {"pci-bridge", FQ_DEV_PCI_BRIDGE, 0x1b36, 0x0001, -1, -1, 0x0604, "PCI bridge"},
+    {"pcie-root-port", FQ_DEV_PCI_BRIDGE, 0x1b36, 0x000c, -1, -1, 0x0604, "PCI bridge"},
+    {"virtio-scsi-pci", FQ_DEV_VIRTIO_SCSI, 0x1af4, 0x1004, 0x1af4, 8, 0x0100, "SCSI controller"},
+    {"virtio-blk-pci", FQ_DEV_VIRTIO_BLK, 0x1af4, 0x1001, 0x1af4, 2, 0x0100, "SCSI controller"},
+    {"vfio-pci", FQ_DEV_VFIO, -1, -1, -1, -1, -1, NULL},
+    {"virtio-net-pci", FQ_DEV_PCI_OTHER, 0x1af4, 0x1000, 0x1af4, 1, 0x0200, "Ethernet controller"},
+    {"virtio-serial-pci", FQ_DEV_PCI_OTHER, 0x1af4, 0x1003, 0x1af4, 3, 0x0780,
+     "Communication controller"},
+    {"virtio-9p-pci", FQ_DEV_PCI_OTHER, 0x1af4, 0x1009, 0x1af4, 9, 0x0002, "Class 0002"},
+    {"virtio-rng-pci", FQ_DEV_PCI_OTHER, 0x1af4, 0x1005, 0x1af4, 4, 0x00ff, "Class 00ff"},
+    {"virtio-balloon-pci", FQ_DEV_PCI_OTHER, 0x1af4, 0x1002, 0x1af4, 5, 0x00ff, "Class 00ff"},
+    {"vhost-user-blk-pci", FQ_DEV_PCI_OTHER, 0x1af4, 0x1001, 0x1af4, 2, 0x0100, "SCSI controller"},
+    {"vhost-user-fs-pci", FQ_DEV_PCI_OTHER, 0x1af4, 0x105a, 0x1af4, 0x1100, 0x0180, "Class 0180"},
+    {"vhost-vsock-pci", FQ_DEV_PCI_OTHER, 0x1af4, 0x1053, 0x1af4, 0x1100, 0x00ff, "Class 00ff"},
+    {"scsi-hd", FQ_DEV_SCSI_HD, -1, -1, -1, -1, -1, NULL},
 };
 
 static const struct dev_type *find_type(const char *driver)
@@ -90,23 +60,6 @@ static const struct dev_type *find_type(const char *driver)
 		if (!strcmp(dev_types[i].driver, driver))
 			return &dev_types[i];
 	return NULL;
-}
-
-static bool prop_allowed(const struct dev_type *t, const char *name)
-{
-	const char *p = t->props;
-	size_t n = strlen(name);
-
-	if (!strcmp(name, "driver") || !strcmp(name, "id") || !strcmp(name, "bus"))
-		return true;
-	if (n == 0)
-		return false;
-	while ((p = strstr(p, name))) {
-		if ((p == t->props || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\0'))
-			return true;
-		p += n;
-	}
-	return false;
 }
 
 /* ---- PCI ------------------------------------------------------------------ */
@@ -227,47 +180,6 @@ static bool id_wellformed(const char *id)
 	return true;
 }
 
-static bool serial_bus_exists(void)
-{
-	for (struct fq_device *d = fq_vm.devices; d; d = d->next)
-		if (!strcmp(d->driver, "virtio-serial-pci"))
-			return true;
-	return false;
-}
-
-static struct fq_pci_bus *default_pci_bus(void)
-{
-	return fq_vm.pci_buses; /* the root bus is created first */
-}
-
-/* The bus named @name: a PCI bus, or a SCSI bus "<controller id>.0". */
-static bool find_bus(const char *name, struct fq_pci_bus **pci, struct fq_device **scsi)
-{
-	*pci = fq_pci_bus_by_name(name);
-	*scsi = NULL;
-	if (*pci)
-		return true;
-	for (struct fq_device *d = fq_vm.devices; d; d = d->next)
-		if (d->scsi_bus_name && !strcmp(d->scsi_bus_name, name)) {
-			*scsi = d;
-			return true;
-		}
-	return !strcmp(name, "isa.0") || !strcmp(name, "main-system-bus");
-}
-
-static const char *bus_typename(const struct fq_pci_bus *pci, const struct fq_device *scsi,
-				const char *name)
-{
-	if (pci)
-		return !strcmp(pci->name, "pcie.0") ||
-			       (pci->bridge && !strcmp(pci->bridge->driver, "pcie-root-port"))
-			   ? "PCIE"
-			   : "PCI";
-	if (scsi)
-		return "SCSI";
-	return !strcmp(name, "isa.0") ? "ISA" : "System";
-}
-
 /*
  * qdev_set_id(): the device becomes a child of /machine/peripheral (or gets
  * the next peripheral-anon number). A later failure removes it again, but
@@ -330,6 +242,9 @@ void fq_device_unlink(struct fq_device *dev)
 		free(dev->child_bus);
 	}
 	fq_cpu_device_gone(dev);
+	fq_bus_unplug(dev);
+	fq_backend_release_user(dev->qom_path);
+	fq_buses_remove_owner(dev);
 	unset_id(dev->id);
 	free_unlinked(dev);
 }
@@ -513,6 +428,8 @@ static void create_child_buses(struct fq_device *dev, const struct dev_type *t)
 			;
 		*pp = b;
 		dev->child_bus = b;
+		fq_bus_add(b->name, !strcmp(dev->driver, "pcie-root-port") ? "PCIE" : "PCI", true,
+			   dev);
 	} else if (t->kind == FQ_DEV_VIRTIO_SCSI) {
 		if (dev->id) {
 			if (asprintf(&dev->scsi_bus_name, "%s.0", dev->id) < 0)
@@ -520,205 +437,496 @@ static void create_child_buses(struct fq_device *dev, const struct dev_type *t)
 		} else if (asprintf(&dev->scsi_bus_name, "scsi.%d", next_scsi_auto_id++) < 0) {
 			abort();
 		}
+		fq_bus_add(dev->scsi_bus_name, "SCSI", true, dev)->scsi = dev;
 	}
 }
 
-/* qdev_device_add_from_qdict(): the checks in QEMU's order. */
-static void device_create(json_object *props, bool hotplug, struct fq_reply *r)
+/* ---- what the data says of a type --------------------------------------------- */
+
+/* Recorded device_add {"driver": T} answers that say what the type is. */
+#define NO_BUS_PREFIX	 "No '"
+#define NOT_HOTPLUGGABLE "can not be hotplugged on this machine"
+#define NOT_PLUGGABLE	 "pluggable device type"
+#define NOT_DYNAMIC	 "dynamic sysbus device type"
+#define BUS_NO_HOTPLUG	 "does not support hotplugging"
+
+static const char *recorded_error(int t, enum fq_type_field f)
 {
-	const struct fq_dialect *dl = fq_vm.cfg.dialect;
-	const char *driver, *bus_name, *id = NULL;
+	const char *cls, *desc;
+
+	return fq_rec_error(fq_qom_type_rec(t, f), &cls, &desc) ? desc : NULL;
+}
+
+/* The record of device_add without properties on this machine type. */
+static enum fq_type_field this_machine(void)
+{
+	if (!strcmp(fq_vm.cfg.machine, "q35"))
+		return FQ_TYPE_DEVICE_ADD_Q35;
+	if (!strcmp(fq_vm.cfg.machine, "pc"))
+		return FQ_TYPE_DEVICE_ADD_PC;
+	return FQ_TYPE_DEVICE_ADD_NONE;
+}
+
+/* The bus type a device type plugs into (-machine none has no bus: the error names it). */
+static bool bus_type_of(int t, char *buf, size_t len)
+{
+	const char *e = recorded_error(t, FQ_TYPE_DEVICE_ADD_NONE);
+	const char *q;
+
+	if (!e || strncmp(e, NO_BUS_PREFIX, strlen(NO_BUS_PREFIX)) != 0)
+		return false;
+	q = strchr(e + strlen(NO_BUS_PREFIX), '\'');
+	if (!q)
+		return false;
+	snprintf(buf, len, "%.*s", (int)(q - e - strlen(NO_BUS_PREFIX)), e + strlen(NO_BUS_PREFIX));
+	return true;
+}
+
+/* `-device help` lists the user-creatable types (and their aliases). */
+static const char *alias_target(const char *name)
+{
+	return fq_rec_text(fq_data_keyed("alias:%s", name));
+}
+
+/* A realize error of the type without properties: not about buses or hot-plug. */
+static const char *plain_realize_error(int t)
+{
+	const char *e = recorded_error(t, this_machine());
+
+	if (!e || strstr(e, NOT_PLUGGABLE) || strstr(e, NOT_HOTPLUGGABLE) ||
+	    strstr(e, NOT_DYNAMIC) || strstr(e, BUS_NO_HOTPLUG) ||
+	    !strncmp(e, NO_BUS_PREFIX, strlen(NO_BUS_PREFIX)) || strstr(e, "Invalid CPU type") ||
+	    strstr(e, "CPU socket-id is not set"))
+		return NULL;
+	return e;
+}
+
+/* ---- properties ---------------------------------------------------------------------- */
+
+struct ordered_key {
+	const char *key;
+	unsigned bucket;
+	size_t index;
+};
+
+/* QDict iteration: buckets in order, the newest entry first within one. */
+static int qdict_order(const void *a, const void *b)
+{
+	const struct ordered_key *x = a, *y = b;
+
+	if (x->bucket != y->bucket)
+		return x->bucket < y->bucket ? -1 : 1;
+	return x->index > y->index ? -1 : 1;
+}
+
+/* Keys in the order QEMU sets them: the QDict's (JSON) or the command line's. */
+static size_t prop_order(json_object *props, bool given_order, const char **keys, size_t max)
+{
+	struct ordered_key k[128];
+	size_t n = 0;
+
+	json_object_object_foreach(props, key, val)
+	{
+		(void)val;
+		if (n < max && n < 128) {
+			k[n] = (struct ordered_key){key, fq_qdict_bucket(key), n};
+			n++;
+		}
+	}
+	if (!given_order)
+		qsort(k, n, sizeof(k[0]), qdict_order);
+	for (size_t i = 0; i < n; i++)
+		keys[i] = k[i].key;
+	return n;
+}
+
+static bool claimable(struct fq_backend *b, const struct fq_device *dev)
+{
+	return !b->user || !strcmp(b->user, dev->qom_path);
+}
+
+/* A property naming something: it must exist (and not be another's). */
+static bool resolve_ref(struct fq_device *dev, const struct fq_prop_info *pi, const char *value,
+			struct fq_reply *r)
+{
+	struct fq_backend *b;
+
+	switch (pi->ref) {
+	case FQ_REF_CHARDEV:
+	case FQ_REF_NETDEV:
+		b = fq_backend_find(
+		    pi->ref == FQ_REF_CHARDEV ? FQ_BACKEND_CHARDEV : FQ_BACKEND_NETDEV, value);
+		if (!b) {
+			fq_reply_text(r, "prop-ref-not-found", "owner", pi->owner, "name", pi->name,
+				      "value", value, NULL);
+			return false;
+		}
+		if (!claimable(b, dev)) {
+			fq_reply_text(r,
+				      pi->ref == FQ_REF_CHARDEV ? "prop-chardev-in-use"
+								: "prop-netdev-in-use",
+				      "owner", pi->owner, "name", pi->name, "value", value, NULL);
+			return false;
+		}
+		return true;
+	case FQ_REF_LINK:
+		b = fq_backend_find(FQ_BACKEND_OBJECT, value);
+		if (!b) {
+			char *t = fq_textf("prop-link-not-found", "value", value, NULL);
+
+			fq_reply_error(r, "DeviceNotFound", "%s", t);
+			free(t);
+			return false;
+		}
+		if (!fq_qom_type_is_a(fq_qom_type(b->type), pi->link_type)) {
+			fq_reply_text(r, "prop-link-type", "name", pi->name, "expected",
+				      pi->link_type, NULL);
+			return false;
+		}
+		return true;
+	case FQ_REF_DRIVE:
+		/* The block layer decides (block.h); the device's own checks come first. */
+		return true;
+	default:
+		return true;
+	}
+}
+
+/* Claims of chardevs and netdevs, once the device is in. */
+static void claim_refs(struct fq_device *dev, const char *type)
+{
+	json_object_object_foreach(dev->props, key, val)
+	{
+		struct fq_prop_info pi;
+		struct fq_backend *b;
+		const char *v = json_object_get_string(val);
+
+		if (!v || !fq_prop_find(type, key, &pi))
+			continue;
+		if (pi.ref == FQ_REF_CHARDEV)
+			b = fq_backend_find(FQ_BACKEND_CHARDEV, v);
+		else if (pi.ref == FQ_REF_NETDEV)
+			b = fq_backend_find(FQ_BACKEND_NETDEV, v);
+		else
+			continue;
+		if (b)
+			fq_backend_claim(b, dev->qom_path);
+	}
+}
+
+/*
+ * object_set_properties_from_qdict(): each property in QEMU's order; the
+ * first that fails stops. *@refs says whether any property names a
+ * backend (which is what a type's plain realize errors usually ask for).
+ */
+static bool set_properties(struct fq_device *dev, const char *type, json_object *props,
+			   enum fq_values how, bool cmdline, bool *refs, struct fq_reply *r)
+{
+	const char *keys[128];
+	size_t n = prop_order(props, cmdline && how == FQ_VALUES_OPTS, keys, 128);
+
+	*refs = false;
+	for (size_t i = 0; i < n; i++) {
+		json_object *val = json_object_object_get(props, keys[i]);
+		struct fq_prop_info pi;
+		char *text = NULL;
+		bool ok;
+
+		if (!strcmp(keys[i], "driver") || !strcmp(keys[i], "bus") || !strcmp(keys[i], "id"))
+			continue;
+		if (!fq_prop_find(type, keys[i], &pi)) {
+			fq_reply_text(r, "prop-not-found", "type", type, "name", keys[i], NULL);
+			return false;
+		}
+		if (!fq_prop_value(&pi, val, how, cmdline, &text, r))
+			return false;
+		ok = !text || resolve_ref(dev, &pi, text, r);
+		if (text && pi.ref != FQ_REF_NONE)
+			*refs = true;
+		free(text);
+		if (!ok)
+			return false;
+	}
+	return true;
+}
+
+/* ---- virtio-serial ports --------------------------------------------------------- */
+
+static struct fq_device *serial_port_at(const struct fq_bus *bus, int nr, const char *name)
+{
+	for (struct fq_device *d = fq_vm.devices; d; d = d->next) {
+		const char *n = fq_prop_str(d->props, "name");
+
+		if (d->qbus == bus && (nr >= 0 ? d->port_nr == nr : n && !strcmp(n, name)))
+			return d;
+	}
+	return NULL;
+}
+
+/*
+ * virtser_port_device_realize(): an explicit id must be free, a name unique;
+ * otherwise port 0 goes to the first console and the rest take the first
+ * free id of the ports map (32-bit words: an id past max_ports is found
+ * and then refused as out of range).
+ */
+static bool serial_port_place(struct fq_device *dev, json_object *props, struct fq_reply *r)
+{
+	struct fq_bus *bus = dev->qbus;
+	const struct fq_device *ctrl = bus->owner;
+	long long nr = -1, max = 31;
+	const char *name = fq_prop_str(props, "name");
+	char buf[32];
+
+	if (ctrl && !fq_prop_int(ctrl->props, ctrl->driver, "max_ports", &max, r))
+		return false;
+	if (!fq_prop_int(props, dev->driver, "nr", &nr, r))
+		return false;
+	if (nr >= 0 && nr != 0xffffffffLL && serial_port_at(bus, (int)nr, NULL)) {
+		snprintf(buf, sizeof(buf), "%lld", nr);
+		fq_reply_text(r, "serial-port-taken", "nr", buf, NULL);
+		return false;
+	}
+	if (name && serial_port_at(bus, -1, name)) {
+		fq_reply_text(r, "serial-port-name-taken", "name", name, NULL);
+		return false;
+	}
+	if (nr < 0 || nr == 0xffffffffLL) {
+		long long words = (max + 31) / 32 * 32;
+
+		if (!strcmp(dev->driver, "virtconsole") && !serial_port_at(bus, 0, NULL)) {
+			nr = 0;
+		} else {
+			nr = -1;
+			for (long long i = 1; nr < 0 && i < words; i++)
+				if (!serial_port_at(bus, (int)i, NULL))
+					nr = i;
+			if (nr < 0) {
+				fq_reply_text(r, "serial-ports-full", NULL);
+				return false;
+			}
+		}
+	}
+	if (nr >= max) {
+		snprintf(buf, sizeof(buf), "%lld", max - 1);
+		fq_reply_text(r, "serial-port-range", "max", buf, NULL);
+		return false;
+	}
+	dev->port_nr = (int)nr;
+	return true;
+}
+
+/* ---- creation ---------------------------------------------------------------------- */
+
+/*
+ * qdev_device_add_from_qdict(): the driver, the bus and hot-plug checks,
+ * the id, every property, realize, plug; each refused with QEMU's error.
+ */
+static void device_create(json_object *props, bool hotplug, enum fq_values how, bool cmdline,
+			  struct fq_reply *r)
+{
+	const char *driver, *name, *bus_name, *id = NULL, *e;
 	const struct dev_type *t;
 	struct fq_pci_bus *pci = NULL;
-	struct fq_device *scsi = NULL, *dev;
+	struct fq_bus *bus = NULL;
+	struct fq_device *dev;
 	json_object *idv, *drv;
-	char *qom_path;
-	bool is_cpu;
+	char bus_type[96];
+	bool has_bus_type, is_cpu, refs;
+	int qt;
 
 	if (!json_object_object_get_ex(props, "driver", &drv)) {
 		fq_reply_error(r, "GenericError", "Parameter 'driver' is missing");
 		return;
 	}
 	if (!json_object_is_type(drv, json_type_string)) {
-		if (!dl->check_device_id) /* 10.0 */
+		if (how == FQ_VALUES_JSON)
 			fq_reply_error(r, "GenericError", "Parameter 'driver' is missing");
 		else
-			fq_reply_error(r, "GenericError", "'%s' is not a valid device model name",
-				       json_object_to_json_string_ext(drv, JSON_C_TO_STRING_PLAIN));
+			fq_reply_text(r, "driver-not-device", "driver",
+				      json_object_to_json_string_ext(drv, JSON_C_TO_STRING_PLAIN),
+				      NULL);
 		return;
 	}
 	driver = json_object_get_string(drv);
 	if (json_object_object_get_ex(props, "id", &idv) &&
 	    json_object_is_type(idv, json_type_string))
 		id = json_object_get_string(idv);
-	if (id && dl->check_device_id && !id_wellformed(id)) {
-		fq_reply_error(r, "GenericError", "Parameter 'id' expects an identifier");
+	/* QemuOpts checks the id as it parses. */
+	if (id && how == FQ_VALUES_OPTS && !id_wellformed(id)) {
+		fq_reply_error(r, "GenericError", "Parameter 'id' expects an identifier%s",
+			       cmdline ? "\nIdentifiers consist of letters, digits, '-', '.', '_', "
+					 "starting with a letter."
+				       : "");
 		return;
 	}
-	is_cpu = fq_cpu_is_type(driver);
-	t = find_type(driver);
-	if (!t && !is_cpu) {
-		fq_reply_error(r, "GenericError", "'%s' is not a valid device model name", driver);
+	/* qdev_get_device_class() */
+	name = alias_target(driver) ? alias_target(driver) : driver;
+	qt = fq_qom_type(name);
+	if (qt < 0 || !fq_qom_type_is_a(qt, "device")) {
+		fq_reply_text(r, "driver-not-device", "driver", driver, NULL);
 		return;
 	}
+	if (fq_qom_type_abstract(qt)) {
+		fq_reply_text(r, "driver-abstract", NULL);
+		return;
+	}
+	e = recorded_error(qt, FQ_TYPE_DEVICE_ADD_NONE);
+	if (e && strstr(e, NOT_PLUGGABLE) &&
+	    (hotplug || !fq_data_keyed("user-creatable:%s", name))) {
+		fq_reply_error(r, "GenericError", "%s", e);
+		return;
+	}
+	e = recorded_error(qt, this_machine());
+	if (e && strstr(e, NOT_DYNAMIC)) {
+		fq_reply_error(r, "GenericError", "%s", e);
+		return;
+	}
+	is_cpu = fq_cpu_is_type(name);
+	t = find_type(name);
+	has_bus_type = bus_type_of(qt, bus_type, sizeof(bus_type));
 
+	/* The bus: the one named, or the first of the type the device needs. */
 	bus_name = fq_prop_str(props, "bus");
 	if (bus_name) {
-		if (!find_bus(bus_name, &pci, &scsi)) {
-			fq_reply_error(r, "GenericError", "Bus '%s' not found", bus_name);
+		bus = fq_bus_find(bus_name);
+		if (!bus) {
+			fq_reply_text(r, "bus-not-found", "bus", bus_name, NULL);
 			return;
 		}
-		const char *tn = bus_typename(pci, scsi, bus_name);
-		bool fits;
-
-		if (is_cpu || !t->bus_type)
-			fits = false;
-		else if (!strcmp(t->bus_type, "PCI")) /* PCIe buses take PCI devices too */
-			fits = !strcmp(tn, "PCI") || !strcmp(tn, "PCIE");
-		else
-			fits = !strcmp(t->bus_type, tn);
-		if (!fits) {
-			fq_reply_error(r, "GenericError", "Device '%s' can't go on %s bus", driver,
-				       tn);
+		if (!has_bus_type || !fq_bus_fits(bus, bus_type)) {
+			fq_reply_text(r, "bus-wrong-type", "driver", name, "bustype", bus->type,
+				      NULL);
 			return;
 		}
-	} else if (t && t->bus_type) {
-		if (!strcmp(t->bus_type, "PCI") || !strcmp(t->bus_type, "PCIE")) {
-			pci = default_pci_bus();
-			if (!pci) {
-				fq_reply_error(r, "GenericError",
-					       "No 'PCI' bus found for device '%s'", driver);
-				return;
-			}
-		} else if (!strcmp(t->bus_type, "SCSI")) {
-			for (struct fq_device *d = fq_vm.devices; d && !scsi; d = d->next)
-				if (d->scsi_bus_name)
-					scsi = d;
-			if (!scsi) {
-				fq_reply_error(r, "GenericError",
-					       "No 'SCSI' bus found for device '%s'", driver);
-				return;
-			}
-		} else if (!strcmp(t->bus_type, "ISA")) {
-			if (hotplug) {
-				fq_reply_error(r, "GenericError",
-					       "Bus 'isa.0' does not support hotplugging");
-				return;
-			}
-		} else if (!strcmp(t->bus_type, "dimm")) {
-			if (hotplug) {
-				fq_reply_error(
-				    r, "GenericError",
-				    "no slots where allocated, please specify the 'slots' "
-				    "option");
-				return;
-			}
-		} else if (!strcmp(t->bus_type, "other:virtio-serial-bus") && serial_bus_exists()) {
-			/* virtconsole/virtserialport: the port bus of a virtio-serial-pci. */
-		} else {
-			fq_reply_error(r, "GenericError", "No '%s' bus found for device '%s'",
-				       t->bus_type + 6, driver);
+	} else if (has_bus_type) {
+		bus = fq_bus_first_of(bus_type);
+		if (!bus) {
+			fq_reply_text(r, "bus-none-found", "bustype", bus_type, "driver", name,
+				      NULL);
 			return;
 		}
 	}
-	if (hotplug && pci && !pci->hotpluggable) {
-		fq_reply_error(r, "GenericError", "Bus '%s' does not support hotplugging",
-			       pci->name);
+	pci = bus ? bus->pci : NULL;
+	if (hotplug && bus && !(pci ? pci->hotpluggable : bus->hotpluggable)) {
+		fq_reply_text(r, "bus-not-hotpluggable", "bus", bus->name, NULL);
+		return;
+	}
+	if (hotplug && !bus && !is_cpu && (e = recorded_error(qt, this_machine())) &&
+	    strstr(e, NOT_HOTPLUGGABLE)) {
+		fq_reply_error(r, "GenericError", "%s", e);
 		return;
 	}
 	if (id && fq_device_by_id(id)) {
-		if (dl->old_errors)
-			fq_reply_error(r, "GenericError", "Duplicate ID '%s' for device", id);
-		else
-			fq_reply_error(r, "GenericError", "Duplicate device ID '%s'", id);
-		return;
-	}
-	qom_path = set_id(id);
-
-	/* Properties. */
-	json_object_object_foreach(props, key, val)
-	{
-		(void)val;
-		if (is_cpu ? !fq_cpu_prop_allowed(key) : !prop_allowed(t, key)) {
-			fq_reply_error(r, "GenericError", "Property '%s.%s' not found", driver,
-				       key);
-			unset_id(id);
-			free(qom_path);
-			return;
-		}
-	}
-
-	if (dl->strict_device_props && !fq_props_check_ints(props, driver, r)) {
-		unset_id(id);
-		free(qom_path);
-		return;
-	}
-	if (is_cpu) {
-		fq_cpu_device_add(driver, id, qom_path, props, hotplug, r);
-		if (r->err_class)
-			unset_id(id);
+		fq_reply_text(r, "duplicate-id", "id", id, NULL);
 		return;
 	}
 
 	dev = calloc(1, sizeof(*dev));
 	if (!dev)
 		abort();
-	dev->driver = strdup(driver);
+	dev->driver = strdup(name);
 	dev->id = id ? strdup(id) : NULL;
-	dev->kind = t->kind;
+	dev->kind = t					 ? t->kind
+		    : is_cpu				 ? FQ_DEV_CPU
+		    : fq_qom_type_is_a(qt, "pci-device") ? FQ_DEV_PCI_OTHER
+							 : FQ_DEV_OTHER;
 	dev->hotplugged = hotplug;
-	dev->qom_path = qom_path;
 	dev->props = json_object_get(props);
-	{
+	dev->port_nr = -1;
+	dev->qom_path = set_id(id);
+	if (!set_properties(dev, name, props, how, cmdline, &refs, r))
+		goto fail;
+	if (is_cpu) {
+		char *path = dev->qom_path;
+
+		dev->qom_path = NULL;
+		fq_cpu_device_add(name, id, path, props, hotplug, r);
+		if (r->err_class)
+			unset_id(id);
+		free_unlinked(dev);
+		return;
+	}
+	/* qdev_realize(): on the bus (a child link) before realize, off again on failure. */
+	if (bus)
+		fq_bus_plug(bus, dev);
+	if (pci) {
 		json_object *addr;
 		char devfn[16];
 		const char *a = fq_prop_str(props, "addr");
 
-		/* 10.0 takes a number as the devfn (slot << 3 | function). */
-		if (dl->strict_device_props && json_object_object_get_ex(props, "addr", &addr) &&
+		/* Typed JSON: a number is the devfn (slot << 3 | function). */
+		if (how == FQ_VALUES_JSON && json_object_object_get_ex(props, "addr", &addr) &&
 		    json_object_is_type(addr, json_type_int)) {
 			int v = json_object_get_int(addr);
 
 			snprintf(devfn, sizeof(devfn), "%x.%x", (v >> 3) & 0xff, v & 7);
 			a = devfn;
 		}
-		if (pci && !pci_claim(pci, dev, a, hotplug, r))
+		if (!pci_claim(pci, dev, a, hotplug, r))
 			goto fail;
 	}
-	if (scsi && !scsi_place(dev, scsi, props, r))
+	if (bus && bus->scsi && !scsi_place(dev, bus->scsi, props, r))
 		goto fail;
-	if (!realize(dev, t, props, r) || !plug_check(dev, hotplug, r)) {
-		dev->drive = NULL;
+	if (bus && !strcmp(bus->type, "virtio-serial-bus") && !serial_port_place(dev, props, r))
+		goto fail;
+	if (t && !realize(dev, t, props, r))
+		goto fail;
+	if (!t && !refs && (e = plain_realize_error(qt))) {
+		fq_reply_error(r, "GenericError", "%s", e);
 		goto fail;
 	}
+	if (!plug_check(dev, hotplug, r))
+		goto fail;
 	fq_block_attach(dev);
+	claim_refs(dev, name);
 	if (dev->bus)
 		dev->bus->slots[dev->slot][dev->function] = dev;
-	create_child_buses(dev, t);
+	if (t)
+		create_child_buses(dev, t);
+	fq_buses_add_recorded(dev);
 	link_device(dev);
 	fq_guest_bus_rescan();
 	return;
 fail:
+	pci_release(dev);
+	dev->drive = NULL;
+	fq_bus_unplug(dev);
 	unset_id(id);
 	free_unlinked(dev);
 }
 
 void fq_cmd_device_add(json_object *args, struct fq_reply *r)
 {
-	device_create(args, true, r);
+	/* QEMU 9.x and later check device_add's values as typed JSON, before as QemuOpts. */
+	device_create(args, true,
+		      fq_vm.cfg.dialect->strict_device_props ? FQ_VALUES_JSON : FQ_VALUES_OPTS,
+		      false, r);
 }
 
 void fq_device_add_cmdline(const char *text, struct fq_reply *r)
 {
 	struct fq_opts o;
-	json_object *props = json_object_new_object();
+	json_object *props;
 
+	/* -device '{...}' (6.1+): a JSON object, typed. */
+	if (text[0] == '{' && fq_vm.cfg.dialect->device_json) {
+		props = json_tokener_parse(text);
+		if (!props || !json_object_is_type(props, json_type_object)) {
+			fq_reply_error(r, "GenericError", "JSON parse error");
+			json_object_put(props);
+			return;
+		}
+		device_create(props, false, FQ_VALUES_JSON, true, r);
+		json_object_put(props);
+		return;
+	}
+	props = json_object_new_object();
 	fq_opts_parse(text, "driver", &o);
 	for (size_t i = 0; i < o.n; i++)
 		json_object_object_add(props, o.items[i].key,
 				       json_object_new_string(o.items[i].value));
 	fq_opts_free(&o);
-	device_create(props, false, r);
+	device_create(props, false, FQ_VALUES_OPTS, true, r);
 	json_object_put(props);
 }
 

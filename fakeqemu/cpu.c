@@ -19,19 +19,6 @@ bool fq_cpu_is_type(const char *driver)
 	return n > s && !strcmp(driver + n - s, "-x86_64-cpu");
 }
 
-bool fq_cpu_prop_allowed(const char *name)
-{
-	static const char *const allowed[] = {
-	    "driver",	 "id",	    "bus",     "socket-id",	    "die-id", "core-id",
-	    "thread-id", "node-id", "apic-id", "start-powered-off", NULL,
-	};
-
-	for (int i = 0; allowed[i]; i++)
-		if (!strcmp(allowed[i], name))
-			return true;
-	return false;
-}
-
 struct fq_cpu_slot *fq_cpu_slot_of(const struct fq_device *dev)
 {
 	for (int i = 0; i < fq_vm.ncpu_slots; i++)

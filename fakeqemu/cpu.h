@@ -13,9 +13,6 @@
 /* fq_cpu_is_type() - whether @driver names an x86 CPU type. */
 bool fq_cpu_is_type(const char *driver);
 
-/* fq_cpu_prop_allowed() - whether a CPU device takes property @name. */
-bool fq_cpu_prop_allowed(const char *name);
-
 /*
  * fq_cpu_device_add() - x86_cpu_pre_plug() checks, then plug into the slot;
  * @qom_path (taken over) is where the device went in qdev_set_id().

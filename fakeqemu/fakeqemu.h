@@ -38,6 +38,7 @@ enum fq_dev_kind {
 
 struct fq_pci_bus;
 struct fq_block_node;
+struct fq_bus;
 
 /* struct fq_device - one device of the machine (cold- or hot-plugged). */
 struct fq_device {
@@ -46,7 +47,10 @@ struct fq_device {
 	char *qom_path;
 	enum fq_dev_kind kind;
 	bool hotplugged;
-	json_object *props; /* as given to device_add / -device (owned), qom-set ones added */
+	json_object *props;  /* as given to device_add / -device (owned), qom-set ones added */
+	struct fq_bus *qbus; /* the bus it sits on (bus.h), NULL for bus-less devices */
+	int port_nr;	     /* virtio-serial ports: the port id */
+	int bus_index;	     /* N of its bus's "child[N]" link */
 	/* PCI */
 	struct fq_pci_bus *bus;
 	int slot, function;

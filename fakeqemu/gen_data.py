@@ -168,7 +168,14 @@ def build_blob(intro):
                1 if abstract else 0,
                b.rec(intro["device-list-properties"].get(name)),
                b.rec(intro["qom-list-properties"].get(name))]
-        row += [b.rec(devadd.get(m, {}).get(name)) for m in MACHINES]
+        with_bus = intro.get("device-add-pc-with-bus", {}).get(name)
+        for m in MACHINES:
+            rec = devadd.get(m, {}).get(name)
+            # Where no bus was there to plug into, what it said once one was.
+            if (m != "none" and with_bus is not None and isinstance(rec, dict)
+                    and rec.get("error", {}).get("desc", "").startswith("No '")):
+                rec = with_bus
+            row.append(b.rec(rec))
         row += [b.rec(pci.get(name, {}).get(m)) for m in ("pc", "q35")]
         if name in impl:
             row.append(b.rec([b.string(x) for x in impl[name]]))
@@ -235,7 +242,11 @@ def build_blob(intro):
     for name, (rank, bit, desc) in cpu_features(intro).items():
         keyed["cpu-feature:" + name] = b.text_rec("%d %d %s" % (rank, bit, desc))
     # -device help: alias -> type name.
+    # -device help: the user-creatable types, and alias -> type name.
     for line in intro.get("device-help", "").splitlines():
+        m = re.match(r'name "([^"]+)"', line)
+        if m:
+            keyed["user-creatable:" + m.group(1)] = b.text_rec(m.group(1))
         m = re.match(r'name "([^"]+)",.*alias "([^"]+)"', line)
         if m:
             keyed["alias:" + m.group(2)] = b.text_rec(m.group(1))

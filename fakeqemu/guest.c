@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bus.h"
 #include "commands.h"
 #include "cpu.h"
 #include "devices.h"
@@ -372,8 +373,18 @@ void fq_cmd_device_del(json_object *args, struct fq_reply *r)
 		fq_device_unlink(dev);
 		break;
 	case FQ_DEV_OTHER:
+		/*
+		 * A controller's bus (USB, virtio-serial, ...) unplugs at once, as
+		 * SCSI does: gone from the tree now, finalized (the event) later.
+		 */
+		if (dev->qbus && dev->qbus->hotpluggable && !dev->qbus->pci) {
+			fq_event_later("DEVICE_DELETED", deleted_data(dev->id, dev->qom_path),
+				       SCSI_EVENT_MS);
+			fq_device_unlink(dev);
+			break;
+		}
 		fq_reply_error(r, "GenericError", "Bus '%s' does not support hotplugging",
-			       dev->bus ? dev->bus->name : "main-system-bus");
+			       dev->qbus ? dev->qbus->name : "main-system-bus");
 		break;
 	default:
 		pci_unplug(dev, id, r);

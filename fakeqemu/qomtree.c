@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "backends.h"
+#include "bus.h"
 #include "commands.h"
 #include "cpu.h"
 #include "fakeqemu.h"
@@ -13,6 +14,7 @@
 #include "machine.h"
 #include "qjson.h"
 #include "qomdata.h"
+#include "props.h"
 #include "qomtree.h"
 #include "strbuf.h"
 
@@ -672,19 +674,100 @@ static void recorded_fixups(const struct obj *o, struct props *p)
 	}
 }
 
+static char *type_name(struct props *p);
+
+static bool is_bus_link(const char *name)
+{
+	int k;
+
+	return !strcmp(name, "hotplug-handler") || !strcmp(name, "realized") ||
+	       sscanf(name, "child[%d]", &k) == 1;
+}
+
+/*
+ * A bus's instance properties ("realized", "hotplug-handler" and a "child[N]"
+ * link per device on it) follow "type" in its table's order, once the model
+ * changed what is on it.
+ */
+static void bus_links(const struct obj *o, struct props *p)
+{
+	const char *last = strrchr(o->path, '/');
+	char *type = type_name(p);
+	struct fq_bus *bus = NULL;
+	struct props links = {0}, kept = {0};
+	size_t n, pos = 0, i = 0;
+	const char **names;
+
+	if (last && fq_qom_type_is_a(fq_qom_type(type), "bus"))
+		bus = fq_bus_by_qom_name(last + 1);
+	free(type);
+	if (!bus || !bus->touched)
+		return;
+	for (size_t k = 0; k < p->n; k++) {
+		struct props *to = is_bus_link(p->v[k].name) ? &links : &kept;
+
+		if (to->n == to->cap) {
+			to->cap = to->cap ? to->cap * 2 : 64;
+			to->v = realloc(to->v, to->cap * sizeof(*to->v));
+			if (!to->v)
+				abort();
+		}
+		to->v[to->n++] = p->v[k];
+	}
+	n = fq_gtable_count(bus->links);
+	names = calloc(n ? n : 1, sizeof(*names));
+	if (!names)
+		abort();
+	while (i < n && fq_gtable_next(bus->links, &pos, &names[i]))
+		i++;
+	for (size_t k = i; k-- > 0;) {
+		struct prop *e = props_find(&links, names[k]);
+		struct prop *ne;
+		int index;
+
+		if (e) {
+			ne = props_add(&kept, e->name, e->type);
+			ne->text = e->text ? xstrdup(e->text) : NULL;
+			ne->value = e->value;
+			ne->computed = e->computed ? xstrdup(e->computed) : NULL;
+			continue;
+		}
+		if (sscanf(names[k], "child[%d]", &index) != 1)
+			continue;
+		for (struct fq_device *d = fq_vm.devices; d; d = d->next)
+			if (d->qbus == bus && d->bus_index == index) {
+				char *t = xasprintf("link<%s>", d->driver);
+
+				ne = props_add(&kept, names[k], t);
+				ne->computed = json_string_text(d->qom_path);
+				free(t);
+			}
+	}
+	free(names);
+	props_free(&links);
+	free(p->v);
+	*p = kept;
+}
+
 static bool obj_props(const struct obj *o, struct props *p)
 {
+	bool ok;
+
 	switch (o->kind) {
 	case OBJ_RECORDED:
 		if (!props_from_record(o->key, p))
 			return false;
 		recorded_fixups(o, p);
+		bus_links(o, p);
 		return true;
 	case OBJ_PERIPHERAL:
 		peripheral_props(o, p);
 		return true;
 	case OBJ_DEVICE:
-		return device_props(o, p);
+		ok = device_props(o, p);
+		if (ok)
+			bus_links(o, p);
+		return ok;
 	case OBJ_CPU:
 		return cpu_props(o, p);
 	case OBJ_BACKENDS:
@@ -992,7 +1075,7 @@ void fq_cmd_qom_set(json_object *args, struct fq_reply *r)
 	if (!e) {
 		fq_reply_error(r, "GenericError", "Property '%s.%s' not found", t, name);
 	} else if (!strcmp(name, "type") || !strncmp(e->type, "child<", 6)) {
-		fq_reply_error(r, "GenericError", "Property '%s.%s' is not writable", t, name);
+		fq_reply_text(r, "prop-not-writable", "type", t, "name", name, NULL);
 	} else if (o.kind == OBJ_DEVICE && !o.sub[0] && !settable_at_run_time(name)) {
 		if (o.dev->id)
 			fq_reply_error(
