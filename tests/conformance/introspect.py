@@ -34,6 +34,7 @@ in fakeqemu-data/README.md. Only the standard library.
 import argparse
 import json
 import os
+import re
 import select
 import socket
 import subprocess
@@ -481,6 +482,38 @@ def record_device_add(rec, types):
     return out, pci, objects
 
 
+# What to plug first so that a device finds the bus it needs (-machine pc).
+BUS_PROVIDERS = {
+    "usb-bus": [{"driver": "qemu-xhci", "id": "probebus"}],
+    "virtio-serial-bus": [{"driver": "virtio-serial-pci", "id": "probebus"}],
+    "SCSI": [{"driver": "virtio-scsi-pci", "id": "probebus"}],
+    "HDA": [{"driver": "intel-hda", "id": "probebus"}],
+    "ccid-bus": [{"driver": "qemu-xhci", "id": "probeusb"}, {"driver": "usb-ccid", "id": "probebus"}],
+}
+
+
+def record_device_add_bus(rec, types, device_add, objects):
+    """device_add of the types that found no bus on pc, with a bus plugged first
+    (BUS_PROVIDERS): their realize errors without properties, and the object
+    of those that plug."""
+    out = {}
+    for name, r in device_add.get("none", {}).items():
+        desc = r.get("error", {}).get("desc", "") if isinstance(r, dict) else ""
+        m = re.match(r"No '(.+)' bus found for device", desc)
+        if not m or m.group(1) not in BUS_PROVIDERS:
+            continue
+        for dev in BUS_PROVIDERS[m.group(1)]:
+            rec.reply("pc", "tcg", "device_add", dev)
+        r = rec.reply("pc", "tcg", "device_add", {"driver": name, "id": "probe"})
+        out[name] = r
+        if isinstance(r, int):
+            objects[name] = walk_tree(rec, "pc", "tcg", "/machine/peripheral/probe")
+        s = rec.sessions.pop(("pc", "tcg", ()), None)
+        if s:
+            s.close()
+    return out
+
+
 def record_cpus(rec, accels, models, quick):
     """Each CPU model's object on machine pc: qom-list and every qom-get."""
     out = {}
@@ -513,7 +546,8 @@ def device_help(qemu):
     return p.stdout.decode("utf-8", "replace")
 
 
-PARTS = ("types", "replies", "trees", "unattached", "device-add", "cpus", "device-help")
+PARTS = ("types", "replies", "trees", "unattached", "device-add", "device-add-bus", "cpus",
+         "device-help")
 
 
 def main():
@@ -582,6 +616,10 @@ def main():
         data.update({"device-add": device_add, "pci-identity": pci_ids,
                      "device-objects": device_objects})
         done("device_add")
+    if "device-add-bus" in parts:
+        data["device-add-pc-with-bus"] = record_device_add_bus(
+            rec, data["types"], data["device-add"], data["device-objects"])
+        done("device_add with a bus")
     if "cpus" in parts:
         cpus = record_cpus(rec, accels, models, args.quick)
         for per in cpus.values():
