@@ -1,6 +1,6 @@
 # Thin wrapper over ci/: `make run` and `make test` install what is missing,
 # build, and run. Everything real lives in ci/*.sh and meson.
-.PHONY: all deps build run test unit integration system clients asan valgrind fuzz bench clean
+.PHONY: all deps build run test unit integration system clients asan valgrind fuzz bench clean qualify
 
 all: build
 
@@ -31,6 +31,11 @@ asan: deps
 
 valgrind: build
 	meson test -C build --setup valgrind --suite unit --print-errorlogs
+
+# The scenario catalogue against real QEMU 5.2, 7.2 and 10.0 side by side (and
+# fakeqemu): one report in build/qemu-matrix/ (report.html, report.md, report.xml).
+qualify: build
+	@ci/qemu-matrix
 
 fuzz: deps
 	fuzz/run.sh 60

@@ -440,15 +440,19 @@ static void findings(FILE *f, json_object *doc)
 			esc(f, qd_str(x, "scenario", ""));
 			fputs("</code></a> ", f);
 		}
-		if (json_object_object_get_ex(x, "step", NULL) && qd_str(x, "label", NULL)) {
+		if (json_object_object_get(x, "step")) {
 			fprintf(f, "step %d (<code>",
 				json_object_get_int(json_object_object_get(x, "step")));
 			esc(f, qd_str(x, "label", ""));
 			fputs("</code>) differs", f);
 		} else if (!json_object_object_get_ex(x, "variants", &variants)) {
 			esc(f, qd_str(x, "summary", ""));
-		} else {
+		} else if (!strcmp(qd_str(x, "kind", ""), "crash")) {
+			fputs("QEMU crashed", f);
+		} else if (!strcmp(qd_str(x, "kind", ""), "outcome")) {
 			fputs("outcome differs", f);
+		} else {
+			fputs("the events seen over the scenario differ", f);
 		}
 		if (json_object_object_get_ex(x, "variants", &variants)) {
 			fputs("<table>", f);

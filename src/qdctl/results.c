@@ -332,23 +332,43 @@ static json_object *finding(const char *scenario, const char *kind, int step, co
 }
 
 /* What a step observed, as one comparable text: its result and the events it saw. */
+/* What a step observed, as one comparable text. */
 static char *step_value(json_object *step)
 {
-	json_object *obs, *ev;
-	char *s;
+	json_object *obs;
 
 	json_object_object_get_ex(step, "observed", &obs);
-	json_object_object_get_ex(step, "events", &ev);
-	if (asprintf(&s, "%s%s%s",
-		     obs ? json_object_to_json_string_ext(obs, JSON_C_TO_STRING_PLAIN |
-								   JSON_C_TO_STRING_NOSLASHESCAPE)
-			 : "(no result)",
-		     ev && json_object_array_length(ev) ? " events " : "",
-		     ev && json_object_array_length(ev)
-			 ? json_object_to_json_string_ext(ev, JSON_C_TO_STRING_PLAIN)
-			 : "") < 0)
-		return NULL;
-	return s;
+	return strdup(obs ? json_object_to_json_string_ext(obs, JSON_C_TO_STRING_PLAIN |
+								    JSON_C_TO_STRING_NOSLASHESCAPE)
+			  : "(no result)");
+}
+
+/*
+ * The events a passing run saw, name by name, over the whole scenario:
+ * when an asynchronous event lands (this step or the next) is timing, how
+ * many of which came is behaviour.
+ */
+static char *event_counts(json_object *r)
+{
+	json_object *steps, *counts = json_object_new_object();
+	char *text;
+
+	json_object_object_get_ex(r, "steps", &steps);
+	for (size_t i = 0; steps && i < json_object_array_length(steps); i++) {
+		json_object *ev =
+		    json_object_object_get(json_object_array_get_idx(steps, i), "events");
+
+		for (size_t k = 0; ev && k < json_object_array_length(ev); k++) {
+			const char *n = json_object_get_string(json_object_array_get_idx(ev, k));
+			json_object *c = json_object_object_get(counts, n);
+
+			json_object_object_add(
+			    counts, n, json_object_new_int(c ? json_object_get_int(c) + 1 : 1));
+		}
+	}
+	text = strdup(json_object_to_json_string_ext(counts, JSON_C_TO_STRING_PLAIN));
+	json_object_put(counts);
+	return text;
 }
 
 static void scenario_findings(json_object *doc, const char *name, json_object *out)
@@ -398,20 +418,17 @@ static void scenario_findings(json_object *doc, const char *name, json_object *o
 			json_object_object_get_ex(r, "steps", &steps);
 			step = json_object_array_get_idx(steps, (size_t)s);
 			so = qd_str(step, "outcome", "not-run");
-			if (!step || (strcmp(so, "pass") && strcmp(so, "fail")))
+			/* A failed step is the outcome finding's; only what passed compares. */
+			if (!step || strcmp(so, "pass"))
 				continue;
 			label = qd_str(step, "label", "?");
 			value = step_value(step);
 			{
-				/* What is compared: the result and the events the step saw. */
 				json_object *seen = json_object_new_object();
 
 				json_object_object_add(
 				    seen, "result",
 				    json_object_get(json_object_object_get(step, "observed")));
-				json_object_object_add(
-				    seen, "events",
-				    json_object_get(json_object_object_get(step, "events")));
 				add_variant(variants, value ? value : "?", qd_str(r, "target", "?"),
 					    seen);
 				json_object_put(seen);
@@ -427,6 +444,37 @@ static void scenario_findings(json_object *doc, const char *name, json_object *o
 				summary = NULL;
 			free(text);
 			json_object_array_add(out, finding(name, "behaviour", s + 1, label,
+							   json_object_get(variants), summary));
+		}
+		json_object_put(variants);
+	}
+	/* The events of the whole scenario, among the QEMUs it passed on. */
+	{
+		json_object *variants = json_object_new_array();
+		size_t npass = 0;
+
+		for (size_t i = 0; i < json_object_array_length(ran); i++) {
+			json_object *r = json_object_array_get_idx(ran, i), *seen, *parsed;
+			char *counts;
+
+			if (strcmp(qd_str(r, "outcome", ""), "pass"))
+				continue;
+			counts = event_counts(r);
+			parsed = json_tokener_parse(counts);
+			seen = json_object_new_object();
+			json_object_object_add(seen, "events", parsed);
+			add_variant(variants, counts, qd_str(r, "target", "?"), seen);
+			json_object_put(seen);
+			free(counts);
+			npass++;
+		}
+		if (npass > 1 && json_object_array_length(variants) > 1) {
+			char *text = describe_diffs(doc, variants), *summary;
+
+			if (asprintf(&summary, "the events seen differ: %s", text ? text : "") < 0)
+				summary = NULL;
+			free(text);
+			json_object_array_add(out, finding(name, "behaviour", 0, "events",
 							   json_object_get(variants), summary));
 		}
 		json_object_put(variants);
