@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 /*
  * struct fq_endpoint - one QMP monitor of a QEMU command line, as the
@@ -67,5 +68,16 @@ int fq_endpoint_listen(const struct fq_endpoint *e, char **err);
 
 /* fq_endpoint_connect_client() - the client's side of a client-mode endpoint: connect to @path. */
 int fq_endpoint_connect_client(const struct fq_endpoint *e, char **err);
+
+/**
+ * fq_recv_with_fds() - read from a client socket, with the descriptors it passed
+ * @fd:    the socket (non-blocking reads)
+ * @buf:   where the bytes go; @len its size
+ * @fds:   where the descriptors go (close-on-exec); at most @max, others are closed
+ * @nfds:  receives how many were kept in @fds
+ *
+ * Return: recvmsg()'s result (0 at EOF, -1 with errno).
+ */
+ssize_t fq_recv_with_fds(int fd, char *buf, size_t len, int *fds, int max, int *nfds);
 
 #endif

@@ -24,6 +24,7 @@
 #include "record.h"
 #include "replay.h"
 #include "replay_recording.h"
+#include "standin.h"
 
 struct fq_vm fq_vm;
 
@@ -73,23 +74,6 @@ static void on_signal(void *opaque, int fd, short revents)
 	exit_now(0);
 }
 
-static void setup_signals(void)
-{
-	sigset_t set;
-	int fd;
-
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGHUP);
-	sigprocmask(SIG_BLOCK, &set, NULL);
-	fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
-	if (fd < 0)
-		fq_die("signalfd: %s", strerror(errno));
-	fq_loop_watch(fd, POLLIN, on_signal, NULL);
-	signal(SIGPIPE, SIG_IGN);
-}
-
 static void write_pidfile(const char *path)
 {
 	FILE *f = fopen(path, "w");
@@ -99,51 +83,10 @@ static void write_pidfile(const char *path)
 	pidfile_written = strdup(path);
 }
 
-/*
- * daemonize() - fork; the parent exits 0 once the child reports it is ready
- * (monitors listening), or 1 if the child dies first, as QEMU's -daemonize.
- */
-static int daemonize(void)
-{
-	int pipefd[2];
-	pid_t pid;
-	char c;
-
-	if (pipe(pipefd) < 0)
-		fq_die("pipe: %s", strerror(errno));
-	pid = fork();
-	if (pid < 0)
-		fq_die("fork: %s", strerror(errno));
-	if (pid > 0) {
-		close(pipefd[1]);
-		if (read(pipefd[0], &c, 1) == 1)
-			_exit(0);
-		_exit(1);
-	}
-	close(pipefd[0]);
-	setsid();
-	return pipefd[1];
-}
-
-static void daemon_ready(int fd)
-{
-	int null = open("/dev/null", O_RDWR);
-
-	if (write(fd, "", 1) != 1)
-		_exit(1);
-	close(fd);
-	if (null >= 0) {
-		dup2(null, STDIN_FILENO);
-		dup2(null, STDOUT_FILENO);
-		dup2(null, STDERR_FILENO);
-		close(null);
-	}
-}
-
 int main(int argc, char **argv)
 {
 	const char *record_path, *real, *replay_path;
-	int ready_fd = -1;
+	struct fq_standin standin;
 
 	/* Recording a real QEMU, or replaying such a recording, needs no machine model. */
 	if (fq_record_requested(argc, argv, &record_path, &real))
@@ -164,17 +107,20 @@ int main(int argc, char **argv)
 	fq_objects_create(false);
 	fq_machine_init();
 	fq_objects_machine_ram(strcmp(fq_vm.cfg.machine, "none") ? "pc.ram" : "ram",
-			       fq_vm.cfg.ram_mb ? fq_vm.cfg.ram_mb << 20
-			       : strcmp(fq_vm.cfg.machine, "none") ? 128ULL << 20 : 0);
+			       fq_vm.cfg.ram_mb			   ? fq_vm.cfg.ram_mb << 20
+			       : strcmp(fq_vm.cfg.machine, "none") ? 128ULL << 20
+								   : 0);
 	fq_net_check_clients();
-	if (fq_vm.cfg.daemonize)
-		ready_fd = daemonize();
+	/* -daemonize as QEMU's: the parent exits once the monitors listen. */
+	standin.progname = fq_vm.cfg.progname;
+	standin.daemonize = fq_vm.cfg.daemonize;
+	standin.ready_fd = -1;
+	fq_standin_daemonize(&standin);
 	if (fq_vm.cfg.pidfile)
 		write_pidfile(fq_vm.cfg.pidfile);
-	setup_signals();
+	fq_loop_watch(fq_standin_signals(), POLLIN, on_signal, NULL);
 	fq_monitors_start();
 	fq_machine_start();
-	if (ready_fd >= 0)
-		daemon_ready(ready_fd);
+	fq_standin_ready(&standin);
 	return fq_loop_run();
 }

@@ -185,36 +185,24 @@ static void on_qemu(void *opaque, int fd, short revents)
 static void on_client(void *opaque, int fd, short revents)
 {
 	struct rmon *m = opaque;
-	char buf[65536], cbuf[CMSG_SPACE(sizeof(int) * MAX_FDS)];
-	struct iovec iov = {.iov_base = buf, .iov_len = sizeof(buf)};
-	struct msghdr mh = {
-	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf)};
+	char buf[65536];
+	int fds[MAX_FDS], nfds;
 	ssize_t n;
 
 	(void)fd;
 	if (revents & POLLOUT)
 		flush_to(&m->client_fd, &m->to_client, m, false);
 	if (revents & (POLLIN | POLLHUP | POLLERR)) {
-		n = recvmsg(m->client_fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+		n = fq_recv_with_fds(m->client_fd, buf, sizeof(buf), fds, MAX_FDS - m->npending_fds,
+				     &nfds);
 		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
 			client_gone(m, false);
 			return;
 		}
-		for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); n > 0 && c; c = CMSG_NXTHDR(&mh, c)) {
-			if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
-				continue;
-			for (size_t i = 0; i < (c->cmsg_len - CMSG_LEN(0)) / sizeof(int); i++) {
-				int passed;
-
-				memcpy(&passed, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
-				if (m->npending_fds < MAX_FDS) {
-					m->pending_fds[m->npending_fds++] = passed;
-					m->fds_for_next_message++;
-				} else {
-					close(passed);
-				}
-			}
-		}
+		/* Passed on to QEMU with the bytes they came with. */
+		for (int i = 0; i < nfds; i++)
+			m->pending_fds[m->npending_fds++] = fds[i];
+		m->fds_for_next_message += nfds;
 		if (n > 0) {
 			fq_splitter_feed(&m->from_client, buf, (size_t)n, record_from_client, m);
 			strbuf_add(&m->to_qemu, buf, (size_t)n);

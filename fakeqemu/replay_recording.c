@@ -357,33 +357,24 @@ static void client_closed(struct pmon *m)
 static void on_client(void *opaque, int fd, short revents)
 {
 	struct pmon *m = opaque;
-	char buf[65536], cbuf[CMSG_SPACE(sizeof(int) * 16)];
-	struct iovec iov = {.iov_base = buf, .iov_len = sizeof(buf)};
-	struct msghdr mh = {
-	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf)};
+	char buf[65536];
+	int fds[16], nfds;
 	ssize_t n;
 
 	(void)fd;
 	if (revents & POLLOUT)
 		flush_client(m, false);
 	if (m->client_fd >= 0 && (revents & (POLLIN | POLLHUP | POLLERR))) {
-		n = recvmsg(m->client_fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+		n = fq_recv_with_fds(m->client_fd, buf, sizeof(buf), fds, 16, &nfds);
 		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
 			fq_splitter_flush(&m->in, on_request, m);
 			client_closed(m);
 			return;
 		}
-		for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); n > 0 && c; c = CMSG_NXTHDR(&mh, c)) {
-			if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
-				continue;
-			for (size_t i = 0; i < (c->cmsg_len - CMSG_LEN(0)) / sizeof(int); i++) {
-				int passed;
-
-				memcpy(&passed, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
-				close(passed); /* nobody here to use it */
-				m->fds_received++;
-			}
-		}
+		/* Counted for the comparison; nobody here to use them. */
+		for (int i = 0; i < nfds; i++)
+			close(fds[i]);
+		m->fds_received += nfds;
 		if (n > 0)
 			fq_splitter_feed(&m->in, buf, (size_t)n, on_request, m);
 	}

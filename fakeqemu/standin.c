@@ -22,6 +22,9 @@ static bool is_opt(const char *arg, const char *name)
 
 void fq_standin_options(int argc, char **argv, struct fq_standin *s)
 {
+	const char *slash = strrchr(argv[0], '/');
+
+	s->progname = slash ? slash + 1 : argv[0];
 	s->daemonize = false;
 	s->pidfile = NULL;
 	s->ready_fd = -1;
@@ -42,7 +45,7 @@ void fq_standin_daemonize(struct fq_standin *s)
 	if (!s->daemonize)
 		return;
 	if (pipe2(pipefd, O_CLOEXEC) < 0 || (pid = fork()) < 0) {
-		fprintf(stderr, "fakeqemu: cannot daemonize: %s\n", strerror(errno));
+		fprintf(stderr, "%s: cannot daemonize: %s\n", s->progname, strerror(errno));
 		exit(1);
 	}
 	if (pid > 0) {
@@ -65,8 +68,8 @@ void fq_standin_pidfile(const struct fq_standin *s)
 		return;
 	f = fopen(s->pidfile, "w");
 	if (!f || fprintf(f, "%d\n", (int)getpid()) < 0 || fclose(f) != 0) {
-		fprintf(stderr, "fakeqemu: cannot create PID file: Cannot open pid file: %s\n",
-			strerror(errno));
+		fprintf(stderr, "%s: cannot create PID file: Cannot open pid file: %s\n",
+			s->progname, strerror(errno));
 		fq_standin_failed((struct fq_standin *)s, 1);
 		exit(1);
 	}
@@ -79,9 +82,8 @@ void fq_standin_ready(struct fq_standin *s)
 
 	if (s->ready_fd < 0)
 		return;
-	if (write(s->ready_fd, &ok, 1) != 1) {
-		/* The parent is gone: nothing to tell. */
-	}
+	if (write(s->ready_fd, &ok, 1) != 1)
+		_exit(1); /* the parent is gone: as QEMU, do not go on unseen */
 	close(s->ready_fd);
 	s->ready_fd = -1;
 	null = open("/dev/null", O_RDWR);

@@ -11,12 +11,13 @@
  * -pidfile (its own pid, so the client's signals reach it).
  */
 struct fq_standin {
+	const char *progname; /* for messages, as QEMU's ("qemu-system-x86_64: ...") */
 	bool daemonize;
 	const char *pidfile;
 	int ready_fd; /* the daemonizing parent waits on it, or -1 */
 };
 
-/* fq_standin_options() - find -daemonize and -pidfile in @argv. */
+/* fq_standin_options() - find -daemonize and -pidfile in @argv (argv[0] names us). */
 void fq_standin_options(int argc, char **argv, struct fq_standin *s);
 
 /* fq_standin_daemonize() - fork when asked to; the parent exits with what the child reports. */

@@ -13,6 +13,7 @@
 #include "qdctl.h"
 #include "report.h"
 #include "results.h"
+#include "run_options.h"
 #include "scenario_run.h"
 
 #define MAX_TARGETS 64
@@ -59,9 +60,6 @@ enum {
 	OPT_HTML,
 	OPT_JSON,
 	OPT_TITLE,
-	OPT_GUEST_ACCEL,
-	OPT_GUEST_KERNEL,
-	OPT_GUEST_INITRD,
 	OPT_EMIT_CI,
 };
 
@@ -87,11 +85,7 @@ static int parse(struct qualify *o, int argc, char **argv)
 	    {"html", required_argument, NULL, OPT_HTML},
 	    {"json", required_argument, NULL, OPT_JSON},
 	    {"title", required_argument, NULL, OPT_TITLE},
-	    {"guest-accel", required_argument, NULL, OPT_GUEST_ACCEL},
-	    {"guest-kernel", required_argument, NULL, OPT_GUEST_KERNEL},
-	    {"guest-initrd", required_argument, NULL, OPT_GUEST_INITRD},
-	    {"work-dir", required_argument, NULL, 'w'},
-	    {"keep", no_argument, NULL, 'k'},
+	    SC_RUN_LONGOPTS,
 	    {"verbose", no_argument, NULL, 'v'},
 	    {"emit-ci", required_argument, NULL, OPT_EMIT_CI},
 	    {"help", no_argument, NULL, 'h'},
@@ -100,6 +94,12 @@ static int parse(struct qualify *o, int argc, char **argv)
 	int c;
 
 	while ((c = getopt_long(argc, argv, "q:o:w:kvh", longopts, NULL)) != -1) {
+		int taken = sc_run_option(c, optarg, &o->run);
+
+		if (taken < 0)
+			return QDCTL_USAGE;
+		if (taken)
+			continue;
 		switch (c) {
 		case 'q':
 			if (o->nqemus == MAX_TARGETS) {
@@ -109,10 +109,8 @@ static int parse(struct qualify *o, int argc, char **argv)
 			o->qemus[o->nqemus++] = optarg;
 			break;
 		case OPT_MACHINE:
-			if (strcmp(optarg, "pc") && strcmp(optarg, "q35")) {
-				fprintf(stderr, "qdctl: --machine %s: must be pc or q35\n", optarg);
+			if (sc_machine_option(optarg) < 0)
 				return QDCTL_USAGE;
-			}
 			if (o->nmachines < 8)
 				o->machines[o->nmachines++] = optarg;
 			break;
@@ -133,28 +131,6 @@ static int parse(struct qualify *o, int argc, char **argv)
 			break;
 		case OPT_TITLE:
 			o->title = optarg;
-			break;
-		case OPT_GUEST_ACCEL:
-			if (strcmp(optarg, "auto") && strcmp(optarg, "kvm") &&
-			    strcmp(optarg, "tcg")) {
-				fprintf(stderr,
-					"qdctl: --guest-accel %s: must be auto, kvm or tcg\n",
-					optarg);
-				return QDCTL_USAGE;
-			}
-			o->run.guest_accel = optarg;
-			break;
-		case OPT_GUEST_KERNEL:
-			o->guest.kernel = strdup(optarg);
-			break;
-		case OPT_GUEST_INITRD:
-			o->guest.initrd = strdup(optarg);
-			break;
-		case 'w':
-			o->run.work_base = optarg;
-			break;
-		case 'k':
-			o->run.keep = true;
 			break;
 		case 'v':
 			o->verbose++;
@@ -180,10 +156,8 @@ static int parse(struct qualify *o, int argc, char **argv)
 		usage(stderr);
 		return QDCTL_USAGE;
 	}
-	if (!!o->guest.kernel != !!o->guest.initrd) {
-		fprintf(stderr, "qdctl: --guest-kernel and --guest-initrd go together\n");
+	if (sc_run_options_check(&o->run) < 0)
 		return QDCTL_USAGE;
-	}
 	return 0;
 }
 
@@ -282,9 +256,7 @@ static int write_reports(const struct qualify *o, json_object *doc)
 		fprintf(stderr, "qdctl: cannot create %s: %s\n", o->out, strerror(errno));
 		status = QDCTL_FAILED;
 	}
-	if (status == QDCTL_OK &&
-	    (report_junit(doc, junit, &why) < 0 || report_markdown(doc, md, &why) < 0 ||
-	     report_html(doc, html, &why) < 0 || report_json(doc, json, &why) < 0)) {
+	if (status == QDCTL_OK && report_write_all(doc, junit, md, html, json, &why) < 0) {
 		fprintf(stderr, "qdctl: %s\n", why ? why : "cannot write the report");
 		status = QDCTL_FAILED;
 	}
@@ -308,10 +280,10 @@ int qdctl_qualify_main(int argc, char **argv)
 	int64_t t0 = qdctl_now_ms();
 	json_object *doc = NULL;
 
+	o.run.guest = &o.guest;
 	status = parse(&o, argc, argv);
 	if (status)
 		return status < 0 ? QDCTL_OK : status;
-	o.run.guest = &o.guest;
 	o.run.verbose = o.verbose > 1;
 	o.run.progress = o.verbose ? stdout : NULL;
 	if (o.emit_ci)

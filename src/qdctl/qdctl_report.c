@@ -150,8 +150,7 @@ static int merge(int argc, char **argv)
 	for (int i = 0; i < 4; i++)
 		if (asprintf(&paths[i], "%s/%s", out, names[i]) < 0)
 			paths[i] = NULL;
-	if (report_junit(doc, paths[0], &why) < 0 || report_markdown(doc, paths[1], &why) < 0 ||
-	    report_html(doc, paths[2], &why) < 0 || report_json(doc, paths[3], &why) < 0) {
+	if (report_write_all(doc, paths[0], paths[1], paths[2], paths[3], &why) < 0) {
 		fprintf(stderr, "qdctl: %s\n", why ? why : "cannot write the report");
 		status = QDCTL_FAILED;
 	} else {

@@ -10,6 +10,7 @@
 #include "qdctl.h"
 #include "report.h"
 #include "results.h"
+#include "run_options.h"
 #include "scenario_run.h"
 
 static void usage(FILE *f)
@@ -43,9 +44,6 @@ enum {
 	OPT_JUNIT = 256,
 	OPT_JSON,
 	OPT_MACHINE,
-	OPT_GUEST_ACCEL,
-	OPT_GUEST_KERNEL,
-	OPT_GUEST_INITRD,
 	OPT_CHECK,
 };
 
@@ -86,11 +84,7 @@ int qdctl_scenario_main(int argc, char **argv)
 	    {"junit", required_argument, NULL, OPT_JUNIT},
 	    {"json", required_argument, NULL, OPT_JSON},
 	    {"machine", required_argument, NULL, OPT_MACHINE},
-	    {"guest-accel", required_argument, NULL, OPT_GUEST_ACCEL},
-	    {"guest-kernel", required_argument, NULL, OPT_GUEST_KERNEL},
-	    {"guest-initrd", required_argument, NULL, OPT_GUEST_INITRD},
-	    {"work-dir", required_argument, NULL, 'w'},
-	    {"keep", no_argument, NULL, 'k'},
+	    SC_RUN_LONGOPTS,
 	    {"verbose", no_argument, NULL, 'v'},
 	    {"check", no_argument, NULL, OPT_CHECK},
 	    {"help", no_argument, NULL, 'h'},
@@ -107,6 +101,12 @@ int qdctl_scenario_main(int argc, char **argv)
 	char *msg = NULL;
 
 	while ((c = getopt_long(argc, argv, "q:w:kvh", longopts, NULL)) != -1) {
+		int taken = sc_run_option(c, optarg, &opts);
+
+		if (taken < 0)
+			return QDCTL_USAGE;
+		if (taken)
+			continue;
 		switch (c) {
 		case 'q':
 			qemu = optarg;
@@ -118,33 +118,9 @@ int qdctl_scenario_main(int argc, char **argv)
 			json_out = optarg;
 			break;
 		case OPT_MACHINE:
-			if (strcmp(optarg, "pc") && strcmp(optarg, "q35")) {
-				fprintf(stderr, "qdctl: --machine %s: must be pc or q35\n", optarg);
+			if (sc_machine_option(optarg) < 0)
 				return QDCTL_USAGE;
-			}
 			machine = optarg;
-			break;
-		case OPT_GUEST_ACCEL:
-			if (strcmp(optarg, "auto") && strcmp(optarg, "kvm") &&
-			    strcmp(optarg, "tcg")) {
-				fprintf(stderr,
-					"qdctl: --guest-accel %s: must be auto, kvm or tcg\n",
-					optarg);
-				return QDCTL_USAGE;
-			}
-			opts.guest_accel = optarg;
-			break;
-		case OPT_GUEST_KERNEL:
-			guest.kernel = strdup(optarg);
-			break;
-		case OPT_GUEST_INITRD:
-			guest.initrd = strdup(optarg);
-			break;
-		case 'w':
-			opts.work_base = optarg;
-			break;
-		case 'k':
-			opts.keep = true;
 			break;
 		case 'v':
 			opts.verbose = true;
@@ -164,10 +140,8 @@ int qdctl_scenario_main(int argc, char **argv)
 		usage(stderr);
 		return QDCTL_USAGE;
 	}
-	if (!!guest.kernel != !!guest.initrd) {
-		fprintf(stderr, "qdctl: --guest-kernel and --guest-initrd go together\n");
+	if (sc_run_options_check(&opts) < 0)
 		return QDCTL_USAGE;
-	}
 	if (check_only) {
 		for (int i = optind; i < argc; i++) {
 			struct scenario *sc;
@@ -211,13 +185,8 @@ int qdctl_scenario_main(int argc, char **argv)
 	qd_results_add_target(doc, target);
 	qd_results_finish(doc, qdctl_now_ms() - t0);
 	print_summary(doc, target->label, qdctl_now_ms() - t0);
-	if (junit && report_junit(doc, junit, &msg) < 0) {
-		fprintf(stderr, "qdctl: %s\n", msg);
-		free(msg);
-		status = QDCTL_FAILED;
-	}
-	if (json_out && report_json(doc, json_out, &msg) < 0) {
-		fprintf(stderr, "qdctl: %s\n", msg);
+	if (report_write_all(doc, junit, NULL, NULL, json_out, &msg) < 0) {
+		fprintf(stderr, "qdctl: %s\n", msg ? msg : "cannot write the results");
 		free(msg);
 		status = QDCTL_FAILED;
 	}

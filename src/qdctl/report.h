@@ -21,6 +21,10 @@ int report_html(json_object *doc, const char *path, char **why);
 /* report_json() - the document itself, pretty-printed. */
 int report_json(json_object *doc, const char *path, char **why);
 
+/* report_write_all() - each report whose path is given (NULL: not written); as the above. */
+int report_write_all(json_object *doc, const char *junit, const char *markdown, const char *html,
+		     const char *json, char **why);
+
 /* report_escape_xml() - write @s escaped for XML/HTML text and attributes. */
 void report_escape_xml(FILE *f, const char *s);
 

@@ -110,3 +110,20 @@ int report_json(json_object *doc, const char *path, char **why)
 	free(with_nl);
 	return r;
 }
+
+int report_write_all(json_object *doc, const char *junit, const char *markdown, const char *html,
+		     const char *json, char **why)
+{
+	int r = 0;
+
+	*why = NULL;
+	if (junit)
+		r = report_junit(doc, junit, why);
+	if (r == 0 && markdown)
+		r = report_markdown(doc, markdown, why);
+	if (r == 0 && html)
+		r = report_html(doc, html, why);
+	if (r == 0 && json)
+		r = report_json(doc, json, why);
+	return r;
+}

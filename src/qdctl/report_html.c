@@ -86,30 +86,30 @@ static void esc(FILE *f, const char *s)
 	report_escape_xml(f, s ? s : "");
 }
 
+/* How each outcome looks: its colour and the glyph in its cell. */
+static const struct {
+	const char *outcome, *color, *glyph;
+} looks[] = {
+    {"pass", "var(--pass)", "✓"}, {"fail", "var(--fail)", "✗"},	  {"crash", "var(--crash)", "☠"},
+    {"skip", "var(--skip)", "–"}, {"error", "var(--error)", "!"},
+};
+
+static int look(const char *outcome)
+{
+	for (size_t i = 0; i < sizeof(looks) / sizeof(looks[0]); i++)
+		if (!strcmp(looks[i].outcome, outcome))
+			return (int)i;
+	return 4; /* anything else is an error */
+}
+
 static const char *color_var(const char *outcome)
 {
-	if (!strcmp(outcome, "pass"))
-		return "var(--pass)";
-	if (!strcmp(outcome, "fail"))
-		return "var(--fail)";
-	if (!strcmp(outcome, "crash"))
-		return "var(--crash)";
-	if (!strcmp(outcome, "skip"))
-		return "var(--skip)";
-	return "var(--error)";
+	return looks[look(outcome)].color;
 }
 
 static const char *glyph(const char *outcome)
 {
-	if (!strcmp(outcome, "pass"))
-		return "✓";
-	if (!strcmp(outcome, "fail"))
-		return "✗";
-	if (!strcmp(outcome, "crash"))
-		return "☠";
-	if (!strcmp(outcome, "skip"))
-		return "–";
-	return "!";
+	return looks[look(outcome)].glyph;
 }
 
 static void anchor(FILE *f, const char *prefix, const char *scenario, const char *target)

@@ -108,11 +108,12 @@ static void columns(FILE *f, json_object *doc, json_object *targets)
 
 static void matrix(FILE *f, json_object *doc, json_object *targets, json_object *names)
 {
-	fputs("## Matrix\n\n✅ pass · ❌ fail · 💥 QEMU crashed · ⚠️ error · ⏭ skipped "
-	      "(not "
-	      "applicable: reason in the details) · *known*: a known issue that reproduced\n\n"
-	      "| scenario | level |",
-	      f);
+	fputs(
+	    "## Matrix\n\n✅ pass · ❌ fail · 💥 QEMU crashed · ⚠️ error · ⏭ skipped "
+	    "(not "
+	    "applicable: reason in the details) · *known*: a known issue that reproduced\n\n"
+	    "| scenario | level |",
+	    f);
 	for (size_t i = 0; i < json_object_array_length(targets); i++)
 		fprintf(f, " %s |", qd_str(json_object_array_get_idx(targets, i), "label", "?"));
 	fputs("\n|---|---|", f);

@@ -68,22 +68,47 @@ static json_object *host_json(void)
 	return h;
 }
 
+/* @argv as a shell command line: arguments that need it in single quotes. */
+static char *command_line(int argc, char **argv)
+{
+	char *cmd = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&cmd, &len);
+
+	if (!f)
+		return NULL;
+	for (int i = 0; i < argc; i++) {
+		const char *a = argv[i];
+		bool plain = *a != '\0';
+
+		for (const char *p = a; *p && plain; p++)
+			plain = strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				       "0123456789-_./:=,+@%",
+				       *p) != NULL;
+		fputs(i ? " " : "", f);
+		if (plain) {
+			fputs(a, f);
+			continue;
+		}
+		fputc('\'', f);
+		for (const char *p = a; *p; p++)
+			if (*p == '\'')
+				fputs("'\\''", f);
+			else
+				fputc(*p, f);
+		fputc('\'', f);
+	}
+	fclose(f);
+	return cmd;
+}
+
 json_object *qd_results_new(int argc, char **argv)
 {
 	json_object *doc = json_object_new_object();
-	char stamp[64], *cmd;
-	size_t len = 1;
+	char stamp[64], *cmd = command_line(argc, argv);
 	time_t now = time(NULL);
 	struct tm tm;
 
-	for (int i = 0; i < argc; i++)
-		len += strlen(argv[i]) + 1;
-	cmd = calloc(1, len);
-	for (int i = 0; cmd && i < argc; i++) {
-		if (i)
-			strcat(cmd, " ");
-		strcat(cmd, argv[i]);
-	}
 	gmtime_r(&now, &tm);
 	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	json_object_object_add(doc, "format", json_object_new_string(QD_RESULTS_FORMAT));

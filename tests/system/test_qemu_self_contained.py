@@ -11,7 +11,7 @@ show modules mapped from its own tree and no file of another QEMU tree;
 its stderr must hold no module error.
 """
 import os
-import subprocess
+import sys
 
 import pytest
 
@@ -19,16 +19,17 @@ from fakeqemu_client import QmpConnection, QmpError
 from qdtest import RealQemu
 
 ROOT = os.path.join(os.path.dirname(__file__), "..", "..")
+sys.path.insert(0, os.path.join(ROOT, "tests", "clients"))
+import clients  # noqa: E402  (ci/get-qemu.sh behind one helper)
 SYSTEM_MODDIR = "/usr/lib/x86_64-linux-gnu/qemu"
 CACHE = os.environ.get("QEMUDRV_QEMU_CACHE", "/var/cache/qemudrv-qemu")
 
 
 def real_qemu(version):
-    proc = subprocess.run([os.path.join(ROOT, "ci", "get-qemu.sh"), version],
-                          capture_output=True, text=True, timeout=900)
-    if proc.returncode != 0:
-        pytest.skip(f"no QEMU {version} here: {proc.stderr.strip().splitlines()[-1:]}")
-    return proc.stdout.strip()
+    path, why = clients.real_qemu(version)
+    if path is None:
+        pytest.skip(why)
+    return path
 
 
 def tree_of(pid):
