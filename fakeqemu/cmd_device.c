@@ -21,6 +21,8 @@
 #include "qjson.h"
 #include "qomdata.h"
 #include "qomtree.h"
+#include "report.h"
+#include "strbuf.h"
 
 /*
  * The device types fakeqemu models beyond what the recorded data tells (the
@@ -365,6 +367,40 @@ static bool vfio_realize(struct fq_device *dev, json_object *props, struct fq_re
 	return true;
 }
 
+/* pcie_chassis_add_slot(): a PCIe port's (chassis, slot) is its own. */
+static bool pcie_slot_free(struct fq_device *dev, json_object *props, struct fq_reply *r)
+{
+	long long chassis = 0, slot = 0;
+
+	if (!fq_qom_type_is_a(fq_qom_type(dev->driver), "pcie-slot"))
+		return true;
+	if (!fq_prop_int(props, dev->driver, "chassis", &chassis, r) ||
+	    !fq_prop_int(props, dev->driver, "slot", &slot, r))
+		return false;
+	for (struct fq_device *d = fq_vm.devices; d; d = d->next) {
+		long long c = 0, s = 0;
+
+		if (d == dev || !fq_qom_type_is_a(fq_qom_type(d->driver), "pcie-slot"))
+			continue;
+		fq_prop_int(d->props, d->driver, "chassis", &c, r);
+		fq_prop_int(d->props, d->driver, "slot", &s, r);
+		if (c == chassis && s == slot) {
+			fq_reply_text(r, "pcie-chassis-busy", NULL);
+			return false;
+		}
+	}
+	return true;
+}
+
+/* A port's hotplug=off (qemu_opt/JSON boolean). */
+static bool hotplug_off(const struct fq_device *dev)
+{
+	const char *v = fq_prop_str(dev->props, "hotplug");
+
+	return v &&
+	       (!strcmp(v, "off") || !strcmp(v, "no") || !strcmp(v, "false") || !strcmp(v, "n"));
+}
+
 /* Device-specific realize; false with @r filled on error. */
 static bool realize(struct fq_device *dev, const struct dev_type *t, json_object *props,
 		    struct fq_reply *r)
@@ -373,6 +409,8 @@ static bool realize(struct fq_device *dev, const struct dev_type *t, json_object
 
 	switch (t->kind) {
 	case FQ_DEV_PCI_BRIDGE:
+		if (!pcie_slot_free(dev, props, r))
+			return false;
 		if (!strcmp(t->driver, "pci-bridge")) {
 			v = 0;
 			if (!fq_prop_int(props, dev->driver, "chassis_nr", &v, r))
@@ -423,13 +461,15 @@ static void create_child_buses(struct fq_device *dev, const struct dev_type *t)
 		else if (asprintf(&b->name, "pci.%d", next_pci_auto_id++) < 0)
 			abort();
 		b->bridge = dev;
-		b->hotpluggable = true;
+		b->hotplug_off = hotplug_off(dev);
+		/* 6.x on: the bus says so; 5.2's port handler refuses (plug_check()). */
+		b->hotpluggable = !b->hotplug_off || fq_vm.cfg.dialect->hotplug_off_in_handler;
 		for (pp = &fq_vm.pci_buses; *pp; pp = &(*pp)->next)
 			;
 		*pp = b;
 		dev->child_bus = b;
-		fq_bus_add(b->name, !strcmp(dev->driver, "pcie-root-port") ? "PCIE" : "PCI", true,
-			   dev);
+		fq_bus_add(b->name, !strcmp(dev->driver, "pcie-root-port") ? "PCIE" : "PCI",
+			   b->hotpluggable, dev);
 	} else if (t->kind == FQ_DEV_VIRTIO_SCSI) {
 		if (dev->id) {
 			if (asprintf(&dev->scsi_bus_name, "%s.0", dev->id) < 0)
@@ -849,6 +889,11 @@ static void device_create(json_object *props, bool hotplug, enum fq_values how, 
 	/* qdev_realize(): on the bus (a child link) before realize, off again on failure. */
 	if (bus)
 		fq_bus_plug(bus, dev);
+	/* The hot-plug handler's pre_plug (5.2's hotplug=off port). */
+	if (hotplug && pci && pci->hotplug_off) {
+		fq_reply_text(r, "port-hotplug-off", "bus", pci->name, NULL);
+		goto fail;
+	}
 	if (pci) {
 		json_object *addr;
 		char devfn[16];
@@ -871,7 +916,8 @@ static void device_create(json_object *props, bool hotplug, enum fq_values how, 
 		goto fail;
 	if (t && !realize(dev, t, props, r))
 		goto fail;
-	if (!t && !refs && (e = plain_realize_error(qt))) {
+	/* Types without a realize of their own say what the recording said. */
+	if ((!t || t->kind == FQ_DEV_PCI_OTHER) && !refs && (e = plain_realize_error(qt))) {
 		fq_reply_error(r, "GenericError", "%s", e);
 		goto fail;
 	}
@@ -893,6 +939,25 @@ fail:
 	fq_bus_unplug(dev);
 	unset_id(id);
 	free_unlinked(dev);
+}
+
+void fq_devices_check_nics(void)
+{
+	for (struct fq_device *d = fq_vm.devices; d; d = d->next) {
+		struct fq_prop_info pi;
+		int n = 0;
+
+		if (d->hotplugged || !fq_prop_find(d->driver, "netdev", &pi) ||
+		    pi.ref != FQ_REF_NETDEV || fq_prop_str(d->props, "netdev"))
+			continue;
+		for (struct fq_device *e = fq_vm.devices; e != d; e = e->next)
+			if (!strcmp(e->driver, d->driver))
+				n++;
+		if (d->id)
+			fq_warn("nic %s has no peer", d->id);
+		else
+			fq_warn("nic %s.%d has no peer", d->driver, n);
+	}
 }
 
 void fq_cmd_device_add(json_object *args, struct fq_reply *r)
@@ -1037,11 +1102,98 @@ static json_object *range(long long base, long long limit)
 	return o;
 }
 
+/*
+ * @text (QEMU's JSON of an object) with top-level member @key's value
+ * replaced by @value: the recorded text keeps QEMU's member order.
+ */
+static char *set_member(const char *text, const char *key, const char *value)
+{
+	struct strbuf b = {0};
+	size_t klen = strlen(key);
+	int depth = 0;
+
+	for (const char *p = text; *p; p++) {
+		if (*p == '"') {
+			const char *q = p + 1;
+
+			while (*q && *q != '"')
+				q += *q == '\\' && q[1] ? 2 : 1;
+			if (depth == 1 && (size_t)(q - p - 1) == klen &&
+			    !strncmp(p + 1, key, klen) && !strncmp(q + 1, ": ", 2)) {
+				const char *v = q + 3, *end = v;
+				int d = 0;
+
+				for (; *end && (d > 0 || (*end != ',' && *end != '}')); end++) {
+					if (*end == '{' || *end == '[')
+						d++;
+					else if (*end == '}' || *end == ']')
+						d--;
+					else if (*end == '"')
+						for (end++; *end && *end != '"'; end++)
+							if (*end == '\\' && end[1])
+								end++;
+				}
+				strbuf_add(&b, p, (size_t)(v - p));
+				strbuf_adds(&b, value);
+				strbuf_adds(&b, end);
+				return strbuf_steal(&b);
+			}
+			strbuf_add(&b, p, (size_t)(q - p + (*q ? 1 : 0)));
+			p = *q ? q : q - 1;
+			continue;
+		}
+		if (*p == '{' || *p == '[')
+			depth++;
+		else if (*p == '}' || *p == ']')
+			depth--;
+		strbuf_addc(&b, *p);
+	}
+	return strbuf_steal(&b);
+}
+
+/* The query-pci entry recorded for the type once plugged, moved to @d's place. */
+static json_object *recorded_pci_json(const struct fq_device *d, int bus_number)
+{
+	int t = fq_qom_type(d->driver);
+	bool q35 = !strcmp(fq_vm.cfg.machine, "q35");
+	fq_rec_id id = t < 0 ? 0 : fq_qom_type_rec(t, q35 ? FQ_TYPE_PCI_Q35 : FQ_TYPE_PCI_PC);
+	char *text, *next, num[16];
+	json_object *qid;
+	char *qtext;
+
+	if (!id && t >= 0)
+		id = fq_qom_type_rec(t, q35 ? FQ_TYPE_PCI_PC : FQ_TYPE_PCI_Q35);
+	text = fq_rec_json_text(id);
+	if (!text)
+		return NULL;
+	snprintf(num, sizeof(num), "%d", bus_number);
+	next = set_member(text, "bus", num);
+	free(text);
+	snprintf(num, sizeof(num), "%d", d->slot);
+	text = set_member(next, "slot", num);
+	free(next);
+	snprintf(num, sizeof(num), "%d", d->function);
+	next = set_member(text, "function", num);
+	free(text);
+	qid = json_object_new_string(d->id ? d->id : "");
+	qtext = fq_json_to_qemu_string(qid);
+	json_object_put(qid);
+	text = set_member(next, "qdev_id", qtext);
+	free(next);
+	free(qtext);
+	return fq_raw_json(text);
+}
+
 json_object *fq_pci_device_json(struct fq_device *d, int bus_number)
 {
 	const struct dev_type *t = find_type(d->driver);
 	json_object *o, *ci, *id, *regions;
 
+	if (!d->qom_path || strncmp(d->qom_path, "/machine/unattached/builtin", 27) != 0) {
+		o = recorded_pci_json(d, bus_number);
+		if (o)
+			return o;
+	}
 	if (!t)
 		return builtin_json(d);
 	/* PciDeviceInfo members in schema order. */

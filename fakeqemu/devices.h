@@ -28,4 +28,11 @@ void fq_guest_resumed(void);
 /* fq_device_kind_name() - "virtio-blk-pci" style name of a PCI device's class, for query-pci. */
 json_object *fq_pci_device_json(struct fq_device *d, int bus_number);
 
+/**
+ * fq_devices_check_nics() - net_check_clients() for NICs: warn of each NIC
+ * from the command line without a netdev ("nic ID has no peer"; an
+ * anonymous one is MODEL.N)
+ */
+void fq_devices_check_nics(void);
+
 #endif

@@ -64,6 +64,7 @@ struct fq_dialect {
 	bool node_active;	     /* BlockDeviceInfo has "active" (10.0) */
 	bool old_errors;	     /* 5.2's wording of duplicate id, enum, block errors */
 	bool device_json;	     /* -device takes JSON (6.1+) */
+	bool hotplug_off_in_handler; /* a hotplug=off port refuses in its handler (5.2) */
 	const char *machine_suffix;  /* pc-i440fx-<suffix> */
 	const struct fq_text *texts; /* sorted by key */
 	size_t ntexts;

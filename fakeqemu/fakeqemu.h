@@ -76,6 +76,7 @@ struct fq_pci_bus {
 	char *name;		  /* "pci.0", "pcie.0", or the bridge's id */
 	struct fq_device *bridge; /* NULL for the root bus */
 	bool hotpluggable;
+	bool hotplug_off; /* the port's hotplug=off */
 	int bus_number;
 	struct fq_device *slots[32][8];
 	struct fq_pci_bus *next;

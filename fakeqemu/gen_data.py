@@ -317,7 +317,7 @@ def schema_part(ident, path):
 FLAGS = ["prefer_sockets", "has_unplug_guest_error", "status_has_singlestep",
          "events_after_reply", "float_17g", "cpus_fast_has_arch", "smp_style",
          "strict_device_props", "check_device_id", "repeat_unplug_ok", "node_active",
-         "old_errors", "device_json"]
+         "old_errors", "device_json", "hotplug_off_in_handler"]
 
 
 def c_str(s):

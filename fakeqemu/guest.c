@@ -13,6 +13,7 @@
 #include "guest.h"
 #include "loop.h"
 #include "machine.h"
+#include "props.h"
 
 /*
  * Real QEMU (hw/acpi/pcihp.c, cpu.c) only asks the guest to eject a PCI
@@ -295,6 +296,10 @@ static void pci_unplug(struct fq_device *dev, const char *name, struct fq_reply 
 	if (dev->bus && !dev->bus->hotpluggable) {
 		fq_reply_error(r, "GenericError", "Bus '%s' does not support hotplugging",
 			       dev->bus->name);
+		return;
+	}
+	if (dev->bus && dev->bus->hotplug_off) {
+		fq_reply_text(r, "port-hotunplug-off", "bus", dev->bus->name, NULL);
 		return;
 	}
 	bool pcie_native =

@@ -13,6 +13,7 @@
 
 #include "argv.h"
 #include "chardev.h"
+#include "devices.h"
 #include "fakeqemu.h"
 #include "faults.h"
 #include "loop.h"
@@ -111,6 +112,7 @@ int main(int argc, char **argv)
 			       : strcmp(fq_vm.cfg.machine, "none") ? 128ULL << 20
 								   : 0);
 	fq_net_check_clients();
+	fq_devices_check_nics();
 	/* -daemonize as QEMU's: the parent exits once the monitors listen. */
 	standin.progname = fq_vm.cfg.progname;
 	standin.daemonize = fq_vm.cfg.daemonize;

@@ -229,8 +229,11 @@ static bool parse_size(const char *s)
 	d = strtod(s, &end);
 	if (errno || end == s || d < 0)
 		return false;
+	/* A fraction needs a suffix ("1.5M", not "1.5"). */
 	if (*end && strchr("bBkKmMgGtTpPeE", *end))
 		end++;
+	else if (memchr(s, '.', (size_t)(end - s)))
+		return false;
 	return !*end && d < 18446744073709551616.0;
 }
 
@@ -255,7 +258,8 @@ static bool parse_bool(const char *s)
 	return false;
 }
 
-/* An enum property's values: the last word of its description with '/' in it. */
+/* An enum property's values: the last word of its description with '/' in it
+ * ("on/off/auto", "Error handling policy (report/ignore/enospc/stop/auto)"). */
 static bool enum_accepts(const struct fq_prop_info *pi, const char *value)
 {
 	const char *list = NULL;
@@ -263,7 +267,7 @@ static bool enum_accepts(const struct fq_prop_info *pi, const char *value)
 	bool found = false;
 
 	for (const char *w = pi->desc; *w;) {
-		const char *end = w + strcspn(w, " ,");
+		const char *end = w + strcspn(w, " ,()");
 
 		if (memchr(w, '/', (size_t)(end - w)))
 			list = w;
@@ -271,7 +275,7 @@ static bool enum_accepts(const struct fq_prop_info *pi, const char *value)
 	}
 	if (!list)
 		return true; /* values unknown (no description): accept */
-	copy = strndup(list, strcspn(list, " ,"));
+	copy = strndup(list, strcspn(list, " ,()"));
 	for (char *v = strtok_r(copy, "/", &save); v && !found; v = strtok_r(NULL, "/", &save))
 		found = !strcmp(v, value);
 	free(copy);
@@ -369,12 +373,15 @@ static bool check_string(const struct fq_prop_info *pi, const char *s, bool cmdl
 	}
 	if (!strcmp(pi->type, "size")) {
 		char *t, *hint;
+		bool range;
 
 		if (parse_size(s))
 			return true;
-		t = fq_textf(size_out_of_range(s) ? "prop-size-negative" : "prop-size-parse",
-			     "name", pi->name, "value", s, NULL);
-		hint = cmdline ? fq_textf("prop-size-hint", NULL) : strdup("");
+		range = size_out_of_range(s);
+		t = fq_textf(range ? "prop-size-negative" : "prop-size-parse", "name", pi->name,
+			     "value", s, NULL);
+		/* The command line's hint follows a parse error only. */
+		hint = cmdline && !range ? fq_textf("prop-size-hint", NULL) : strdup("");
 		fq_reply_error(r, "GenericError", "%s%s", t, hint);
 		free(t);
 		free(hint);
@@ -383,7 +390,7 @@ static bool check_string(const struct fq_prop_info *pi, const char *s, bool cmdl
 	if (!strcmp(pi->type, "QemuUUID")) {
 		if (parse_uuid(s))
 			return true;
-		bad_value(pi, s, r);
+		fq_reply_text(r, "prop-uuid-invalid", "owner", pi->owner, "name", pi->name, NULL);
 		return false;
 	}
 	if (!strcmp(pi->type, "str") && !strncmp(pi->desc, DESC_MAC, strlen(DESC_MAC))) {
@@ -513,7 +520,9 @@ bool fq_prop_int(json_object *props, const char *driver, const char *name, long 
 	char *end;
 	long long n;
 
-	if (!json_object_object_get_ex(props, name, &v) || !v)
+	/* Absent, or a list or object QemuOpts dropped. */
+	if (!json_object_object_get_ex(props, name, &v) || !v ||
+	    json_object_is_type(v, json_type_array) || json_object_is_type(v, json_type_object))
 		return true;
 	if (json_object_is_type(v, json_type_int)) {
 		*out = json_object_get_int64(v);

@@ -243,6 +243,125 @@ script("tree-devices", "devices in the tree: peripheral order (failed adds leave
        ])
 
 
+# ------------------------------------------------------------------ device properties
+
+PROP_CASES = [
+    ("pci-bridge", "chassis_nr", ["x", "300", 300, -1, 1.5, True, "0x10", [1], {"a": 1}, "1k", ""]),
+    ("pci-bridge", "shpc", ["x", "yes", "y", "true", 1, "1", True, "ON"]),
+    ("pci-bridge", "msi", ["x", "on", True, 1]),
+    ("pci-bridge", "addr", ["x", "0x20", 300, "3.8", -5, True]),
+    ("pci-bridge", "mem-reserve", ["x", "1k", "1.5M", -1, "18446744073709551616", 1.5, True]),
+    ("virtio-net-pci", "mac", ["x", "52:54:00:12:34:56", 5, "52:54:00:12:34:5"]),
+    ("virtio-net-pci", "netdev", ["nonet", 5]),
+    ("virtio-blk-pci", "werror", ["x", 5, "report"]),
+    ("virtio-blk-pci", "queue-size", ["70000", 70000, -1, "x"]),
+    ("virtio-blk-pci", "bootindex", ["x", "-2", 2147483648]),
+    ("virtio-blk-pci", "serial", [5, True]),
+    ("virtio-blk-pci", "iothread", ["noio", 5]),
+    ("pcie-root-port", "x-speed", ["x", "5", 5]),
+    ("pcie-root-port", "chassis", ["256", 256]),
+    ("virtio-serial-pci", "max_ports", ["x", 4294967296]),
+    ("e1000", "mac", ["zz"]),
+    ("pc-dimm", "memdev", ["nomem", 5]),
+    ("virtio-rng-pci", "rng", ["norng"]),
+    ("vhost-user-fs-pci", "chardev", ["nochr", 5]),
+    ("nvdimm", "uuid", ["x"]),
+]
+
+
+def prop_steps():
+    steps, n = [CAPS], 0
+    for drv, prop, values in PROP_CASES:
+        for v in values:
+            args = {"driver": drv, "id": "p%d" % n, prop: v}
+            if drv == "pci-bridge" and prop != "chassis_nr":
+                args["chassis_nr"] = 1
+            steps.append(c("device_add", args, id="p%d" % n))
+            n += 1
+    return steps
+
+
+script("device-props", "device_add property values checked by their recorded type: integers "
+       "(widths, signs, hex), booleans, enums, sizes, PCI addresses, MACs, references; "
+       "QemuOpts strings (5.2, 7.2) versus typed JSON (10.0)",
+       machine("pc"), prop_steps())
+
+script("device-types", "device types from the data: unknown, abstract, not a device, not "
+       "user-creatable, bus-less, wrong bus, no bus, aliases, controllers and their buses, "
+       "property order, realize errors",
+       machine("pc"), [
+           CAPS,
+           c("device_add", {"driver": "virtio-net-pci", "id": "n1", "bogus": 1}, id=1),
+           c("device_add", {"driver": "pci-device"}, id=2),
+           c("device_add", {"driver": "memory-backend-ram"}, id=3),
+           c("device_add", {"driver": "PIIX4_PM"}, id=4),
+           c("device_add", {"driver": "guest-loader"}, id=5),
+           c("device_add", {"driver": "virtio-blk-device", "bus": "pci.0"}, id=6),
+           c("device_add", {"driver": "usb-tablet"}, id=7),
+           c("device_add", {"driver": "virtserialport"}, id=8),
+           c("device_add", {"driver": "ide-hd", "bus": "ide.0"}, id=9),
+           c("device_add", {"driver": "qemu-xhci", "id": "xhci"}, id=10),
+           c("device_add", {"driver": "usb-tablet", "id": "t1"}, id=11),
+           c("device_add", {"driver": "usb-tablet", "id": "t2", "bus": "xhci.0"}, id=12),
+           c("device_add", {"driver": "usb-storage", "id": "us1"}, id=13),
+           c("device_add", {"driver": "virtio-serial-pci", "id": "vs", "max_ports": 3}, id=14),
+           c("device_add", {"driver": "virtserialport", "id": "p1"}, id=15),
+           c("device_add", {"driver": "virtconsole", "id": "c0"}, id=16),
+           c("device_add", {"driver": "virtserialport", "id": "p2", "nr": 1}, id=17),
+           c("device_add", {"driver": "virtserialport", "id": "p3", "nr": 5}, id=18),
+           c("device_add", {"driver": "virtserialport", "id": "p4", "name": "a"}, id=19),
+           c("device_add", {"driver": "virtserialport", "id": "p5", "name": "a"}, id=20),
+           c("device_add", {"driver": "virtserialport", "id": "p6"}, id=21),
+           c("device_add", {"driver": "virtconsole", "id": "c1", "chardev": "nochr"}, id=22),
+           c("device_add", {"driver": "virtio-net-pci", "id": "n2", "mac": "x", "bogus": 1,
+                            "addr": "zz"}, id=23),
+           c("device_add", {"driver": "virtio-net-pci", "id": "n3", "romfile": 5,
+                            "bootindex": "x", "vectors": "y"}, id=24),
+           c("device_add", {"driver": "e1000", "id": "e1"}, id=25),
+           c("device_add", {"driver": "virtio-blk", "id": "a1"}, id=26),
+           c("device_add", {"driver": "virtio-net", "id": "a2"}, id=27),
+           c("device_add", {"driver": "e1000-82540em", "id": "a3"}, id=28),
+           c("device_add", {"driver": "pcie-root-port", "id": "rp", "chassis": 5}, id=29),
+           c("device_add", {"driver": "virtio-net-pci", "id": "n4", "bus": "rp"}, id=30),
+           c("device_add", {"driver": "nvdimm", "id": "nv"}, id=31),
+           c("device_add", {"driver": "virtio-balloon-pci", "id": "b1"}, id=32),
+           c("device_add", {"driver": "vhost-vsock-pci", "id": "vv"}, id=33),
+           c("device_add", {"driver": "qemu64-x86_64-cpu", "id": "cpu1", "bogus": 1}, id=34),
+           c("device_del", {"id": "p1"}, id=35),
+           c("query-pci", id="pci"),
+       ])
+
+
+script("hotplug-off", "q35: pcie-root-port hotplug=off takes cold-plugged devices and refuses "
+       "hot-plug and hot-unplug (5.2 in the port's handler, later as a bus without hot-plug)",
+       machine("q35") + ["-device", "pcie-root-port,id=rp1,chassis=1,hotplug=off",
+                         "-device", "pcie-root-port,id=rp2,chassis=2",
+                         "-device", "virtio-net-pci,id=n0,bus=rp1"], [
+           CAPS,
+           c("device_add", {"driver": "virtio-net-pci", "id": "n1", "bus": "rp1"}, id=1),
+           c("device_del", {"id": "n0"}, id=2),
+           c("device_add", {"driver": "virtio-net-pci", "id": "n2", "bus": "rp2"}, id=3),
+           c("qom-get", {"path": "/machine/peripheral/rp1", "property": "hotplug"}, id=4),
+           c("qom-list", {"path": "/machine/peripheral"}, id=5),
+           c("device_add", {"driver": "pcie-root-port", "id": "rp3", "chassis": 1}, id=6),
+       ])
+
+# -device on the command line: QemuOpts strings everywhere, JSON from 6.1.
+DEVICE_ARGS = [
+    "pci-bridge,chassis_nr=x", "pci-bridge,chassis_nr=300", "pci-bridge,chassis_nr=1,shpc=x",
+    "pci-bridge,chassis_nr=1,mem-reserve=x", "pci-bridge,chassis_nr=1,mem-reserve=-1",
+    "pci-bridge,chassis_nr=1,addr=zz", "pci-bridge,chassis_nr=1,bogus=1",
+    "pci-bridge,chassis_nr=1,msi=x", "virtio-net-pci,mac=x", "virtio-blk-pci,queue-size=x",
+    "pci-bridge,chassis_nr=1,id=a,,b", "no-such-device", "pci-device", "PIIX4_PM",
+    "usb-tablet", '{"driver":"pci-bridge","chassis_nr":"x"}',
+    '{"driver":"pci-bridge","chassis_nr":1,"shpc":"on"}', "virtio-blk-pci",
+]
+for i, arg in enumerate(DEVICE_ARGS):
+    script("argv-device-%02d" % i, "-device %s: refused as QEMU refuses it" % arg,
+           ["-machine", "pc", "-accel", "tcg", "-S", "-device", arg], [],
+           monitor=False, wait_exit=True)
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     for old in os.listdir(OUT):
