@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "argv.h"
+#include "block.h"
 #include "chardev.h"
 #include "fakeqemu.h"
 #include "fds.h"
@@ -303,9 +304,9 @@ void fq_parse_argv(int argc, char **argv, struct fq_config *cfg)
 		} else if (!strcmp(name, "device")) {
 			fq_machine_queue_device(optarg);
 		} else if (!strcmp(name, "drive")) {
-			fq_machine_queue_drive(optarg);
+			fq_drive_option(optarg);
 		} else if (!strcmp(name, "blockdev")) {
-			fq_machine_queue_blockdev(optarg);
+			fq_blockdev_option(optarg);
 		} else if (!strcmp(name, "no-acpi")) {
 			cfg->acpi = false;
 		}

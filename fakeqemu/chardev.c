@@ -364,9 +364,10 @@ static bool open_socket(struct fq_chardev *c, json_object *data, bool startup, c
 		wait = json_object_get_boolean(v);
 		/* qmp_chardev_validate_socket(): deprecated by 5.2, refused since 7.0. */
 		if (!c->server && fq_since(7, 0)) {
-			fq_reply_error(r, "GenericError",
-				       "'wait' option is incompatible with socket in client connect "
-				       "mode");
+			fq_reply_error(
+			    r, "GenericError",
+			    "'wait' option is incompatible with socket in client connect "
+			    "mode");
 			return false;
 		}
 		if (!c->server)
@@ -425,8 +426,9 @@ static bool open_socket(struct fq_chardev *c, json_object *data, bool startup, c
 		else
 			c->conn_fd = fd;
 	} else {
-		fq_reply_error(r, "GenericError", "fakeqemu: socket chardevs of type '%s' are not "
-						  "modelled (unix, inet and fd are)",
+		fq_reply_error(r, "GenericError",
+			       "fakeqemu: socket chardevs of type '%s' are not "
+			       "modelled (unix, inet and fd are)",
 			       type);
 		return false;
 	}
@@ -584,7 +586,8 @@ static struct fq_chardev *chardev_new(const char *id, json_object *backend, bool
 	}
 	if (fq_chardev_find(id)) {
 		if (fq_since(6, 0))
-			fq_reply_error(r, "GenericError", "Chardev with id '%s' already exists", id);
+			fq_reply_error(r, "GenericError", "Chardev with id '%s' already exists",
+				       id);
 		else
 			fq_reply_error(r, "GenericError",
 				       "attempt to add duplicate property '%s' to object (type "
@@ -659,8 +662,7 @@ static void opt_bool(const struct fq_opts *o, const char *key, const char *membe
  * qemu_chr_parse_*(): QemuOpts -> ChardevBackend. Returns NULL with @r set
  * on errors QEMU reports while parsing.
  */
-static json_object *backend_from_opts(const struct fq_opts *o, const char *type,
-				      struct fq_reply *r)
+static json_object *backend_from_opts(const struct fq_opts *o, const char *type, struct fq_reply *r)
 {
 	json_object *be = json_object_new_object(), *d = json_object_new_object();
 	const char *path = fq_opts_get(o, "path");
@@ -716,8 +718,7 @@ static json_object *backend_from_opts(const struct fq_opts *o, const char *type,
 		}
 		json_add_str(d, "out", path);
 		opt_bool(o, "append", "append", d, false);
-	} else if (!strcmp(type, "serial") || !strcmp(type, "parallel") ||
-		   !strcmp(type, "pipe")) {
+	} else if (!strcmp(type, "serial") || !strcmp(type, "parallel") || !strcmp(type, "pipe")) {
 		if (!path) {
 			fq_reply_error(r, "GenericError", "chardev: %s: no %s given", type,
 				       strcmp(type, "pipe") ? "device path" : "filename");
@@ -823,8 +824,8 @@ void fq_chardev_compat(const char *option, const char *arg, const char *label)
 			fq_die("%s: fakeqemu: expected host:port", location);
 		if (asprintf(&text, "socket,host=%.*s,port=%.*s%s%s", (int)(colon - hp), hp,
 			     comma ? (int)(comma - colon - 1) : (int)strlen(colon + 1), colon + 1,
-			     comma ? comma : "", arg[0] == 't' && arg[1] == 'e' ? ",telnet=on" : "") <
-		    0)
+			     comma ? comma : "",
+			     arg[0] == 't' && arg[1] == 'e' ? ",telnet=on" : "") < 0)
 			abort();
 	} else if (!strncmp(arg, "file:", 5)) {
 		if (asprintf(&text, "file,path=%s", arg + 5) < 0)

@@ -31,7 +31,8 @@ static json_object *actual_json(void)
 {
 	json_object *o = json_object_new_object();
 
-	json_object_object_add(o, "actual", json_object_new_int64((int64_t)(ram_size() - inflated)));
+	json_object_object_add(o, "actual",
+			       json_object_new_int64((int64_t)(ram_size() - inflated)));
 	return o;
 }
 

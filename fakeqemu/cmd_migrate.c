@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* cmd_migrate.c - migration settings: capabilities, parameters, query-migrate before any migration */
+/* cmd_migrate.c - migration settings: capabilities, parameters, query-migrate before any migration
+ */
 #include <stdlib.h>
 #include <string.h>
 
@@ -50,8 +51,8 @@ void fq_cmd_query_migrate_capabilities(json_object *args, struct fq_reply *r)
 	for (size_t i = 0; names && i < json_object_array_length(names); i++) {
 		const char *name = json_object_get_string(json_object_array_get_idx(names, i));
 		json_object *e = json_object_new_object();
-		bool on = caps && json_object_object_get_ex(caps, name, &v) &&
-			  json_object_get_boolean(v);
+		bool on =
+		    caps && json_object_object_get_ex(caps, name, &v) && json_object_get_boolean(v);
 
 		json_object_object_add(e, "capability", json_object_new_string(name));
 		json_object_object_add(e, "state", json_object_new_boolean(on));

@@ -86,9 +86,8 @@ static bool has(json_object *o, const char *key)
  */
 static bool compiled_in(const char *type)
 {
-	static const char *const absent[] = {"nic",	    "none",	     "netmap",
-					     "vmnet-host",  "vmnet-shared",  "vmnet-bridged",
-					     "af-xdp",	    NULL};
+	static const char *const absent[] = {
+	    "nic", "none", "netmap", "vmnet-host", "vmnet-shared", "vmnet-bridged", "af-xdp", NULL};
 
 	for (int i = 0; absent[i]; i++)
 		if (!strcmp(type, absent[i]))
@@ -237,9 +236,10 @@ static bool init_tap(json_object *tap, struct netdev *n, struct fq_reply *r)
 		if (has(tap, "ifname") || has(tap, "script") || has(tap, "downscript") ||
 		    has(tap, "vnet_hdr") || has(tap, "helper") || has(tap, "queues") ||
 		    has(tap, "fds") || has(tap, "vhostfds")) {
-			fq_reply_error(r, "GenericError",
-				       "ifname=, script=, downscript=, vnet_hdr=, helper=, queues=, "
-				       "fds=, and vhostfds= are invalid with fd=");
+			fq_reply_error(
+			    r, "GenericError",
+			    "ifname=, script=, downscript=, vnet_hdr=, helper=, queues=, "
+			    "fds=, and vhostfds= are invalid with fd=");
 			return false;
 		}
 		if (tap_fd(str_arg(tap, "fd"), n, NULL, r) < 0)
@@ -253,9 +253,10 @@ static bool init_tap(json_object *tap, struct netdev *n, struct fq_reply *r)
 		if (has(tap, "ifname") || has(tap, "script") || has(tap, "downscript") ||
 		    has(tap, "vnet_hdr") || has(tap, "helper") || has(tap, "queues") ||
 		    has(tap, "vhostfd")) {
-			fq_reply_error(r, "GenericError",
-				       "ifname=, script=, downscript=, vnet_hdr=, helper=, queues=, "
-				       "and vhostfd= are invalid with fds=");
+			fq_reply_error(
+			    r, "GenericError",
+			    "ifname=, script=, downscript=, vnet_hdr=, helper=, queues=, "
+			    "and vhostfd= are invalid with fds=");
 			return false;
 		}
 		nf = split_names(str_arg(tap, "fds"), fds, 16);
@@ -307,8 +308,8 @@ static bool init_tap(json_object *tap, struct netdev *n, struct fq_reply *r)
 
 		/* launch_script(): a script that cannot run exits 1 (status 256). */
 		if (script && strcmp(script, "no") && *script && access(script, X_OK) < 0) {
-			fq_reply_error(r, "GenericError", "network script %s failed with status 256",
-				       script);
+			fq_reply_error(r, "GenericError",
+				       "network script %s failed with status 256", script);
 			return false;
 		}
 	}
@@ -532,8 +533,7 @@ static struct fq_device *nic_by_name(const char *name)
 
 	if (!d)
 		return NULL;
-	for (struct fq_backend *b = fq_backend_first(FQ_BACKEND_NETDEV); b;
-	     b = fq_backend_next(b))
+	for (struct fq_backend *b = fq_backend_first(FQ_BACKEND_NETDEV); b; b = fq_backend_next(b))
 		if (b->user && !strcmp(b->user, d->qom_path))
 			return d;
 	if (strstr(d->driver, "-net-") || !strncmp(d->driver, "e1000", 5) ||
@@ -648,7 +648,8 @@ static bool netdev_has_peer(struct fq_backend *b)
 		return hubport_has_peer(b);
 	if (b->user)
 		return true;
-	for (struct fq_backend *h = fq_backend_first(FQ_BACKEND_NETDEV); h; h = fq_backend_next(h)) {
+	for (struct fq_backend *h = fq_backend_first(FQ_BACKEND_NETDEV); h;
+	     h = fq_backend_next(h)) {
 		const char *peer = str_arg(h->props, "netdev");
 
 		if (!strcmp(h->type, "hubport") && peer && !strcmp(peer, b->id))
@@ -667,19 +668,20 @@ void fq_net_check_clients(void)
 		if (!strcmp(b->type, "hubport") && nports < 64)
 			ports[nports++] = b;
 	for (int i = nports; i-- > 0;) {
-		long long hub = json_object_get_int64(json_object_object_get(ports[i]->props, "hubid"));
+		long long hub =
+		    json_object_get_int64(json_object_object_get(ports[i]->props, "hubid"));
 		bool first = true;
 
 		/* Each hub once, at its newest port. */
 		for (int j = i + 1; j < nports; j++)
-			if (json_object_get_int64(json_object_object_get(ports[j]->props, "hubid")) ==
-			    hub)
+			if (json_object_get_int64(
+				json_object_object_get(ports[j]->props, "hubid")) == hub)
 				first = false;
 		if (!first)
 			continue;
 		for (int j = i; j >= 0; j--)
-			if (json_object_get_int64(json_object_object_get(ports[j]->props, "hubid")) ==
-				hub &&
+			if (json_object_get_int64(
+				json_object_object_get(ports[j]->props, "hubid")) == hub &&
 			    !hubport_has_peer(ports[j]))
 				fq_warn("hub port %s has no peer", ports[j]->id);
 	}

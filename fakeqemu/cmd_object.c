@@ -73,11 +73,24 @@ static bool prop_u64(json_object *props, const char *key, uint64_t *out)
 		uint64_t mult = 1;
 
 		switch (*end) {
-		case 'k': case 'K': mult = 1ULL << 10; break;
-		case 'M': case 'm': mult = 1ULL << 20; break;
-		case 'G': case 'g': mult = 1ULL << 30; break;
-		case 'T': case 't': mult = 1ULL << 40; break;
-		default: break;
+		case 'k':
+		case 'K':
+			mult = 1ULL << 10;
+			break;
+		case 'M':
+		case 'm':
+			mult = 1ULL << 20;
+			break;
+		case 'G':
+		case 'g':
+			mult = 1ULL << 30;
+			break;
+		case 'T':
+		case 't':
+			mult = 1ULL << 40;
+			break;
+		default:
+			break;
 		}
 		*out = (uint64_t)(d * (double)mult);
 		return end != s;
@@ -116,7 +129,9 @@ static const char *const types_5_2 =
     "secret_keyring sev-guest throttle-group tls-cipher-suites tls-creds-anon tls-creds-psk "
     "tls-creds-x509 ";
 
-#define BACKEND_PROPS " share dump prealloc-threads x-use-canonical-path-for-ramblock-id policy size prealloc host-nodes merge "
+#define BACKEND_PROPS                                                                              \
+	" share dump prealloc-threads x-use-canonical-path-for-ramblock-id policy size prealloc "  \
+	"host-nodes merge "
 static const struct {
 	const char *type, *props;
 } props_5_2[] = {
@@ -133,8 +148,8 @@ static const struct {
 /* Abstract parents of user-creatable types, for 5.2's message. */
 static bool abstract_5_2(const char *type)
 {
-	static const char *const abstract[] = {"memory-backend", "rng-backend", "tls-creds",
-					       "netfilter", "authz", "object", NULL};
+	static const char *const abstract[] = {
+	    "memory-backend", "rng-backend", "tls-creds", "netfilter", "authz", "object", NULL};
 
 	for (int i = 0; abstract[i]; i++)
 		if (!strcmp(type, abstract[i]))
@@ -168,8 +183,8 @@ static bool check_5_2(const char *type, json_object *props, struct fq_reply *r)
 			(void)val;
 			if (strcmp(key, "qom-type") && strcmp(key, "id") &&
 			    !in_words(props_5_2[i].props, key)) {
-				fq_reply_error(r, "GenericError", "Property '%s.%s' not found", type,
-					       key);
+				fq_reply_error(r, "GenericError", "Property '%s.%s' not found",
+					       type, key);
 				return false;
 			}
 		}
@@ -218,18 +233,19 @@ static bool complete_memory_backend(const char *type, json_object *props, struct
 			if (st.st_size > 0 && (uint64_t)st.st_size < size) {
 				/* 9.0 added the 'offset' option and named the backend. */
 				if (fq_since(9, 0))
-					fq_reply_error(r, "GenericError",
-						       "%s backing store size 0x%llx is too small for "
-						       "'size' option 0x%llx plus 'offset' option 0x0",
-						       str_arg(props, "id"),
-						       (unsigned long long)st.st_size,
-						       (unsigned long long)size);
+					fq_reply_error(
+					    r, "GenericError",
+					    "%s backing store size 0x%llx is too small for "
+					    "'size' option 0x%llx plus 'offset' option 0x0",
+					    str_arg(props, "id"), (unsigned long long)st.st_size,
+					    (unsigned long long)size);
 				else
-					fq_reply_error(r, "GenericError",
-						       "backing store size 0x%llx does not match 'size' "
-						       "option 0x%llx",
-						       (unsigned long long)st.st_size,
-						       (unsigned long long)size);
+					fq_reply_error(
+					    r, "GenericError",
+					    "backing store size 0x%llx does not match 'size' "
+					    "option 0x%llx",
+					    (unsigned long long)st.st_size,
+					    (unsigned long long)size);
 				close(fd);
 				return false;
 			}
@@ -255,7 +271,8 @@ static bool complete(const char *type, json_object *props, struct fq_reply *r)
 		const char *format = str_arg(props, "format");
 
 		if (!data && !file) {
-			fq_reply_error(r, "GenericError", "Either 'file' or 'data' must be provided");
+			fq_reply_error(r, "GenericError",
+				       "Either 'file' or 'data' must be provided");
 			return false;
 		}
 		if (data && format && !strcmp(format, "base64")) {
@@ -353,9 +370,9 @@ static void object_create(json_object *args, struct fq_reply *r)
 	if (!set_properties(type, args, r))
 		return;
 	if (fq_gtable_lookup(root(), id)) {
-		fq_reply_error(r, "GenericError",
-			       "attempt to add duplicate property '%s' to object (type 'container')",
-			       id);
+		fq_reply_error(
+		    r, "GenericError",
+		    "attempt to add duplicate property '%s' to object (type 'container')", id);
 		return;
 	}
 	b = fq_backend_add(FQ_BACKEND_OBJECT, id, type, json_object_get(args));
@@ -397,7 +414,8 @@ static bool check_5_2_args(json_object *args, struct fq_reply *r)
 		return false;
 	}
 	if (!json_object_is_type(v, json_type_string)) {
-		fq_reply_error(r, "GenericError", "Invalid parameter type for 'qom-type', expected: string");
+		fq_reply_error(r, "GenericError",
+			       "Invalid parameter type for 'qom-type', expected: string");
 		return false;
 	}
 	if (!json_object_object_get_ex(args, "id", &v)) {
@@ -405,12 +423,14 @@ static bool check_5_2_args(json_object *args, struct fq_reply *r)
 		return false;
 	}
 	if (!json_object_is_type(v, json_type_string)) {
-		fq_reply_error(r, "GenericError", "Invalid parameter type for 'id', expected: string");
+		fq_reply_error(r, "GenericError",
+			       "Invalid parameter type for 'id', expected: string");
 		return false;
 	}
 	if (json_object_object_get_ex(args, "props", &v) &&
 	    !json_object_is_type(v, json_type_object) && !json_object_is_type(v, json_type_null)) {
-		fq_reply_error(r, "GenericError", "Invalid parameter type for 'props', expected: dict");
+		fq_reply_error(r, "GenericError",
+			       "Invalid parameter type for 'props', expected: dict");
 		return false;
 	}
 	return true;
@@ -538,23 +558,25 @@ void fq_cmd_query_memdev(json_object *args, struct fq_reply *r)
 		e = json_object_new_object();
 		json_object_object_add(e, "id", json_object_new_string(b->id));
 		json_object_object_add(e, "size", json_object_new_int64((int64_t)size));
-		json_object_object_add(
-		    e, "merge",
-		    json_object_new_boolean(prop_bool(b->props, "merge", machine_flag("mem-merge", true))));
+		json_object_object_add(e, "merge",
+				       json_object_new_boolean(prop_bool(
+					   b->props, "merge", machine_flag("mem-merge", true))));
 		json_object_object_add(
 		    e, "dump",
 		    json_object_new_boolean(
 			prop_bool(b->props, "dump", machine_flag("dump-guest-core", true))));
-		json_object_object_add(e, "prealloc",
-				       json_object_new_boolean(prop_bool(b->props, "prealloc", false)));
+		json_object_object_add(
+		    e, "prealloc", json_object_new_boolean(prop_bool(b->props, "prealloc", false)));
 		if (fq_since(6, 1)) {
 			/* memfd shares by default. */
 			bool share_def = !strcmp(b->type, "memory-backend-memfd");
 
 			json_object_object_add(
-			    e, "share", json_object_new_boolean(prop_bool(b->props, "share", share_def)));
+			    e, "share",
+			    json_object_new_boolean(prop_bool(b->props, "share", share_def)));
 			json_object_object_add(
-			    e, "reserve", json_object_new_boolean(prop_bool(b->props, "reserve", true)));
+			    e, "reserve",
+			    json_object_new_boolean(prop_bool(b->props, "reserve", true)));
 		}
 		nodes = json_object_new_array();
 		if (json_object_object_get_ex(b->props, "host-nodes", &hn) &&
@@ -563,7 +585,8 @@ void fq_cmd_query_memdev(json_object *args, struct fq_reply *r)
 				json_object_array_add(
 				    nodes, json_object_get(json_object_array_get_idx(hn, i)));
 		json_object_object_add(e, "host-nodes", nodes);
-		json_object_object_add(e, "policy", json_object_new_string(policy ? policy : "default"));
+		json_object_object_add(e, "policy",
+				       json_object_new_string(policy ? policy : "default"));
 		json_object_array_add(list, e);
 	}
 	reverse(list);
@@ -596,7 +619,8 @@ void fq_cmd_query_iothreads(json_object *args, struct fq_reply *r)
 		json_object_object_add(e, "poll-grow", json_object_new_int64((int64_t)grow));
 		json_object_object_add(e, "poll-shrink", json_object_new_int64((int64_t)shrink));
 		if (fq_since(6, 1))
-			json_object_object_add(e, "aio-max-batch", json_object_new_int64((int64_t)batch));
+			json_object_object_add(e, "aio-max-batch",
+					       json_object_new_int64((int64_t)batch));
 		json_object_array_add(list, e);
 	}
 	/* query_one_iothread() appends: the table's own order. */

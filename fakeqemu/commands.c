@@ -70,6 +70,8 @@ static const struct fq_command commands[] = {
     {"blockdev-del", fq_cmd_blockdev_del, true},
     {"query-block", fq_cmd_query_block, true},
     {"query-named-block-nodes", fq_cmd_query_named_block_nodes, true},
+    {"query-blockstats", fq_cmd_query_blockstats, true},
+    {"block_resize", fq_cmd_block_resize, true},
     {"qom-get", fq_cmd_qom_get, true},
     {"qom-list", fq_cmd_qom_list, true},
     {"qom-set", fq_cmd_qom_set, true},

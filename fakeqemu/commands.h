@@ -80,6 +80,8 @@ void fq_cmd_blockdev_add(json_object *args, struct fq_reply *r);
 void fq_cmd_blockdev_del(json_object *args, struct fq_reply *r);
 void fq_cmd_query_block(json_object *args, struct fq_reply *r);
 void fq_cmd_query_named_block_nodes(json_object *args, struct fq_reply *r);
+void fq_cmd_query_blockstats(json_object *args, struct fq_reply *r);
+void fq_cmd_block_resize(json_object *args, struct fq_reply *r);
 
 void fq_cmd_qom_get(json_object *args, struct fq_reply *r);
 void fq_cmd_qom_list(json_object *args, struct fq_reply *r);

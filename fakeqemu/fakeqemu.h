@@ -39,6 +39,7 @@ enum fq_dev_kind {
 struct fq_pci_bus;
 struct fq_block_node;
 struct fq_bus;
+struct fq_node_priv;
 
 /* struct fq_device - one device of the machine (cold- or hot-plugged). */
 struct fq_device {
@@ -94,6 +95,7 @@ struct fq_block_node {
 	int parents;		    /* nodes using this one as their "file" (QEMU allows several) */
 	struct fq_device *device;   /* device using it as its drive */
 	json_object *options;	    /* the blockdev-add arguments */
+	struct fq_node_priv *priv;  /* the block layer's model of it (cmd_block.c) */
 	struct fq_block_node *next;
 };
 

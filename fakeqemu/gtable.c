@@ -6,16 +6,16 @@
 
 #include "gtable.h"
 
-#define MIN_SHIFT 3
-#define UNUSED 0u
-#define TOMBSTONE 1u
+#define MIN_SHIFT  3
+#define UNUSED	   0u
+#define TOMBSTONE  1u
 #define IS_REAL(h) ((h) >= 2u)
 
 /* glib's prime_mod[]: the modulus for each table size 1 << shift. */
 static const uint32_t prime_mod[] = {
-    1,	      2,	3,	  7,	    13,	       31,	  61,	     127,
-    251,      509,	1021,	  2039,	    4093,      8191,	  16381,     32749,
-    65521,    131071,	262139,	  524287,   1048573,   2097143,	  4194301,   8388593,
+    1,	      2,	3,	  7,	     13,	31,	   61,	       127,
+    251,      509,	1021,	  2039,	     4093,	8191,	   16381,      32749,
+    65521,    131071,	262139,	  524287,    1048573,	2097143,   4194301,    8388593,
     16777213, 33554393, 67108859, 134217689, 268435399, 536870909, 1073741789, 2147483647,
 };
 

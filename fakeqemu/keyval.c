@@ -105,11 +105,24 @@ static json_object *convert_scalar(const char *s, const char *json_type)
 
 			if (end != s && end[0] && !end[1]) {
 				switch (end[0]) {
-				case 'k': case 'K': mult = 1LL << 10; break;
-				case 'M': case 'm': mult = 1LL << 20; break;
-				case 'G': case 'g': mult = 1LL << 30; break;
-				case 'T': case 't': mult = 1LL << 40; break;
-				default: break;
+				case 'k':
+				case 'K':
+					mult = 1LL << 10;
+					break;
+				case 'M':
+				case 'm':
+					mult = 1LL << 20;
+					break;
+				case 'G':
+				case 'g':
+					mult = 1LL << 30;
+					break;
+				case 'T':
+				case 't':
+					mult = 1LL << 40;
+					break;
+				default:
+					break;
 				}
 			}
 			if (mult)

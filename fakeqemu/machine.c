@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "block.h"
 #include "cpu.h"
 #include "devices.h"
 #include "fakeqemu.h"
@@ -787,6 +788,7 @@ json_object *fq_machine_state_json(void)
 		json_object_array_add(nodes, e);
 	}
 	json_object_object_add(o, "block-nodes", nodes);
+	json_object_object_add(o, "block-backends", fq_block_state_json());
 	json_object_object_add(o, "faults", fq_faults_rules_json());
 	return o;
 }

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "argv.h"
+#include "block.h"
 #include "chardev.h"
 #include "devices.h"
 #include "fakeqemu.h"
@@ -104,6 +105,7 @@ int main(int argc, char **argv)
 	/* qemu_create_early_backends(), qemu_create_late_backends(), the machine. */
 	fq_objects_create(true);
 	fq_chardevs_create();
+	fq_blocks_create();
 	fq_netdevs_create();
 	fq_objects_create(false);
 	fq_machine_init();

@@ -20,11 +20,11 @@ struct fq_chardev;
 
 /* struct fq_monitor - one QMP monitor (a -qmp, or a -mon on a -chardev socket). */
 struct fq_monitor {
-	char *label;		 /* its chardev's id */
-	struct fq_chardev *chr;	 /* the socket chardev it serves */
-	int listen_fd;		 /* the chardev's listening socket, or -1 */
+	char *label;		/* its chardev's id */
+	struct fq_chardev *chr; /* the socket chardev it serves */
+	int listen_fd;		/* the chardev's listening socket, or -1 */
 	bool pretty;
-	int client_fd; /* -1 without a client */
+	int client_fd;		     /* -1 without a client */
 	int fds[FQ_MONITOR_MAX_FDS]; /* received with SCM_RIGHTS, not yet taken */
 	int nfds;
 	struct fq_json_parser *parser;

@@ -457,6 +457,137 @@ script("migrate-settings", "query-migrate before any migration, migration capabi
        ])
 
 
+# ------------------------------------------------------------------ block layer
+
+def bdev(node, driver, **kw):
+    d = {"driver": driver, "node-name": node}
+    d.update(kw)
+    return c("blockdev-add", d)
+
+
+def fnode(path, driver="file", **kw):
+    d = {"driver": driver, "filename": path}
+    d.update(kw)
+    return d
+
+
+script("block-open", "blockdev-add of protocol and format nodes: missing files, a directory, "
+       "host_device on a regular file and on a character device, qcow2 over qcow2 and over "
+       "raw, raw over qcow2, raw offset/size, detect-zeroes/discard, force-share, cache "
+       "modes, read-only and auto-read-only; what query-named-block-nodes reports",
+       PC, [
+           CAPS,
+           bdev("n0", "file", filename="@TMP@/missing.img"),
+           bdev("n1", "file", filename="@DIR@"),
+           bdev("n2", "host_device", filename="@IMG@"),
+           bdev("n3", "host_device", filename="/dev/null", **{"read-only": True}),
+           bdev("n4", "raw", file=fnode("@DIR@")),
+           bdev("q1", "qcow2", file=fnode("@QCOW2@")),
+           bdev("q2", "qcow2", file=fnode("@IMG@")),
+           bdev("q3", "raw", file=fnode("@QCOW2@")),
+           bdev("r1", "raw", offset=4096, size=8192, file=fnode("@IMG@")),
+           bdev("r2", "raw", offset=4096, size=2097152, file=fnode("@IMG@")),
+           bdev("r3", "raw", size=1000, file=fnode("@IMG@")),
+           bdev("r4", "raw", **{"detect-zeroes": "unmap"}, file=fnode("@IMG@")),
+           bdev("r5", "raw", **{"detect-zeroes": "unmap", "discard": "unmap"}, file=fnode("@IMG@")),
+           bdev("r6", "raw", **{"detect-zeroes": "on"}, file=fnode("@IMG@")),
+           bdev("r7", "raw", **{"force-share": True}, file=fnode("@IMG@")),
+           bdev("r8", "raw", **{"force-share": True, "read-only": True}, file=fnode("@IMG@")),
+           bdev("f1", "file", filename="@IMG2@", cache={"direct": True, "no-flush": True}),
+           bdev("f2", "file", filename="@IMG2@", **{"read-only": True, "auto-read-only": True}),
+           bdev("f3", "file", filename="@IMG2@", **{"auto-read-only": True}),
+           bdev("q4", "qcow2", **{"read-only": True}, file={"driver": "file", "node-name": "q4f",
+                                                             "filename": "@QCOW2@"}),
+           c("query-named-block-nodes"),
+           c("query-named-block-nodes", {"flat": True}),
+           c("query-block"),
+           c("query-blockstats"),
+           c("query-blockstats", {"query-nodes": True}),
+       ])
+
+script("block-fdset", "a block node opened through /dev/fdset/N (libvirt passes disks so): "
+       "matching access mode, a missing set, a set with only a read-only member",
+       PC, [
+           CAPS,
+           c("add-fd", {"fdset-id": 1}, fds=["file"]),
+           c("add-fd", {"fdset-id": 2}, fds=["rdonly"]),
+           bdev("d1", "file", filename="/dev/fdset/1"),
+           bdev("d2", "file", filename="/dev/fdset/7"),
+           bdev("d3", "file", filename="/dev/fdset/2"),
+           bdev("d4", "file", filename="/dev/fdset/2", **{"read-only": True}),
+           c("query-named-block-nodes"),
+           c("blockdev-del", {"node-name": "d1"}),
+           c("remove-fd", {"fdset-id": 1}),
+           c("query-fdsets"),
+       ], normalize=FD)
+
+script("block-perms", "devices on block nodes: two writers, share-rw, a device on a qcow2 "
+       "node's file child, two devices on a read-only node, blockdev-del of nodes in use, "
+       "query-block and query-blockstats with devices, block_resize",
+       PC, [
+           CAPS,
+           bdev("q1", "qcow2", file={"driver": "file", "node-name": "q1f", "filename": "@QCOW2@"}),
+           bdev("ro", "raw", **{"read-only": True}, file=fnode("@IMG@")),
+           bdev("rw", "raw", file={"driver": "file", "node-name": "rwf", "filename": "@IMG2@"}),
+           c("device_add", {"driver": "virtio-blk-pci", "id": "vb1", "drive": "q1"}),
+           c("device_add", {"driver": "virtio-blk-pci", "id": "vb2", "drive": "q1"}),
+           c("device_add", {"driver": "virtio-blk-pci", "id": "vb3", "drive": "q1f"}),
+           c("device_add", {"driver": "virtio-blk-pci", "id": "vb4", "drive": "ro"}),
+           c("device_add", {"driver": "virtio-blk-pci", "id": "vb5", "drive": "ro"}),
+           c("device_add", {"driver": "virtio-blk-pci", "id": "vb6", "drive": "rw", "share-rw": True}),
+           c("device_add", {"driver": "virtio-blk-pci", "id": "vb7", "drive": "rw", "share-rw": True}),
+           c("device_add", {"driver": "virtio-blk-pci", "id": "vb8", "drive": "rw"}),
+           c("blockdev-del", {"node-name": "q1"}),
+           c("blockdev-del", {"node-name": "q1f"}),
+           c("blockdev-del", {"node-name": "rwf"}),
+           c("query-block"),
+           c("query-blockstats"),
+           c("block_resize", {"node-name": "rw", "size": 2097152}),
+           c("block_resize", {"node-name": "rw", "size": 524288}),
+           c("block_resize", {"node-name": "q1f", "size": 33554432}),
+           c("block_resize", {"node-name": "ro", "size": 2097152}),
+           c("block_resize", {"node-name": "nope", "size": 2097152}),
+           c("block_resize", {"device": "nope", "size": 2097152}),
+           c("block_resize", {"size": 2097152}),
+           c("block_resize", {"node-name": "rw", "size": -1}),
+           c("query-named-block-nodes"),
+       ])
+
+script("block-drive", "-drive if=none: its named BlockBackend and implicit #blockNNN nodes in "
+       "query-block, query-named-block-nodes and query-blockstats; a device on it; "
+       "blockdev-del of nodes the monitor does not own; an empty drive; -blockdev JSON",
+       PC + ["-drive", "file=@IMG@,if=none,id=drive0,format=raw",
+             "-drive", "file=@QCOW2@,if=none,id=drive1,format=qcow2,readonly=on",
+             "-drive", "if=none,id=drive2",
+             "-blockdev", '{"driver":"file","filename":"@IMG2@","node-name":"jf"}',
+             "-blockdev", "driver=raw,file=jf,node-name=jr"], [
+           CAPS,
+           c("query-block"),
+           c("query-named-block-nodes"),
+           c("query-blockstats"),
+           c("device_add", {"driver": "virtio-blk-pci", "id": "vb0", "drive": "drive0"}),
+           c("device_add", {"driver": "virtio-blk-pci", "id": "vb1", "drive": "drive1"}),
+           c("device_add", {"driver": "virtio-blk-pci", "id": "vb2", "drive": "jr"}),
+           c("query-block"),
+           c("blockdev-del", {"node-name": "jr"}),
+           c("blockdev-add", {"driver": "raw", "node-name": "drive0", "file": fnode("@IMG@")}),
+       ])
+
+argv_error("argv-drive-probe", "-drive without format: the probing warning",
+           ["-drive", "file=@IMG@,if=none,id=d0"])
+argv_error("argv-drive-missing", "-drive of a missing file",
+           ["-drive", "file=@TMP@/missing.img,if=none,id=d0,format=raw"])
+argv_error("argv-drive-dir", "-drive of a directory", ["-drive", "file=@DIR@,if=none,id=d0,format=raw"])
+argv_error("argv-drive-dup", "two -drive with one id",
+           ["-drive", "file=@IMG@,if=none,id=d0,format=raw", "-drive", "file=@IMG2@,if=none,id=d0,format=raw"])
+argv_error("argv-drive-badfmt", "-drive with a wrong format",
+           ["-drive", "file=@IMG@,if=none,id=d0,format=qcow2"])
+argv_error("argv-blockdev-hostdev", "-blockdev host_device on a regular file",
+           ["-blockdev", "driver=host_device,filename=@IMG@,node-name=h0"])
+argv_error("argv-blockdev-json", "-blockdev JSON with a bad member",
+           ["-blockdev", '{"driver":"file","filename":"@IMG@","node-name":"f0","bogus":1}'])
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     for old in os.listdir(OUT):

@@ -321,14 +321,36 @@ def record_one(qemu, script_path, outdir):
     return name, problems
 
 
+def write_qcow2(path, size, cluster_bits=16):
+    """An empty qcow2 (version 3) image of @size virtual bytes, as qemu-img create makes
+    one: header, refcount table, one refcount block, an all-zero L1 table."""
+    import struct
+    cs = 1 << cluster_bits
+    l2_entries = cs // 8
+    l1_size = max(1, -(-size // (cs * l2_entries)))
+    header = struct.pack(">4sIQIIQIIQQIIQQQQII", b"QFI\xfb", 3, 0, 0, cluster_bits, size, 0,
+                         l1_size, 3 * cs, cs, 1, 0, 0, 0, 0, 0, 4, 104)
+    header += b"\0" * (104 - len(header)) + struct.pack(">II", 0, 0)  # end of extensions
+    with open(path, "wb") as f:
+        f.write(header.ljust(cs, b"\0"))
+        f.write(struct.pack(">Q", 2 * cs).ljust(cs, b"\0"))           # refcount table
+        f.write((struct.pack(">H", 1) * 4).ljust(cs, b"\0"))          # clusters 0-3 in use
+        f.write(b"\0" * cs)                                           # L1 table
+
+
 def scratch_images(tmp):
-    """Make the scripts' 1 MiB images in TMP; return the placeholder -> path map."""
+    """Make the scripts' images in TMP: @IMG@ and @IMG2@ (1 MiB raw), @QCOW2@ (an empty
+    qcow2 of 16 MiB), @DIR@ (a directory); return the placeholder -> path map."""
     subst = {}
     for tag in ("@IMG@", "@IMG2@"):
         path = os.path.join(tmp, tag.strip("@").lower() + ".img")
         with open(path, "wb") as f:
             f.truncate(1 << 20)
         subst[tag] = path
+    subst["@QCOW2@"] = os.path.join(tmp, "disk.qcow2")
+    write_qcow2(subst["@QCOW2@"], 16 << 20)
+    subst["@DIR@"] = os.path.join(tmp, "dir")
+    os.mkdir(subst["@DIR@"])
     subst["@TMP@"] = tmp
     return subst
 

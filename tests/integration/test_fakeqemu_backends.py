@@ -10,6 +10,7 @@ import os
 import select
 import socket
 import subprocess
+import sys
 import time
 
 import pytest
@@ -318,3 +319,55 @@ def test_netdev_tap_refuses_a_descriptor_that_is_not_a_tap(vm):
     assert err["desc"].startswith("Unable to query TUNGETIFF on FD ")
     assert err["desc"].endswith(": Inappropriate ioctl for device")
     assert eof_within(r, DEADLINE)  # QEMU closes the descriptor it was given
+
+
+# ---- the block layer on the host ---------------------------------------------------
+
+def test_image_locks_conflict_between_two_processes(launch, tmp_path):
+    """Two QEMUs on one qcow2 image: file-posix's OFD locks, taken for real by fakeqemu."""
+    sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "conformance"))
+    import record
+    img = tmp_path / "disk.qcow2"
+    record.write_qcow2(str(img), 16 << 20)
+    first = launch(paused=True, machine="none").connect()
+    second = launch(paused=True, machine="none").connect()
+    node = {"driver": "qcow2", "node-name": "q0", "file": {"driver": "file", "filename": str(img)}}
+    assert first.execute("blockdev-add", node) == {}
+    # qcow2 takes "write" on its file and shares neither writes nor resizes.
+    err = second.command("blockdev-add", node)["error"]
+    assert err["desc"] == 'Failed to get "write" lock'
+    err = second.command("blockdev-add", dict(node, **{"read-only": True}))["error"]
+    assert err["desc"] == 'Failed to get shared "write" lock'
+    # Once the first lets go, the second opens it.
+    first.execute("blockdev-del", {"node-name": "q0"})
+    assert second.execute("blockdev-add", node) == {}
+
+
+def test_block_resize_truncates_the_file(vm, tmp_path):
+    fq, c = vm
+    img = tmp_path / "grow.img"
+    img.write_bytes(b"\0" * 1048576)
+    c.execute("blockdev-add", {"driver": "raw", "node-name": "d0",
+                               "file": {"driver": "file", "filename": str(img)}})
+    c.execute("block_resize", {"node-name": "d0", "size": 4 << 20})
+    assert os.stat(img).st_size == 4 << 20
+    sizes = {n["node-name"]: n["image"]["virtual-size"]
+             for n in c.execute("query-named-block-nodes")}
+    assert sizes["d0"] == 4 << 20
+
+
+def test_a_node_on_an_fdset_uses_a_duplicate_of_the_passed_descriptor(vm, tmp_path):
+    fq, c = vm
+    img = tmp_path / "passed.img"
+    img.write_bytes(b"\0" * 65536)
+    fd = os.open(img, os.O_RDWR)
+    execute_with_fds(c, "add-fd", {"fdset-id": 3}, [fd])
+    assert c.execute("blockdev-add", {"driver": "file", "node-name": "p0",
+                                      "filename": "/dev/fdset/3"}) == {}
+    assert len(held_by(fq.proc.pid, fd)) == 2  # the set's member and the node's duplicate
+    c.execute("blockdev-del", {"node-name": "p0"})
+    deadline = time.monotonic() + DEADLINE
+    while len(held_by(fq.proc.pid, fd)) != 1:
+        assert time.monotonic() < deadline
+        select.select([], [], [], 0.01)
+    os.close(fd)

@@ -159,9 +159,12 @@ def test_comma_in_a_file_name_cannot_inject_an_option(tmp_path):
     c = QmpConnection(sock)
     c.read_greeting()
     c.negotiate()
-    nodes = {n["node-name"]: n for n in c.execute("x-fakeqemu-state")["block-nodes"]}
-    assert nodes["drive-d0"]["filename"] == str(img)
-    assert nodes["drive-d0"]["driver"] == "raw" and nodes["drive-d0"]["read-only"] is False
+    state = c.execute("x-fakeqemu-state")
+    nodes = {n["node-name"]: n for n in state["block-nodes"]}
+    # -drive id=drive-d0 names a BlockBackend; its root node is implicit (#blockNNN).
+    root = {b["name"]: b["node-name"] for b in state["block-backends"]}["drive-d0"]
+    assert nodes[root]["filename"] == str(img)
+    assert nodes[root]["driver"] == "raw" and nodes[root]["read-only"] is False
     c.send("quit")
     c.wait_closed()
 

@@ -318,6 +318,8 @@ def differences(lib, qemu, cold_ids=()):
         elif node in lib_nodes and lib_nodes[node] != owner:
             problems.append(f"block node {node}: state says {lib_nodes[node]}, QEMU {owner}")
     children = {n["file"] for n in qemu["block-nodes"] if n.get("file")}
+    # A -drive's implicit root node (#blockNNN) belongs to its BlockBackend.
+    children |= {b["node-name"] for b in qemu.get("block-backends", []) if b["node-name"]}
     for n in qemu["block-nodes"]:
         if n["node-name"].startswith("#") and n["node-name"] not in children:
             problems.append(f"protocol node {n['node-name']} has no parent (orphan)")
