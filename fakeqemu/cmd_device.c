@@ -16,6 +16,7 @@
 #include "fakeqemu.h"
 #include "loop.h"
 #include "machine.h"
+#include "memory.h"
 #include "opts.h"
 #include "props.h"
 #include "qjson.h"
@@ -244,6 +245,7 @@ void fq_device_unlink(struct fq_device *dev)
 		free(dev->child_bus);
 	}
 	fq_cpu_device_gone(dev);
+	fq_memory_gone(dev);
 	fq_bus_unplug(dev);
 	fq_backend_release_user(dev->qom_path);
 	fq_buses_remove_owner(dev);
@@ -889,6 +891,20 @@ static void device_create(json_object *props, bool hotplug, enum fq_values how, 
 	/* qdev_realize(): on the bus (a child link) before realize, off again on failure. */
 	if (bus)
 		fq_bus_plug(bus, dev);
+	/*
+	 * A memory device's pre_plug (slots, region, memdev, space, alignment).
+	 * Whether a missing memdev is found before a missing region differs by
+	 * version for virtio-mem: its recorded device_add says which.
+	 */
+	if (fq_memory_is_device(qt)) {
+		char *unset = fq_textf("mem-memdev-unset", NULL);
+		bool memdev_first = (e = plain_realize_error(qt)) && !strcmp(e, unset);
+
+		free(unset);
+		if (!fq_memory_pre_plug(dev, memdev_first, r))
+			goto fail;
+		refs = true;
+	}
 	/* The hot-plug handler's pre_plug (5.2's hotplug=off port). */
 	if (hotplug && pci && pci->hotplug_off) {
 		fq_reply_text(r, "port-hotplug-off", "bus", pci->name, NULL);
@@ -936,6 +952,8 @@ static void device_create(json_object *props, bool hotplug, enum fq_values how, 
 fail:
 	pci_release(dev);
 	dev->drive = NULL;
+	fq_memory_gone(dev);
+	fq_backend_release_user(dev->qom_path);
 	fq_bus_unplug(dev);
 	unset_id(id);
 	free_unlinked(dev);

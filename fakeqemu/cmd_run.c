@@ -7,6 +7,7 @@
 
 #include "chardev.h"
 #include "commands.h"
+#include "guest.h"
 #include "loop.h"
 #include "monitor.h"
 #include "fakeqemu.h"
@@ -112,6 +113,10 @@ void fq_cmd_system_reset(json_object *args, struct fq_reply *r)
 	(void)args;
 	(void)r;
 	event_around_reply("RESET", shutdown_data("host-qmp-system-reset", false));
+	fq_guest_reset();
+	/* main_loop_should_exit(): a VM reset while not running is in prelaunch again. */
+	if (fq_vm.state != FQ_RUNNING)
+		fq_vm.state = FQ_PRELAUNCH;
 }
 
 void fq_cmd_query_version(json_object *args, struct fq_reply *r)

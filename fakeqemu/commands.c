@@ -10,6 +10,7 @@
 #include "objects.h"
 #include "faults.h"
 #include "machine.h"
+#include "memory.h"
 #include "schema.h"
 
 /* Commands of the real schemas that fakeqemu models. */
@@ -75,6 +76,10 @@ static const struct fq_command commands[] = {
     {"qom-get", fq_cmd_qom_get, true},
     {"qom-list", fq_cmd_qom_list, true},
     {"qom-set", fq_cmd_qom_set, true},
+    /* memory.c */
+    {"query-memory-devices", fq_cmd_query_memory_devices, true},
+    {"query-memory-size-summary", fq_cmd_query_memory_size_summary, true},
+    {"query-acpi-ospm-status", fq_cmd_query_acpi_ospm_status, true},
     {"migrate-pause", fq_cmd_migrate_pause, true},
     {"query-yank", fq_cmd_query_yank, true},
     {"getfd", fq_cmd_getfd, true},

@@ -9,6 +9,7 @@
 #include "cpu.h"
 #include "guest.h"
 #include "machine.h"
+#include "memory.h"
 #include "props.h"
 #include "qomdata.h"
 
@@ -140,7 +141,9 @@ static json_object *cpu_props(const struct fq_cpu_slot *s)
 {
 	json_object *p = json_object_new_object();
 
-	/* CpuInstanceProperties in schema order. */
+	/* CpuInstanceProperties in schema order; node-id once QEMU made a NUMA node. */
+	if (fq_memory_numa_nodes())
+		json_object_object_add(p, "node-id", json_object_new_int(0));
 	json_object_object_add(p, "socket-id", json_object_new_int(s->socket));
 	if (fq_vm.cfg.dies > 1)
 		json_object_object_add(p, "die-id", json_object_new_int(s->die));

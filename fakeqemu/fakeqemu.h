@@ -124,6 +124,9 @@ struct fq_config {
 	bool acpi;
 	unsigned cpus, sockets, dies, cores, threads, maxcpus;
 	unsigned long long ram_mb;
+	unsigned ram_slots;		/* -m slots= */
+	unsigned long long maxmem_mb;	/* -m maxmem=, 0 when not given */
+	bool nvdimm;			/* -machine nvdimm=on */
 	char *kernel;
 	char *incoming; /* -incoming URI (or "defer") */
 	/* fake-specific */

@@ -13,6 +13,7 @@
 #include "guest.h"
 #include "loop.h"
 #include "machine.h"
+#include "memory.h"
 #include "props.h"
 
 /*
@@ -96,10 +97,15 @@ static json_object *ost_info(const char *id, int slot, int source, int status)
 	return data;
 }
 
+/* Events of the device removal under way: @finalize_ms > 0 when they come later. */
+static int finalize_ms;
+
 static void emit(bool withhold, const char *name, json_object *data)
 {
 	if (withhold)
 		json_object_put(data);
+	else if (finalize_ms)
+		fq_event_later(name, data, finalize_ms);
 	else
 		fq_event(name, data);
 }
@@ -256,6 +262,28 @@ void fq_guest_bus_rescan(void)
 		}
 }
 
+/*
+ * system_reset: ACPI PCI hot-plug ejects what the guest was asked to eject
+ * (acpi_pcihp_reset()): the devices go at once, finalized a little later.
+ */
+void fq_guest_reset(void)
+{
+	struct fq_device *d, *next;
+
+	finalize_ms = SCSI_EVENT_MS;
+	for (d = fq_vm.devices; d; d = next) {
+		next = d->next;
+		if (d->unplug_pending && d->bus && d->kind != FQ_DEV_CPU) {
+			for (struct completion *c = completions; c; c = c->next)
+				if (c->dev == d)
+					c->dev = NULL, c->cpu = NULL;
+			pci_device_deleted(d, false);
+			next = fq_vm.devices; /* the list changed */
+		}
+	}
+	finalize_ms = 0;
+}
+
 void fq_guest_cpu_plugged(struct fq_device *dev)
 {
 	struct fq_cpu_slot *s = fq_cpu_slot_of(dev);
@@ -378,6 +406,13 @@ void fq_cmd_device_del(json_object *args, struct fq_reply *r)
 		fq_device_unlink(dev);
 		break;
 	case FQ_DEV_OTHER:
+		/* ACPI memory hot-unplug: a request to the guest, as PCI's (repeats allowed). */
+		if (fq_memory_is_dimm(dev)) {
+			dev->unplug_pending = true;
+			if (guest_acpi_up() && fq_vm.state == FQ_RUNNING)
+				schedule(dev, NULL);
+			break;
+		}
 		/*
 		 * A controller's bus (USB, virtio-serial, ...) unplugs at once, as
 		 * SCSI does: gone from the tree now, finalized (the event) later.

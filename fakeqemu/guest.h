@@ -11,4 +11,7 @@ void fq_guest_cpu_plugged(struct fq_device *dev);
 /* fq_guest_bus_rescan() - a hot-plug made the guest rescan: lost unplug requests complete. */
 void fq_guest_bus_rescan(void);
 
+/* fq_guest_reset() - system_reset: pending PCI unplugs complete (acpi_pcihp_reset()). */
+void fq_guest_reset(void);
+
 #endif

@@ -172,6 +172,8 @@ void fq_machine_option(const char *arg, struct fq_config *cfg)
 		free(cfg->accel);
 		cfg->accel = strdup(accel);
 	}
+	if (fq_opts_get(&o, "nvdimm"))
+		cfg->nvdimm = fq_opts_get_bool(&o, "nvdimm", false) == 1;
 	fq_opts_free(&o);
 }
 
@@ -245,10 +247,19 @@ void fq_machine_memory_option(const char *arg, struct fq_config *cfg)
 	struct fq_opts o;
 	const char *size;
 
+	unsigned long long slots;
+	const char *maxmem;
+
 	fq_opts_parse(arg, "size", &o);
 	size = fq_opts_get(&o, "size");
 	if (size)
 		cfg->ram_mb = parse_size_mb(size, arg);
+	/* Memory hot-plug: DIMM slots and the most RAM with the hot-plugged part. */
+	if (fq_opts_get_uint(&o, "slots", &slots) == 0)
+		cfg->ram_slots = (unsigned)slots;
+	maxmem = fq_opts_get(&o, "maxmem");
+	if (maxmem)
+		cfg->maxmem_mb = parse_size_mb(maxmem, arg);
 	fq_opts_free(&o);
 }
 

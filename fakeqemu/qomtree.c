@@ -12,6 +12,7 @@
 #include "fakeqemu.h"
 #include "gtable.h"
 #include "machine.h"
+#include "memory.h"
 #include "qjson.h"
 #include "qomdata.h"
 #include "props.h"
@@ -322,10 +323,16 @@ static void device_fixups(const struct obj *o, struct props *p)
 		set_computed(e, json_string_text(bp));
 		free(bp);
 	}
+	for (size_t i = 0; i < p->n; i++) {
+		char *t = fq_memory_qom_value(d, p->v[i].name);
+
+		if (t)
+			set_computed(&p->v[i], t);
+	}
 	json_object_object_foreach(d->props, key, val)
 	{
 		if (!strcmp(key, "driver") || !strcmp(key, "id") || !strcmp(key, "bus") ||
-		    !strcmp(key, "addr"))
+		    !strcmp(key, "addr") || fq_memory_qom_value(d, key))
 			continue;
 		if ((e = props_find(p, key))) {
 			char *t = given_value(val, e->type);
@@ -1076,6 +1083,8 @@ void fq_cmd_qom_set(json_object *args, struct fq_reply *r)
 		fq_reply_error(r, "GenericError", "Property '%s.%s' not found", t, name);
 	} else if (!strcmp(name, "type") || !strncmp(e->type, "child<", 6)) {
 		fq_reply_text(r, "prop-not-writable", "type", t, "name", name, NULL);
+	} else if (o.kind == OBJ_DEVICE && !o.sub[0] && fq_memory_qom_set(o.dev, name, value, r)) {
+		/* virtio-mem's requested-size: the memory model took it */
 	} else if (o.kind == OBJ_DEVICE && !o.sub[0] && !settable_at_run_time(name)) {
 		if (o.dev->id)
 			fq_reply_error(

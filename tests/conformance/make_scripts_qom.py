@@ -346,6 +346,124 @@ script("hotplug-off", "q35: pcie-root-port hotplug=off takes cold-plugged device
            c("device_add", {"driver": "pcie-root-port", "id": "rp3", "chassis": 1}, id=6),
        ])
 
+# ------------------------------------------------------------------ memory devices
+
+MEM = ["-m", "256M,slots=2,maxmem=1G",
+       "-object", "memory-backend-ram,id=m1,size=128M",
+       "-object", "memory-backend-ram,id=m2,size=128M",
+       "-object", "memory-backend-ram,id=m3,size=1G",
+       "-object", "memory-backend-ram,id=m4,size=129M",
+       "-object", "memory-backend-ram,id=m5,size=128M",
+       "-object", "memory-backend-file,id=mf,size=64M,mem-path=@TMP@/nv,share=on"]
+
+
+def memory_steps(q35=False):
+    return [
+        CAPS,
+        c("query-memory-devices", id="empty"),
+        c("query-memory-size-summary", id="summary0"),
+        c("query-hotpluggable-cpus", id="cpus"),
+        c("device_add", {"driver": "pc-dimm", "id": "d0"}, id="nomemdev"),
+        c("device_add", {"driver": "pc-dimm", "id": "d1", "memdev": "m1"}, id="d1"),
+        c("device_add", {"driver": "pc-dimm", "id": "d2", "memdev": "m1"}, id="busy"),
+        c("device_add", {"driver": "pc-dimm", "id": "d3", "memdev": "m3"}, id="toobig"),
+        c("device_add", {"driver": "pc-dimm", "id": "d4", "memdev": "m4"}, id="align"),
+        c("device_add", {"driver": "pc-dimm", "id": "d5", "memdev": "m2", "slot": 7}, id="badslot"),
+        c("device_add", {"driver": "pc-dimm", "id": "d9", "memdev": "m2", "slot": 0}, id="slotbusy"),
+        c("device_add", {"driver": "pc-dimm", "id": "d6", "memdev": "m2", "node": 3}, id="badnode"),
+        c("device_add", {"driver": "pc-dimm", "id": "d7", "memdev": "m2"}, id="d7"),
+        c("device_add", {"driver": "pc-dimm", "id": "d8", "memdev": "m5"}, id="noslot"),
+        c("device_add", {"driver": "nvdimm", "id": "nv", "memdev": "mf"}, id="nvdimm"),
+        c("query-memory-devices", id="two"),
+        c("query-memory-size-summary", id="summary"),
+        c("query-acpi-ospm-status", id="ospm"),
+        c("qom-get", {"path": "/machine/peripheral/d1", "property": "addr"}, id="addr"),
+        c("qom-get", {"path": "/machine/peripheral/d1", "property": "size"}, id="size"),
+        c("qom-get", {"path": "/machine/peripheral/d1", "property": "slot"}, id="slot"),
+        c("device_del", {"id": "d1"}, id="del"),
+        c("device_del", {"id": "d1"}, id="del2"),
+        c("query-memory-devices", id="after-del"),
+    ]
+
+
+script("memory-pc", "memory hot-plug on pc with -m 256M,slots=2,maxmem=1G: pc-dimm with a "
+       "memdev, busy/too big/misaligned backends, slots, query-memory-devices, the implicit "
+       "NUMA node in query-hotpluggable-cpus, unplug without a guest",
+       machine("pc") + MEM, memory_steps())
+script("memory-q35", "memory hot-plug on q35 (as memory-pc)", machine("q35") + MEM,
+       memory_steps(True))
+script("memory-noslots", "pc without slots: pc-dimm, nvdimm and virtio-mem-pci refused",
+       machine("pc") + ["-object", "memory-backend-ram,id=m1,size=128M"], [
+           CAPS,
+           c("query-hotpluggable-cpus", id="cpus"),
+           c("device_add", {"driver": "pc-dimm", "id": "d1", "memdev": "m1"}, id=1),
+           c("device_add", {"driver": "virtio-mem-pci", "id": "vm1", "memdev": "m1"}, id=2),
+           c("device_add", {"driver": "nvdimm", "id": "nv1", "memdev": "m1"}, id=3),
+           c("query-memory-devices", id=4),
+       ])
+script("memory-virtio-mem", "virtio-mem-pci with -m slots/maxmem: requested-size by qom-set",
+       machine("pc") + ["-m", "256M,slots=2,maxmem=2G",
+                        "-object", "memory-backend-ram,id=vmem0,size=1G"], [
+           CAPS,
+           c("device_add", {"driver": "virtio-mem-pci", "id": "vm1", "memdev": "vmem0"}, id=1),
+           c("device_add", {"driver": "virtio-mem-pci", "id": "vm2", "memdev": "vmem0"}, id=2),
+           c("query-memory-devices", id=3),
+           c("qom-set", {"path": "vm1", "property": "requested-size", "value": 134217728}, id=4),
+           c("qom-get", {"path": "/machine/peripheral/vm1", "property": "requested-size"}, id=5),
+           c("qom-get", {"path": "/machine/peripheral/vm1", "property": "size"}, id=6),
+           c("qom-set", {"path": "vm1", "property": "requested-size", "value": 3}, id=7),
+           c("query-memory-devices", id=8),
+       ])
+script("memory-cmdline", "memory devices on the command line: -device pc-dimm and nvdimm "
+       "(machine nvdimm=on), query-memory-devices",
+       ["-machine", "pc,nvdimm=on", "-accel", "tcg", "-S", "-m", "256M,slots=4,maxmem=2G",
+        "-object", "memory-backend-ram,id=m1,size=128M",
+        "-object", "memory-backend-file,id=mf,size=64M,mem-path=@TMP@/nv,share=on",
+        "-device", "pc-dimm,id=d1,memdev=m1", "-device", "nvdimm,id=nv1,memdev=mf"], [
+           CAPS,
+           c("query-memory-devices", id=1),
+           c("query-memory-size-summary", id=2),
+           c("query-hotpluggable-cpus", id=3),
+       ])
+
+# ------------------------------------------------------------------ system_reset
+
+script("reset-prelaunch", "system_reset with unplug requests pending on a VM that never ran, "
+       "then the run state after a reset while paused",
+       machine("pc") + ["-m", "256M,slots=2,maxmem=1G",
+                        "-object", "memory-backend-ram,id=m1,size=128M"], [
+           CAPS,
+           c("device_add", {"driver": "virtio-net-pci", "id": "n1"}, id="n1"),
+           c("device_add", {"driver": "pc-dimm", "id": "d1", "memdev": "m1"}, id="d1"),
+           c("device_del", {"id": "n1"}, id="del-n1"),
+           c("device_del", {"id": "d1"}, id="del-d1"),
+           # The pending PCI unplug completes: DEVICE_DELETED comes (or not, 5.2) soon after.
+           c("system_reset", id="reset", events=["RESET", "DEVICE_DELETED", "DEVICE_DELETED"],
+             deadline=1.0),
+           c("query-status", id="status"),
+           c("qom-list", {"path": "/machine/peripheral"}, id="peripheral"),
+           c("query-memory-devices", id="mem"),
+           c("device_del", {"id": "n1"}, id="del-n1-again"),
+           c("cont", id="cont", events=["RESUME"]),
+           c("stop", id="stop", events=["STOP"]),
+           c("system_reset", id="reset2", events=["RESET"]),
+           c("query-status", id="status2"),
+           c("cont", id="cont2", events=["RESUME"]),
+           c("query-status", id="status3"),
+       ])
+script("reset-running", "system_reset of a running VM (no guest OS), then stop, reset, cont",
+       ["-machine", "pc", "-accel", "tcg"], [
+           CAPS,
+           c("query-status", id="status0"),
+           c("system_reset", id="reset", events=["RESET"]),
+           c("query-status", id="status"),
+           c("stop", id="stop", events=["STOP"]),
+           c("system_reset", id="reset2", events=["RESET"]),
+           c("query-status", id="status2"),
+           c("cont", id="cont", events=["RESUME"]),
+           c("query-status", id="status3"),
+       ])
+
 # -device on the command line: QemuOpts strings everywhere, JSON from 6.1.
 DEVICE_ARGS = [
     "pci-bridge,chassis_nr=x", "pci-bridge,chassis_nr=300", "pci-bridge,chassis_nr=1,shpc=x",

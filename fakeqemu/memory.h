@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * memory.h - memory devices (pc-dimm, nvdimm, virtio-mem-pci, ...): the
+ * device memory region that -m slots=,maxmem= sets up, their slots,
+ * addresses and backends, and the queries that list them
+ *
+ * A type is a memory device when it implements QEMU's "memory-device"
+ * interface (recorded); the pc-dimm family also takes a DIMM slot. The
+ * region starts at 4 GiB (the RAM of these machines is below it) and holds
+ * maxmem - RAM; devices go at the first free address aligned to 2 MiB.
+ * With slots or maxmem QEMU creates one NUMA node (node 0), which the CPUs
+ * then report as node-id.
+ */
+#ifndef FQ_MEMORY_H
+#define FQ_MEMORY_H
+
+#include <stdbool.h>
+
+#include <json-c/json.h>
+
+#include "fakeqemu.h"
+#include "qmp_dispatch.h"
+
+/**
+ * fq_memory_is_device() - whether type @qt is a memory device
+ * @qt: a QOM type index
+ *
+ * Return: true when it implements "memory-device".
+ */
+bool fq_memory_is_device(int qt);
+
+/**
+ * fq_memory_pre_plug() - the machine's and the device's checks of a memory
+ * device (slots, memdev, space, alignment, node), in QEMU's order; on success
+ * the device has its slot and address, and its memdev is claimed
+ * @dev:          the device being created (props set)
+ * @memdev_first: a missing memdev is found before a missing region (virtio-mem
+ *                before QEMU 9.x: the type's recorded device_add tells)
+ * @r:            receives QEMU's error
+ *
+ * Return: false on error (nothing kept).
+ */
+bool fq_memory_pre_plug(struct fq_device *dev, bool memdev_first, struct fq_reply *r);
+
+/**
+ * fq_memory_gone() - @dev left the model: its slot, address and memdev are free
+ * @dev: the device
+ */
+void fq_memory_gone(struct fq_device *dev);
+
+/**
+ * fq_memory_numa_nodes() - the NUMA nodes QEMU created on its own
+ *
+ * Return: 1 with memory hot-plug configured (slots or maxmem), else 0.
+ */
+int fq_memory_numa_nodes(void);
+
+/**
+ * fq_memory_qom_value() - a memory device's run-time property as qom-get prints it
+ * @dev:  the device
+ * @name: the property ("addr", "size", "slot", "node", "requested-size", ...)
+ *
+ * Return: a malloc'd JSON text, or NULL when the model has no say.
+ */
+char *fq_memory_qom_value(const struct fq_device *dev, const char *name);
+
+/**
+ * fq_memory_qom_set() - qom-set of a memory device's run-time property
+ * (virtio-mem's requested-size)
+ * @dev:   the device
+ * @name:  the property
+ * @value: the new value
+ * @r:     receives QEMU's error
+ *
+ * Return: false when the model does not take it (the caller decides).
+ */
+bool fq_memory_qom_set(struct fq_device *dev, const char *name, json_object *value,
+		       struct fq_reply *r);
+
+/**
+ * fq_memory_is_dimm() - whether @dev takes a DIMM slot (ACPI memory hot-plug)
+ * @dev: a device
+ *
+ * Return: true for the pc-dimm family.
+ */
+bool fq_memory_is_dimm(const struct fq_device *dev);
+
+/**
+ * fq_memory_dimm_slot() - the DIMM slot of @dev
+ * @dev: a device of the pc-dimm family
+ *
+ * Return: its slot.
+ */
+int fq_memory_dimm_slot(const struct fq_device *dev);
+
+/* QMP commands. */
+void fq_cmd_query_memory_devices(json_object *args, struct fq_reply *r);
+void fq_cmd_query_memory_size_summary(json_object *args, struct fq_reply *r);
+void fq_cmd_query_acpi_ospm_status(json_object *args, struct fq_reply *r);
+
+#endif
