@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* qdctl_scenario.c - `qdctl scenario FILE...`: run scenario files against one QEMU */
+/* qdctl_scenario.c - `qdctl scenario FILE|DIR...`: run scenario files against one QEMU */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "catalogue.h"
 #include "proc.h"
 #include "qdctl.h"
 #include "report.h"
@@ -15,9 +16,10 @@
 
 static void usage(FILE *f)
 {
-	fputs("usage: qdctl scenario [OPTIONS] FILE.json...\n"
+	fputs("usage: qdctl scenario [OPTIONS] FILE.json|DIR...\n"
 	      "\n"
-	      "Runs each scenario (docs/scenarios.md) against one QEMU: a progress line per\n"
+	      "Runs each scenario (docs/scenarios.md; a directory: its *.json, by name)\n"
+	      "against one QEMU: a progress line per\n"
 	      "step, a summary at the end. Scenarios that only fakeqemu can run (faults, a\n"
 	      "guest model) are skipped on real QEMU, with the reason.\n"
 	      "\n"
@@ -98,7 +100,8 @@ int qdctl_scenario_main(int argc, char **argv)
 	int64_t t0 = qdctl_now_ms();
 	json_object *doc = NULL;
 	int c, invalid = 0, status = QDCTL_OK;
-	char *msg = NULL;
+	char *msg = NULL, **files;
+	size_t nfiles;
 
 	while ((c = getopt_long(argc, argv, "q:w:kvh", longopts, NULL)) != -1) {
 		int taken = sc_run_option(c, optarg, &opts);
@@ -142,39 +145,49 @@ int qdctl_scenario_main(int argc, char **argv)
 	}
 	if (sc_run_options_check(&opts) < 0)
 		return QDCTL_USAGE;
+	files = sc_catalogue_files(argc - optind, argv + optind, &msg);
+	if (!files) {
+		fprintf(stderr, "qdctl: %s\n", msg ? msg : "out of memory");
+		free(msg);
+		return QDCTL_USAGE;
+	}
 	if (check_only) {
-		for (int i = optind; i < argc; i++) {
+		for (char **f = files; *f; f++) {
 			struct scenario *sc;
 
-			if (sc_parse_file(argv[i], &sc, &msg) < 0) {
+			if (sc_parse_file(*f, &sc, &msg) < 0) {
 				fprintf(stderr, "qdctl: %s\n", msg);
 				free(msg);
 				invalid++;
 			} else {
-				printf("%s: ok (%zu steps, %s level%s%s)\n", argv[i], sc->nsteps,
+				printf("%s: ok (%zu steps, %s level%s%s)\n", *f, sc->nsteps,
 				       sc->level == SC_LEVEL_GUEST ? "guest" : "QEMU",
 				       sc->fake_only ? "; fakeqemu only: " : "",
 				       sc->fake_only ? sc->fake_only_reason : "");
 				sc_free(sc);
 			}
 		}
+		sc_catalogue_free(files);
 		return invalid ? QDCTL_USAGE : QDCTL_OK;
 	}
 	if (sc_target_new(qemu, "t1", machine, &target, &msg) < 0) {
 		fprintf(stderr, "qdctl: %s\n", msg ? msg : "cannot use this QEMU");
 		free(msg);
+		sc_catalogue_free(files);
 		return QDCTL_FAILED;
 	}
 	doc = qd_results_new(argc + 1, argv - 1);
-	printf("qdctl scenario: %d file(s) on %s (%s%s%s)\n", argc - optind, target->label,
+	for (nfiles = 0; files[nfiles]; nfiles++)
+		;
+	printf("qdctl scenario: %zu file(s) on %s (%s%s%s)\n", nfiles, target->label,
 	       target->path, target->package ? ", " : "", target->package ? target->package : "");
-	for (int i = optind; i < argc; i++) {
+	for (char **f = files; *f; f++) {
 		struct scenario *sc;
 
-		if (sc_parse_file(argv[i], &sc, &msg) < 0) {
+		if (sc_parse_file(*f, &sc, &msg) < 0) {
 			fprintf(stderr, "qdctl: %s\n", msg);
-			printf("=== %s\n--- ERROR: %s\n", argv[i], msg);
-			qd_results_add(doc, sc_invalid_result(argv[i], msg, target->id));
+			printf("=== %s\n--- ERROR: %s\n", *f, msg);
+			qd_results_add(doc, sc_invalid_result(*f, msg, target->id));
 			free(msg);
 			invalid++;
 			continue;
@@ -196,6 +209,7 @@ int qdctl_scenario_main(int argc, char **argv)
 						  : QDCTL_OK;
 	json_object_put(doc);
 	sc_target_free(target);
+	sc_catalogue_free(files);
 	free(guest.kernel);
 	free(guest.initrd);
 	free(guest.error);

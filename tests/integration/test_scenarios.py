@@ -150,6 +150,21 @@ def test_check_reports_what_only_fakeqemu_can_run(tmp_path):
     ]
 
 
+def test_a_directory_stands_for_its_json_files_by_name(tmp_path):
+    d = tmp_path / "cases"
+    d.mkdir()
+    b = write(d, "b.json", scenario([START, STOP]))
+    a = write(d, "a.json", scenario([START]))
+    (d / "notes.txt").write_text("not a scenario")
+    proc = run_qdctl("scenario", "--check", str(d), check=0)
+    assert proc.stdout.splitlines() == [f"{a}: ok (1 steps, QEMU level)",
+                                        f"{b}: ok (2 steps, QEMU level)"]
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    proc = run_qdctl("scenario", str(empty), check=2)
+    assert proc.stderr == f"qdctl: {empty}: no scenario (*.json) in this directory\n"
+
+
 # ---- running: progress, summary, exit status ------------------------------------------------
 
 PASSING = scenario([START, {"op": "add-vcpus", "count": 2, "expect": {"result": {"added": 2}}},
