@@ -73,7 +73,8 @@ static int add_dir(char ***files, size_t *n, const char *dir, char **why)
 		free(path);
 	}
 	closedir(d);
-	qsort(*files + first, *n - first, sizeof(char *), by_name);
+	if (*n > first)
+		qsort(*files + first, *n - first, sizeof(char *), by_name);
 	if (*n == first) {
 		if (asprintf(why, "%s: no scenario (*.json) in this directory", dir) < 0)
 			*why = NULL;
