@@ -12,21 +12,17 @@
 #include <unistd.h>
 
 #include "argv.h"
-#include "block.h"
-#include "chardev.h"
-#include "devices.h"
 #include "fakeqemu.h"
 #include "faults.h"
 #include "loop.h"
 #include "machine.h"
 #include "monitor.h"
-#include "net.h"
-#include "objects.h"
 #include "qjson.h"
 #include "record.h"
 #include "replay.h"
 #include "replay_recording.h"
 #include "standin.h"
+#include "startup.h"
 
 struct fq_vm fq_vm;
 
@@ -102,19 +98,7 @@ int main(int argc, char **argv)
 		fq_faults_load(fq_vm.cfg.faults_path);
 	if (fq_vm.cfg.replay_path)
 		fq_replay_load(fq_vm.cfg.replay_path);
-	/* qemu_create_early_backends(), qemu_create_late_backends(), the machine. */
-	fq_objects_create(true);
-	fq_chardevs_create();
-	fq_blocks_create();
-	fq_netdevs_create();
-	fq_objects_create(false);
-	fq_machine_init();
-	fq_objects_machine_ram(strcmp(fq_vm.cfg.machine, "none") ? "pc.ram" : "ram",
-			       fq_vm.cfg.ram_mb			   ? fq_vm.cfg.ram_mb << 20
-			       : strcmp(fq_vm.cfg.machine, "none") ? 128ULL << 20
-								   : 0);
-	fq_net_check_clients();
-	fq_devices_check_nics();
+	fq_startup_create();
 	/* -daemonize as QEMU's: the parent exits once the monitors listen. */
 	standin.progname = fq_vm.cfg.progname;
 	standin.daemonize = fq_vm.cfg.daemonize;

@@ -25,6 +25,7 @@
 #include "monitor.h"
 #include "qjson.h"
 #include "qmp_dispatch.h"
+#include "startup.h"
 
 /*
  * One fakeqemu is initialised once (LLVMFuzzerInitialize) as main.c does,
@@ -480,7 +481,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	fq_vm.run_started_ms = -1;
 	fq_parse_argv(n, args, &fq_vm.cfg);
 	fq_json_float_17g = fq_vm.cfg.dialect->float_17g;
-	fq_machine_init();
+	fq_startup_create();
 	fq_monitors_start();
 	fq_machine_start();
 

@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* startup.c - build everything the command line asked for, in QEMU's order */
+#include <string.h>
+
+#include "block.h"
+#include "chardev.h"
+#include "devices.h"
+#include "fakeqemu.h"
+#include "machine.h"
+#include "net.h"
+#include "objects.h"
+#include "startup.h"
+
+void fq_startup_create(void)
+{
+	const bool has_board = strcmp(fq_vm.cfg.machine, "none") != 0;
+
+	fq_objects_create(true);
+	fq_chardevs_create();
+	fq_blocks_create();
+	fq_netdevs_create();
+	fq_objects_create(false);
+	fq_machine_init();
+	fq_objects_machine_ram(has_board ? "pc.ram" : "ram", fq_vm.cfg.ram_mb
+								 ? fq_vm.cfg.ram_mb << 20
+							     : has_board ? 128ULL << 20
+									 : 0);
+	fq_net_check_clients();
+	fq_devices_check_nics();
+}
