@@ -13,7 +13,7 @@
 
 void fq_startup_create(void)
 {
-	const bool has_board = strcmp(fq_vm.cfg.machine, "none") != 0;
+	bool has_board;
 
 	fq_objects_create(true);
 	fq_chardevs_create();
@@ -21,6 +21,8 @@ void fq_startup_create(void)
 	fq_netdevs_create();
 	fq_objects_create(false);
 	fq_machine_init();
+	/* The machine type is resolved (default "pc") by fq_machine_init(). */
+	has_board = strcmp(fq_vm.cfg.machine, "none") != 0;
 	fq_objects_machine_ram(has_board ? "pc.ram" : "ram", fq_vm.cfg.ram_mb
 								 ? fq_vm.cfg.ram_mb << 20
 							     : has_board ? 128ULL << 20
