@@ -560,19 +560,53 @@ out:
 	return r;
 }
 
-/* Forget a removed device: its node (if any), its slot, its record. */
-static void forget_device(struct qd_vm *vm, const char *id, int timeout_ms)
+/*
+ * The device is gone: delete its block node, then forget the record. A node
+ * QEMU does not delete is tried once more, on a new connection if the first
+ * attempt got no answer (a monitor that does not answer may never answer
+ * again); a node that is gone counts as deleted, whatever the error said.
+ * Should it still be there, the record stays (unplugging) and the error says
+ * so: the next removal of the id finds the device gone and deletes the node.
+ */
+static int finish_unplug(struct qd_vm *vm, const char *id, int timeout_ms, qd_error *err)
 {
 	struct qd_device_record *rec = qd_state_find_device(&vm->st, id);
-	qd_error ignored = {0};
+	_cleanup_free_ char *node = rec->node ? strdup(rec->node) : NULL;
+	qd_error e = {0};
+	int r = 0;
 
-	if (rec->node && blockdev_del(vm, rec->node, timeout_ms, &ignored) < 0 &&
-	    !(ignored.message && (strstr(ignored.message, "Failed to find node") ||
-				  strstr(ignored.message, "Cannot find node"))))
-		qd_log(&vm->log, QD_LOG_WARNING, "blockdev-del %s after unplug: %s", rec->node,
-		       ignored.message);
-	qd_error_clear(&ignored);
+	for (int attempt = 0; node && attempt < 2; attempt++) {
+		r = blockdev_del(vm, node, timeout_ms, &e);
+		if (r == 0)
+			break;
+		if (r == -ETIMEDOUT || !can_ask(vm)) {
+			qd_qmp_free(vm->qmp);
+			vm->qmp = NULL;
+			if (qd_vm_connect(vm, timeout_ms, NULL) < 0)
+				break;
+		}
+		if (qd_qmpc_block_node_exists(vm->qmp, node, timeout_ms, NULL) == 0) {
+			r = 0;
+			break;
+		}
+	}
+	if (r < 0) {
+		rec = qd_state_find_device(&vm->st, id);
+		if (rec) {
+			rec->unplugging = true;
+			qd_hp_save(vm, NULL);
+		}
+		r = qd_error_set(
+		    err, r,
+		    "device %s was unplugged but its block node %s was not deleted: %s; "
+		    "it stays recorded until a removal of %s deletes it",
+		    id, node, e.message ? e.message : strerror(-r), id);
+		qd_error_clear(&e);
+		return r;
+	}
+	qd_error_clear(&e);
 	forget_record(vm, id);
+	return 0;
 }
 
 static int remove_device(struct qd_vm *vm, const char *id, enum qd_hotplug_kind k1,
@@ -605,7 +639,7 @@ static int remove_device(struct qd_vm *vm, const char *id, enum qd_hotplug_kind 
 	r = qd_hp_device_del(vm, copy, NULL, qd_hp_gone_from_peripheral, timeout_ms, err);
 	rec = qd_state_find_device(&vm->st, copy);
 	if (r == 0) {
-		forget_device(vm, copy, timeout_ms);
+		r = finish_unplug(vm, copy, timeout_ms, err);
 	} else if (r == -EREMOTEIO || r == -EBUSY) {
 		/* Refused (by QEMU or by the guest): it stays plugged, as saved. */
 		rec->unplugging = false;
