@@ -74,9 +74,11 @@
  * timed library VM runs with logging off.
  *
  * The kata and seed clients keep no state; the library saves its state file
- * (write, fsync, rename, fsync of the directory) around every device_add and
- * device_del, so the run directory's file system matters, and is printed. The default is a fresh
- * directory under /dev/shm (tmpfs, as /run usually is), else under $TMPDIR or /tmp.
+ * (a new file exchanged for the old one, no fsync: hot-plug records die with
+ * QEMU) once per disk add or remove and twice per vCPU add, so the run
+ * directory's file system matters, and is printed. The default is a fresh
+ * directory under /dev/shm (tmpfs, as /run usually is), else under $TMPDIR or
+ * /tmp; run-hotplug-bench.sh also runs it on a disk-backed directory.
  */
 
 #define DEFAULT_ROUNDS	  10
