@@ -205,18 +205,8 @@ int main(int argc, char **argv)
 	}
 	if (b.vms < 1 || b.threads < 1 || b.threads > b.vms)
 		die("need 1 <= THREADS <= VMS");
-	if (!b.qemu) {
-		char self[4096];
-		ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-
-		if (n <= 0)
-			die("cannot find myself");
-		self[n] = '\0';
-		*strrchr(self, '/') = '\0';
-		if (asprintf(&fake, "%s/../fakeqemu/fakeqemu", self) < 0)
-			die("out of memory");
-		b.qemu = fake;
-	}
+	if (!b.qemu)
+		b.qemu = fake = built_fakeqemu();
 	if (!b.run_dir && !(b.run_dir = mkdtemp(tmpl)))
 		die("mkdtemp: %s", strerror(errno));
 	b.vm = calloc((size_t)b.vms, sizeof(*b.vm));

@@ -2,12 +2,14 @@
 /* proc_stats.c - what the soak and many-VM benchmarks report about processes: RSS, fds, leftovers
  */
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "bench_util.h"
 #include "proc_stats.h"
 
 static long status_kb(const char *path, const char *key)
@@ -126,4 +128,21 @@ struct leftovers count_leftovers(const char *const *uuids, int nuuids)
 	}
 	closedir(d);
 	return l;
+}
+
+char *built_fakeqemu(void)
+{
+	char self[4096], *path;
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+	if (n <= 0)
+		die("cannot find this program's own path");
+	self[n] = '\0';
+	*strrchr(self, '/') = '\0';
+	/* <build>/bench/PROGRAM -> <build>/fakeqemu/fakeqemu */
+	if (asprintf(&path, "%s/../fakeqemu/fakeqemu", self) < 0)
+		die("out of memory");
+	if (access(path, X_OK) < 0)
+		die("%s: %s (give -q QEMU)", path, strerror(errno));
+	return path;
 }

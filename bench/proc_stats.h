@@ -30,4 +30,7 @@ struct leftovers {
 /* count_leftovers() - scan /proc for this process's children and for QEMUs of @uuids. */
 struct leftovers count_leftovers(const char *const *uuids, int nuuids);
 
+/* built_fakeqemu() - the fakeqemu of this program's build directory (malloc'd; dies if none). */
+char *built_fakeqemu(void);
+
 #endif

@@ -86,18 +86,8 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (!qemu) {
-		char self[4096];
-		ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-
-		if (n <= 0)
-			die("cannot find myself");
-		self[n] = '\0';
-		*strrchr(self, '/') = '\0';
-		if (asprintf(&fake, "%s/../fakeqemu/fakeqemu", self) < 0)
-			die("out of memory");
-		qemu = fake;
-	}
+	if (!qemu)
+		qemu = fake = built_fakeqemu();
 	if (!run_dir && !(run_dir = mkdtemp(tmpl)))
 		die("mkdtemp: %s", strerror(errno));
 	snprintf(img, sizeof(img), "%s/soak.img", run_dir);

@@ -82,28 +82,34 @@ static int add_one(struct qd_vm *vm, const struct free_slot *s, int timeout_ms, 
 	/* Exactly the ids QEMU reported for the slot (socket/die/core/thread/node). */
 	json_object_object_foreach(s->props, key, val)
 	    json_object_object_add(args, key, json_object_get(val));
-	/* Recorded first, as plugging: a lost reply leaves a trace for reconcile. */
+	/*
+	 * Recorded and saved before device_add: a lost reply leaves a trace. Saved
+	 * as plugged, so that the usual outcome needs no second save; an outcome
+	 * that is not known is saved as plugging, for the next add or reconcile.
+	 */
 	vm->st.vcpu_seq++;
 	if (qd_state_add_vcpu(&vm->st, id, prop(s->props, "socket-id"), prop(s->props, "die-id"),
 			      prop(s->props, "core-id"), prop(s->props, "thread-id")) < 0)
 		return qd_error_set(err, -ENOMEM, "out of memory");
-	vm->st.vcpus[vm->st.nvcpus - 1].plugging = true;
 	qd_hp_claim(vm, id);
 	r = qd_hp_save(vm, err);
 	if (r == 0)
 		r = qd_qmp_execute(vm->qmp, "device_add", args, timeout_ms, NULL, err);
-	if (r == -ETIMEDOUT || (r < 0 && qd_qmp_broken(vm->qmp, NULL)))
-		return r; /* outcome unknown: the record stays for qd_vm_reconcile() */
-	if (r < 0) {
-		qd_state_remove_vcpu(&vm->st, id);
-		qd_hp_unclaim(vm, id);
-		vm->st.vcpu_seq--; /* QEMU refused it: the id is free again */
-		qd_hp_save(vm, NULL);
-		return r;
+	if (r == 0) {
+		qd_log(&vm->log, QD_LOG_INFO, "hot-added vCPU %s", id);
+		return 0;
 	}
-	vm->st.vcpus[vm->st.nvcpus - 1].plugging = false;
-	qd_log(&vm->log, QD_LOG_INFO, "hot-added vCPU %s", id);
-	return qd_hp_save(vm, err);
+	if (r == -ETIMEDOUT || qd_qmp_broken(vm->qmp, NULL)) {
+		vm->st.vcpus[vm->st.nvcpus - 1].plugging = true;
+		qd_hp_save(vm, NULL);
+		return r; /* outcome unknown: the record stays for the next add or reconcile */
+	}
+	/* Refused by QEMU (or the intent could not be saved): nothing was plugged. */
+	qd_state_remove_vcpu(&vm->st, id);
+	qd_hp_unclaim(vm, id);
+	vm->st.vcpu_seq--; /* the id is free again */
+	qd_hp_save(vm, NULL);
+	return r;
 }
 
 /*

@@ -213,8 +213,10 @@ QD_PUBLIC const char *const *qd_qmp_capabilities(struct qd_qmp *q);
  *
  * Return: 0; -EREMOTEIO when QEMU answered with an error (@err->qmp_class
  * and @err->message hold its class and desc verbatim); -ETIMEDOUT; -EINVAL
- * for bad arguments or a negative timeout; -ECONNRESET, -EPIPE, -EPROTO or
- * -EMSGSIZE once the connection is broken (every later call fails the same).
+ * for bad arguments, a negative timeout, or text that is not valid UTF-8
+ * (nothing is sent: QEMU would answer it with an error that has no "id");
+ * -ECONNRESET, -EPIPE, -EPROTO or -EMSGSIZE once the connection is broken
+ * (every later call fails the same).
  */
 QD_PUBLIC int qd_qmp_execute(struct qd_qmp *q, const char *command, json_object *arguments,
 			     int timeout_ms, json_object **result, qd_error *err);
@@ -363,26 +365,35 @@ struct qd_device {
  * Zero values mean the documented default.
  *
  * @id:            VM (sandbox) id: names its run directory; required
- * @name:          QEMU -name; default "sandbox-<id>"
+ * @name:          the guest name, given as -name guest=<name> (escaped: a
+ *                 ',' or '=' in it stays in the name); default "sandbox-<id>"
  * @qemu_path:     QEMU binary; default the arch's /usr/bin/qemu-system-x86_64
- * @run_dir:       where per-VM directories go; default /run/qemudrv
+ * @run_dir:       where per-VM directories go; default /run/qemudrv. It
+ *                 must belong to the caller or root and not be writable by
+ *                 other users unless sticky (see qd_vm_new())
  * @machine:       machine type
  * @machine_options: extra -machine options, e.g. "kernel_irqchip=on"
  * @accel:         "kvm" (default) or "tcg"
- * @cpu_model:     -cpu model; default "host" under KVM, "max" under TCG
+ * @cpu_model:     -cpu model name (letters, digits, '-', '.', '_'; QEMU
+ *                 splits -cpu at ',' itself); default "host" under KVM,
+ *                 "max" under TCG
  * @cpu_features:  extra -cpu features, e.g. "pmu=off"
  * @vcpus:         boot vCPUs; default 1
  * @max_vcpus:     hot-pluggable limit; default the host's CPU count
  * @memory_mb:     boot memory; default 2048
  * @memory_slots:  hot-plug slots; default 10
  * @max_memory_mb: default host memory + 1024 (as kata)
- * @kernel:        guest kernel; @initrd and @image are the root file system
+ * @kernel:        guest kernel, or NULL to boot QEMU's firmware (then no
+ *                 @initrd, @image or @kernel_params); @initrd and @image are
+ *                 the root file system
  * @initrd:        initramfs, or NULL
  * @image:         root disk image (used when there is no @initrd), or NULL
  * @kernel_params: extra "key=value key2" kernel parameters (they win)
  * @firmware:      -bios path, or NULL
  * @debug:         kernel "debug" instead of "quiet"
- * @bridges:       PCI bridges for hot-plug (0..5)
+ * @bridges:       PCI bridges for hot-plug (0..5); kept in the state so
+ *                 that slots stay where they are: a change applies at the
+ *                 next start (logged as a warning), not to a running QEMU
  * @block_driver:  virtio-blk on bridges, or virtio-scsi (adds controller scsi0)
  * @iothreads:     give the SCSI controller an I/O thread
  * @mem_prealloc, @hugepages, @realtime, @mlock, @daemonize: QEMU knobs
@@ -429,7 +440,15 @@ struct qd_vm_config {
 	bool qmp_path_mode;
 };
 
-/* One VM; opaque. Calls on one VM from several threads are serialised. */
+/*
+ * One VM; opaque. Calls on one VM from several threads are serialised.
+ *
+ * Never two QEMUs for one VM: the handle that starts (or adopts) the VM's
+ * QEMU owns the VM (a lock on its directory) until it stops it or is freed.
+ * Another handle, in this process or another, gets -EBUSY meanwhile; once
+ * the owner is gone, the first handle that needs QEMU adopts the one that
+ * runs (as qd_vm_attach() does), and qd_vm_start() says -EALREADY.
+ */
 struct qd_vm;
 
 /**
@@ -440,11 +459,18 @@ struct qd_vm;
  *
  * Creates <run_dir>/<id>/ (mode 0700) and its state file on first use
  * (a new UUID, the bridges); reloads them after a restart of the caller.
- * A corrupt state file or one of an unknown version is an error and is
- * left untouched. Nothing is started.
+ * The directory is refused when it is a symbolic link or belongs to another
+ * user, and so is a run directory of another user (not root) or one others
+ * may write without the sticky bit; files in it are never opened through a
+ * symbolic link. A state file that is corrupt, of an unknown version, or
+ * whose records disagree (a slot owner that is no device, an id QEMU could
+ * not take, ...) is an error and is left untouched; one that a power loss
+ * emptied is rebuilt from the durable copy of its UUID and bridges, when no
+ * QEMU of that UUID runs. Nothing is started.
  *
  * Return: 0, -EINVAL (a field is wrong: @err names it), -EBADMSG (corrupt
- * state), or a system errno.
+ * state), -ELOOP or -EPERM (a directory someone else controls), or a
+ * system errno.
  */
 QD_PUBLIC int qd_vm_new(const struct qd_vm_config *cfg, struct qd_vm **out, qd_error *err);
 
@@ -470,12 +496,17 @@ QD_PUBLIC void qd_argv_free(char **argv);
  * @timeout_ms: deadline for launch and the QMP handshake, >= 0
  * @err:        error details, or NULL
  *
- * Runs QEMU without a shell, its output in <run_dir>/<id>/qemu.log. If QEMU
- * exits early the error is "QEMU exited with status N: <its last lines>".
- * On a timeout QEMU is killed.
+ * Runs QEMU without a shell, its output in <run_dir>/<id>/qemu.log (a new
+ * file each time). If QEMU exits early the error is "QEMU exited with status
+ * N: <its last lines>". On a timeout QEMU is killed; the call returns by the
+ * deadline. A QEMU of this VM already running (started by this handle or by
+ * any other, in any process) is left alone, its QMP socket included. The
+ * bridges are the configuration's: a changed count applies here. Hot-plugged
+ * vCPUs and devices of an earlier QEMU are forgotten.
  *
- * Return: 0; -EALREADY if running; -ETIMEDOUT; -ECHILD (QEMU exited);
- * -ENOENT (no QEMU binary); or another negative errno.
+ * Return: 0; -EALREADY if a QEMU of this VM runs; -EBUSY (another handle owns
+ * the VM); -ETIMEDOUT; -ECHILD (QEMU exited); -ENOENT (no QEMU binary, or
+ * destroyed); or another negative errno.
  */
 QD_PUBLIC int qd_vm_start(struct qd_vm *vm, int timeout_ms, qd_error *err);
 
@@ -485,7 +516,11 @@ QD_PUBLIC int qd_vm_start(struct qd_vm *vm, int timeout_ms, qd_error *err);
  * @timeout_ms: deadline, >= 0
  * @err:        error details, or NULL
  *
- * Return: 0 or a negative errno (-ENOTCONN when not started).
+ * Like every call that needs QEMU, it reconnects a broken QMP connection of
+ * this handle's QEMU, and adopts the QEMU another handle left running.
+ *
+ * Return: 0 or a negative errno (-ENOTCONN when nothing runs, -ESRCH when
+ * this handle's QEMU exited, -EBUSY when another handle owns the VM).
  */
 QD_PUBLIC int qd_vm_pause(struct qd_vm *vm, int timeout_ms, qd_error *err);
 
@@ -516,9 +551,12 @@ QD_PUBLIC int qd_vm_status(struct qd_vm *vm, int timeout_ms, char **out, qd_erro
  * @timeout_ms: grace for each step, >= 0
  * @err:        error details, or NULL
  *
- * Reaps the process. Stopping a VM whose QEMU already exited succeeds.
+ * Reaps the process. A QEMU of this VM that another handle left running is
+ * adopted and stopped too. Stopping a VM whose QEMU already exited, or that
+ * never ran, succeeds. What died with QEMU (its pid, hot-plugged vCPUs and
+ * devices) leaves the state.
  *
- * Return: 0 or a negative errno.
+ * Return: 0, -EBUSY (another handle owns the VM), or a negative errno.
  */
 QD_PUBLIC int qd_vm_stop(struct qd_vm *vm, int timeout_ms, qd_error *err);
 
@@ -541,16 +579,27 @@ QD_PUBLIC int qd_vm_stop(struct qd_vm *vm, int timeout_ms, qd_error *err);
 QD_PUBLIC int qd_vm_destroy(struct qd_vm *vm, int timeout_ms, qd_error *err);
 
 /**
- * qd_vm_qmp() - the VM's QMP connection (NULL when not started)
+ * qd_vm_qmp() - the VM's QMP connection (NULL when not connected)
  * @vm: the VM
+ *
+ * The events that answer the library's own hot-plug (DEVICE_DELETED,
+ * DEVICE_UNPLUG_GUEST_ERROR and ACPI_DEVICE_OST about the devices and vCPUs
+ * it plugs) do not enter this connection's general event queue, so a caller
+ * that never reads events does not collect them; a watch
+ * (qd_qmp_watch_new()) still sees them. The connection may be replaced by a
+ * reconnect (any call that finds it broken): do not keep the pointer across
+ * calls.
  *
  * Return: the connection, owned by @vm.
  */
 QD_PUBLIC struct qd_qmp *qd_vm_qmp(struct qd_vm *vm);
 
 /**
- * qd_vm_pid() - QEMU's process id, or -1
+ * qd_vm_pid() - the process id of the VM's running QEMU, or -1
  * @vm: the VM
+ *
+ * This handle's QEMU, checked now (one that exited has no pid), or else the
+ * one the state records if that process is still the VM's QEMU.
  *
  * Return: the pid or -1.
  */
@@ -586,12 +635,18 @@ QD_PUBLIC const char *qd_vm_console_path(struct qd_vm *vm);
  * @fn:     callback, or NULL for silence
  * @opaque: passed to @fn
  * @level:  highest level delivered
+ *
+ * Takes effect at once, on a connection that is already open too.
  */
 QD_PUBLIC void qd_vm_set_log(struct qd_vm *vm, qd_log_fn fn, void *opaque, int level);
 
 /**
  * qd_vm_free() - free the VM; a running QEMU is left running
  * @vm: the VM; NULL is allowed
+ *
+ * The VM is no longer owned: another handle may adopt its QEMU. A QEMU this
+ * process started is still reaped when it exits (by the next library call
+ * that finds it exited, or by the handle that adopts it), never left a zombie.
  */
 QD_PUBLIC void qd_vm_free(struct qd_vm *vm);
 
@@ -645,13 +700,16 @@ QD_PUBLIC unsigned qd_vm_capabilities(struct qd_vm *vm);
 /**
  * qd_vm_add_vcpus() - hot-add @n vCPUs
  * @vm:         a started VM
- * @n:          how many; clamped to max_vcpus with a warning; 0 does nothing
+ * @n:          how many; clamped to max_vcpus with a warning (UINT_MAX too);
+ *              0 does nothing
  * @timeout_ms: deadline of each QMP command, >= 0
  * @added:      receives how many were added (also on failure)
  * @err:        error details, or NULL
  *
- * Takes free slots from query-hotpluggable-cpus, lowest first, and records
- * each vCPU in the state as soon as QEMU accepted it.
+ * Takes free slots from query-hotpluggable-cpus, lowest first. Each vCPU is
+ * recorded before device_add (as plugging when QEMU's answer is lost); the
+ * ids are cpu-<n>, never reused and never one in use (device ids of that form
+ * are refused). vCPUs an interrupted call left as plugging are settled first.
  *
  * Return: 0, or the first failure: -EREMOTEIO with QEMU's error verbatim
  * (*@added tells how many went in before it), or another negative errno.
@@ -670,7 +728,8 @@ QD_PUBLIC int qd_vm_add_vcpus(struct qd_vm *vm, unsigned n, int timeout_ms, unsi
  * A vCPU leaves the state only once QEMU confirms it is gone (its lapic's or
  * its own DEVICE_DELETED, checked against query-cpus-fast).
  *
- * Return: 0; -EREMOTEIO when QEMU refused (e.g. no guest support);
+ * Return: 0; -EREMOTEIO when QEMU refused (e.g. no guest support); -EBUSY
+ * at once when the guest refused (its _OST or DEVICE_UNPLUG_GUEST_ERROR);
  * -ETIMEDOUT when not confirmed in time (the vCPU stays recorded).
  */
 QD_PUBLIC int qd_vm_remove_vcpus(struct qd_vm *vm, unsigned n, int timeout_ms, unsigned *removed,
@@ -702,11 +761,17 @@ struct qd_block_device {
  *              slot / device slot, hex) for virtio-blk, "scsi0.0:ID:LUN" for SCSI
  * @err:        error details, or NULL
  *
- * blockdev-add, then device_add. A failure after the first step undoes it
- * (blockdev-del, the slot freed) so a retry with the same id works.
+ * The disk is recorded first (id, node, slot), then blockdev-add, then
+ * device_add. A step QEMU refuses undoes those before it (blockdev-del, the
+ * slot freed); a step whose reply is lost (a timeout, a dropped connection)
+ * is settled by asking QEMU at once, or else by the next add of the id or
+ * qd_vm_reconcile(): a retry with the same id works either way. @dev's id,
+ * path and format must be valid UTF-8 and the format a driver name.
  *
  * Return: 0; -ENOSPC when every bridge slot is taken (nothing sent);
- * -EEXIST for an id in use; -EREMOTEIO with QEMU's error; another errno.
+ * -EEXIST for an id in use (checked with QEMU); -EINVAL for a bad field
+ * (nothing sent; ids of the form cpu-<n> are the vCPUs'); -EREMOTEIO with
+ * QEMU's error; another errno.
  */
 QD_PUBLIC int qd_vm_add_block(struct qd_vm *vm, const struct qd_block_device *dev, int timeout_ms,
 			      char **location, qd_error *err);
@@ -719,10 +784,14 @@ QD_PUBLIC int qd_vm_add_block(struct qd_vm *vm, const struct qd_block_device *de
  * @err:        error details, or NULL
  *
  * device_del, wait for QEMU to delete it, blockdev-del, free the slot. A
- * device QEMU no longer knows counts as removed.
+ * device QEMU no longer knows counts as removed. A guest that refuses
+ * (DEVICE_UNPLUG_GUEST_ERROR, QEMU 6.2 on) ends the wait at once; the device
+ * stays plugged, as QEMU has it. A block node QEMU does not delete keeps the
+ * record, and the next removal of the id deletes it.
  *
- * Return: 0; -ENOENT (not hot-plugged here); -ETIMEDOUT (recorded as
- * unplugging; a later call or qd_vm_reconcile() finishes it); -EREMOTEIO.
+ * Return: 0; -ENOENT (not hot-plugged here); -EBUSY (the guest refused);
+ * -ETIMEDOUT (recorded as unplugging; a later call or qd_vm_reconcile()
+ * finishes it); -EREMOTEIO.
  */
 QD_PUBLIC int qd_vm_remove_block(struct qd_vm *vm, const char *id, int timeout_ms, qd_error *err);
 
@@ -757,9 +826,13 @@ QD_PUBLIC int qd_vm_remove_vfio(struct qd_vm *vm, const char *id, int timeout_ms
  * @timeout_ms: deadline, >= 0
  * @err:        error details, or NULL
  *
- * Connects to the VM's QMP socket and checks the process is that VM's QEMU.
+ * Connects to the VM's QMP socket and checks the process is that VM's QEMU
+ * (its command line has the VM's -uuid), taking ownership of the VM. On a
+ * handle that is connected it does nothing; one whose connection broke is
+ * reconnected. Every call that needs QEMU does the same implicitly.
  *
- * Return: 0, -ESRCH (not running), or another negative errno.
+ * Return: 0, -ESRCH (not running), -EBUSY (another handle owns the VM), or
+ * another negative errno.
  */
 QD_PUBLIC int qd_vm_attach(struct qd_vm *vm, int timeout_ms, qd_error *err);
 
