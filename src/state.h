@@ -98,9 +98,16 @@ int qd_state_create_at(int dirfd, const char *name, const char *display, const s
 
 /*
  * qd_state_file_torn() - whether @name is what a power loss leaves of a file
- * whose data never reached the disk: empty, or only NUL bytes.
+ * whose data never reached the disk: empty, or only NUL bytes (a page torn
+ * between two versions is found by its date: qd_state_file_predates_boot()).
  */
 bool qd_state_file_torn(int dirfd, const char *name);
+
+/*
+ * qd_state_file_predates_boot() - whether @name was last written before this
+ * boot of the host: a QEMU it described cannot run any more.
+ */
+bool qd_state_file_predates_boot(int dirfd, const char *name);
 
 /*
  * qd_state_load_durable_copy() - the UUID and bridges as the last durable

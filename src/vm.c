@@ -152,18 +152,20 @@ static int create_state(struct qd_vm *vm, qd_error *err)
 }
 
 /*
- * A state file that a power loss emptied (saved without fsync, its data not
- * on disk yet) is no corruption: what it said about the running QEMU died
- * with that QEMU, and the UUID and bridges are in the durable copy. Only when
- * no QEMU of that UUID runs, though: otherwise its records are truly lost and
- * the file is left for someone to look at. Anything else stays an error.
+ * A state file that a power loss emptied or tore (saved without fsync) is no
+ * corruption: what it said about the running QEMU died with that QEMU, and
+ * the UUID and bridges are in the durable copy. So an unreadable file that is
+ * empty, or that was written before this boot, is rebuilt from the copy, but
+ * only when no QEMU of that UUID runs: otherwise its records are truly lost
+ * and the file is left for someone to look at. Anything else stays an error.
  */
 static int recover_torn_state(struct qd_vm *vm, int r, qd_error *err)
 {
 	struct qd_state copy = {0};
 	qd_error ignored = {0};
 
-	if (!qd_state_file_torn(vm->dirfd, QD_STATE_FILE) ||
+	if (!(qd_state_file_torn(vm->dirfd, QD_STATE_FILE) ||
+	      qd_state_file_predates_boot(vm->dirfd, QD_STATE_FILE)) ||
 	    qd_state_load_durable_copy(vm->dirfd, &copy, &ignored) < 0 ||
 	    qd_qemu_of_uuid_runs(copy.uuid)) {
 		qd_error_clear(&ignored);
@@ -173,8 +175,8 @@ static int recover_torn_state(struct qd_vm *vm, int r, qd_error *err)
 	qd_state_clear(&vm->st);
 	vm->st = copy;
 	if (asprintf(&vm->notice,
-		     "state file %s was empty (a power loss before its data reached the disk): "
-		     "the UUID and bridges were recovered from the durable copy",
+		     "state file %s was empty or torn (a power loss before its data reached the "
+		     "disk): the UUID and bridges were recovered from the durable copy",
 		     vm->state_path) < 0)
 		vm->notice = NULL;
 	qd_error_clear(err);

@@ -463,6 +463,54 @@ static void test_hotplug_events_not_queued_for_the_caller(void **state)
 	qd_error_clear(&err);
 }
 
+/* Item 10: a guest's refusal that comes after the removal gave up is applied later. */
+static void test_late_guest_refusal(void **state)
+{
+	struct qd_vm_config cfg = config("late", "vm1");
+	struct qd_block_device d = {.id = "d0"};
+	struct qd_qmp_watch *w = NULL;
+	struct qd_vm *vm;
+	qd_error err = {0};
+	char img[300], path[512], *loc = NULL, *report = NULL;
+	json_object *st;
+
+	scratch_path(img, sizeof(img), "late.img");
+	fclose(fopen(img, "w"));
+	d.path = img;
+	setenv("FAKEQEMU_GUEST", "reject", 1);
+	vm = new_vm(&cfg);
+	start(vm);
+	unsetenv("FAKEQEMU_GUEST");
+	assert_int_equal(qd_vm_add_block(vm, &d, TIMEOUT_MS, &loc, &err), 0);
+	free(loc);
+	/* The refusal comes 1 s late, after a 200 ms removal gave up. */
+	assert_int_equal(qmp(vm, "x-fakeqemu-fault",
+			     "{\"rule\": {\"command\": \"device_del\", \"action\": \"delay-event\", "
+			     "\"ms\": 1000}}",
+			     NULL),
+			 0);
+	assert_int_equal(qd_vm_remove_block(vm, "d0", 200, &err), -ETIMEDOUT);
+	snprintf(path, sizeof(path), "%s/vm1/state.json", cfg.run_dir);
+	st = json_object_from_file(path);
+	assert_true(json_object_get_boolean(json_object_object_get(
+	    json_object_array_get_idx(json_object_object_get(st, "devices"), 0), "unplugging")));
+	json_object_put(st);
+	/* A watch (the caller's) sees the refusal arrive; the library applies it next call. */
+	assert_int_equal(
+	    qd_qmp_watch_new(qd_vm_qmp(vm), "DEVICE_UNPLUG_GUEST_ERROR", NULL, NULL, &w, &err), 0);
+	assert_int_equal(qd_qmp_watch_wait(qd_vm_qmp(vm), w, TIMEOUT_MS, NULL, &err), 0);
+	qd_qmp_watch_free(qd_vm_qmp(vm), w);
+	assert_int_equal(qd_vm_reconcile(vm, TIMEOUT_MS, &report, &err), 0);
+	free(report);
+	st = json_object_from_file(path);
+	assert_false(json_object_get_boolean(json_object_object_get(
+	    json_object_array_get_idx(json_object_object_get(st, "devices"), 0), "unplugging")));
+	json_object_put(st);
+	assert_int_equal(qd_vm_stop(vm, TIMEOUT_MS, &err), 0);
+	qd_vm_free(vm);
+	qd_error_clear(&err);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -475,6 +523,7 @@ int main(void)
 	    cmocka_unit_test(test_destroy),
 	    cmocka_unit_test(test_set_log_after_start),
 	    cmocka_unit_test(test_hotplug_events_not_queued_for_the_caller),
+	    cmocka_unit_test(test_late_guest_refusal),
 	};
 
 	fake = getenv("QD_FAKEQEMU");
