@@ -28,15 +28,18 @@
  * DOC: what is durable
  *
  * The state file holds two kinds of record. The UUID and the bridges outlive
- * QEMU: they are written with fsync (file and directory) when they change,
- * which is when the VM is created and when a start applies a new bridge
- * count. Everything else describes the running QEMU (its pid, the
- * hot-plugged vCPUs and devices, the intents before a step whose outcome may
- * be lost) and dies with it on a power loss, so an atomic replace (a new
- * file renamed over the old one) is enough: after a crash the file is one
- * complete version, whose UUID and bridges are the durable ones, and the next
- * start forgets the rest. Not paying an fsync per hot-plug step is what keeps
- * hot-plug fast on a disk-backed run directory.
+ * QEMU: they are written with fsync (file and directory), with a copy in an
+ * extended attribute of the VM directory, when they change, which is when the
+ * VM is created and when a start applies a new bridge count. Everything else
+ * describes the running QEMU (its pid, the hot-plugged vCPUs and devices, the
+ * intents before a step whose outcome may be lost) and dies with it on a power
+ * loss, so it is written without waiting for the disk, and never so that a
+ * reader or a process crash could see half of it (state_file.c: a page
+ * overwritten in place, or a new file put in the old one's place). After a
+ * power loss the file is some version since the last durable one, or empty or
+ * torn, in which case qd_vm_new() rebuilds it from the durable copy; the next
+ * start forgets the rest. Not paying an fsync, nor a new file, per hot-plug
+ * step is what keeps hot-plug fast on a disk-backed run directory.
  */
 
 /* The path-based launch mode polls for QEMU's socket this often, as the seed did. */
