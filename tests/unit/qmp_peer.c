@@ -202,8 +202,18 @@ static void step_serve_reversed(struct qmp_peer *p, int count)
 		json_object_object_add(reply, "return", ret);
 		json_object_object_add(reply, "id", json_object_get(id));
 		text = json_object_to_json_string_ext(reply, JSON_C_TO_STRING_PLAIN);
-		peer_write_all(p, text, strlen(text), false);
-		peer_write_all(p, "\r\n", 2, false);
+		/*
+		 * One write with its line end: the client is done once it has the
+		 * message, and may close before a separate "\r\n" is sent.
+		 */
+		{
+			char *line = NULL;
+
+			if (asprintf(&line, "%s\r\n", text) < 0)
+				abort();
+			peer_write_all(p, line, strlen(line), false);
+			free(line);
+		}
 		json_object_put(reply);
 		json_object_put(msgs[i]);
 	}
