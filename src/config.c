@@ -30,12 +30,12 @@ static int check_text(const char *field, const char *v, qd_error *err)
 	return 0;
 }
 
-static bool cpu_model_valid(const char *m)
+bool qd_word_valid(const char *s, const char *punct)
 {
-	if (!*m)
+	if (!s || !*s)
 		return false;
-	for (; *m; m++)
-		if (!isalnum((unsigned char)*m) && !strchr("-._", *m))
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && !strchr(punct, *s))
 			return false;
 	return true;
 }
@@ -180,7 +180,7 @@ int qd_config_resolve(const struct qd_vm_config *in, const struct qd_host_facts 
 	 * QEMU splits -cpu at the first ',' itself (",," is no escape there): a
 	 * model name with one would turn the rest into CPU features.
 	 */
-	if (!cpu_model_valid(out->cpu_model))
+	if (!qd_word_valid(out->cpu_model, "-._"))
 		return qd_error_set(err, -EINVAL,
 				    "cpu_model '%s' is not a CPU model name (letters, digits, '-', "
 				    "'.', '_'); features go in cpu_features",

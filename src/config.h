@@ -28,6 +28,9 @@ bool qd_id_valid(const char *id);
  */
 bool qd_config_reserved_id(const char *id);
 
+/* qd_word_valid() - @s is not empty and only letters, digits and characters of @punct. */
+bool qd_word_valid(const char *s, const char *punct);
+
 /* qd_bdf_valid() - whether @s is a host PCI address, [DDDD:]BB:SS.F in hex. */
 bool qd_bdf_valid(const char *s);
 

@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* hotplug_dev.c - disks and VFIO devices on bridge slots (or SCSI), each step undone on failure */
-#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -117,17 +116,6 @@ static int check_utf8(const char *what, const char *id, const char *v, qd_error 
 	if (v && !qd_utf8_valid(v))
 		return qd_error_set(err, -EINVAL, "%s of device %s is not valid UTF-8", what, id);
 	return 0;
-}
-
-/* A block driver name: letters, digits, '_', '-', '+', '.' (raw, qcow2, ...). */
-static bool format_valid(const char *f)
-{
-	if (!*f)
-		return false;
-	for (; *f; f++)
-		if (!isalnum((unsigned char)*f) && !strchr("_-+.", *f))
-			return false;
-	return true;
 }
 
 static int blockdev_del(struct qd_vm *vm, const char *node, int timeout_ms, qd_error *err)
@@ -386,7 +374,8 @@ static int check_block(struct qd_vm *vm, const struct qd_block_device *dev, qd_e
 	r = check_utf8("the path", dev->id, dev->path, err);
 	if (r == 0)
 		r = check_utf8("the format", dev->id, dev->format, err);
-	if (r == 0 && dev->format && !format_valid(dev->format))
+	/* A block driver name: raw, qcow2, ... */
+	if (r == 0 && dev->format && !qd_word_valid(dev->format, "_-+."))
 		r = qd_error_set(err, -EINVAL, "block device %s: '%s' is not a block format name",
 				 dev->id, dev->format);
 	if (r == 0 && vm->cfg.block_driver == QD_BLOCK_VIRTIO_SCSI && dev->index >= 256 * 256)
