@@ -463,6 +463,46 @@ static void test_hotplug_events_not_queued_for_the_caller(void **state)
 	qd_error_clear(&err);
 }
 
+/* Item 3: fields that QEMU could not read are refused before anything is sent. */
+static void test_block_fields_checked_before_qemu(void **state)
+{
+	struct qd_vm_config cfg = config("fields", "vm1");
+	struct qd_vm *vm = new_vm(&cfg);
+	struct collected c = {0};
+	qd_error err = {0};
+	char img[300], *loc = NULL;
+
+	scratch_path(img, sizeof(img), "fields.img");
+	fclose(fopen(img, "w"));
+	start(vm);
+	qd_vm_set_log(vm, collect, &c, QD_LOG_DEBUG);
+	{
+		struct qd_block_device d = {.id = "d0", .path = img, .format = "raw,readonly=on"};
+
+		assert_int_equal(qd_vm_add_block(vm, &d, TIMEOUT_MS, &loc, &err), -EINVAL);
+		assert_string_equal(
+		    err.message, "block device d0: 'raw,readonly=on' is not a block format name");
+		d.format = "q\xff";
+		assert_int_equal(qd_vm_add_block(vm, &d, TIMEOUT_MS, &loc, &err), -EINVAL);
+		assert_string_equal(err.message, "the format of device d0 is not valid UTF-8");
+		d.format = NULL;
+		d.path = "/tmp/\xc3(";
+		assert_int_equal(qd_vm_add_block(vm, &d, TIMEOUT_MS, &loc, &err), -EINVAL);
+		assert_string_equal(err.message, "the path of device d0 is not valid UTF-8");
+	}
+	assert_int_equal(qd_vm_add_vfio(vm, "g0", "0000:01:00.0,rombar=0", TIMEOUT_MS, &loc, &err),
+			 -EINVAL);
+	assert_string_equal(err.message,
+			    "VFIO device g0: '0000:01:00.0,rombar=0' is not a PCI address "
+			    "([DDDD:]BB:SS.F)");
+	/* Nothing of it went to QEMU. */
+	assert_int_equal(c.sends, 0);
+	qd_vm_set_log(vm, NULL, NULL, QD_LOG_WARNING);
+	assert_int_equal(qd_vm_stop(vm, TIMEOUT_MS, &err), 0);
+	qd_vm_free(vm);
+	qd_error_clear(&err);
+}
+
 /* Item 10: a guest's refusal that comes after the removal gave up is applied later. */
 static void test_late_guest_refusal(void **state)
 {
@@ -484,11 +524,12 @@ static void test_late_guest_refusal(void **state)
 	assert_int_equal(qd_vm_add_block(vm, &d, TIMEOUT_MS, &loc, &err), 0);
 	free(loc);
 	/* The refusal comes 1 s late, after a 200 ms removal gave up. */
-	assert_int_equal(qmp(vm, "x-fakeqemu-fault",
-			     "{\"rule\": {\"command\": \"device_del\", \"action\": \"delay-event\", "
-			     "\"ms\": 1000}}",
-			     NULL),
-			 0);
+	assert_int_equal(
+	    qmp(vm, "x-fakeqemu-fault",
+		"{\"rule\": {\"command\": \"device_del\", \"action\": \"delay-event\", "
+		"\"ms\": 1000}}",
+		NULL),
+	    0);
 	assert_int_equal(qd_vm_remove_block(vm, "d0", 200, &err), -ETIMEDOUT);
 	snprintf(path, sizeof(path), "%s/vm1/state.json", cfg.run_dir);
 	st = json_object_from_file(path);
@@ -524,6 +565,7 @@ int main(void)
 	    cmocka_unit_test(test_set_log_after_start),
 	    cmocka_unit_test(test_hotplug_events_not_queued_for_the_caller),
 	    cmocka_unit_test(test_late_guest_refusal),
+	    cmocka_unit_test(test_block_fields_checked_before_qemu),
 	};
 
 	fake = getenv("QD_FAKEQEMU");
