@@ -95,21 +95,11 @@ static int parse_pci_addr(const char *text, int *slot, int *func)
 	return 0;
 }
 
-static const char *dev_label(const struct fq_device *d, char *buf, size_t len)
-{
-	if (d->id)
-		snprintf(buf, len, "%s,id=%s", d->driver, d->id);
-	else
-		snprintf(buf, len, "%s", d->driver);
-	return buf;
-}
-
 /* Find and claim a slot on @bus for @dev (do_pci_register_device()). */
 static bool pci_claim(struct fq_pci_bus *bus, struct fq_device *dev, const char *addr, bool hotplug,
 		      struct fq_reply *r)
 {
 	int slot = -1, func = 0;
-	char label[160];
 	bool root_port = bus->bridge && !strcmp(bus->bridge->driver, "pcie-root-port");
 
 	if (addr) {
@@ -122,17 +112,14 @@ static bool pci_claim(struct fq_pci_bus *bus, struct fq_device *dev, const char 
 		if (bus->slots[slot][func]) {
 			const struct fq_device *o = bus->slots[slot][func];
 
-			if (fq_vm.cfg.dialect->old_errors)
-				fq_reply_error(r, "GenericError",
-					       "PCI: slot %d function %d not available for %s, in "
-					       "use by %s",
-					       slot, func, dev->driver, o->driver);
-			else
-				fq_reply_error(r, "GenericError",
-					       "PCI: slot %d function %d not available for %s, in "
-					       "use by %s",
-					       slot, func, dev->driver,
-					       dev_label(o, label, sizeof(label)));
+			char s_text[8], f_text[8];
+
+			snprintf(s_text, sizeof(s_text), "%d", slot);
+			snprintf(f_text, sizeof(f_text), "%d", func);
+			/* An anonymous device's id prints as "(null)" (7.2 on). */
+			fq_reply_text(r, "pci-slot-in-use", "slot", s_text, "function", f_text,
+				      "driver", dev->driver, "other", o->driver, "otherid",
+				      o->id ? o->id : "(null)", NULL);
 			return false;
 		}
 	} else {
@@ -351,10 +338,16 @@ static bool vfio_realize(struct fq_device *dev, json_object *props, struct fq_re
 		return false;
 	}
 	if (!vfio_host_known(bdf)) {
-		fq_reply_error(r, "GenericError",
-			       "vfio /sys/bus/pci/devices/%s: no such host device: No such file or "
-			       "directory",
-			       bdf);
+		/* vfio_realize() names the device's sysfs path: the one given, if any. */
+		if (sysfs)
+			fq_reply_error(r, "GenericError",
+				       "vfio %s: no such host device: No such file or directory",
+				       sysfs);
+		else
+			fq_reply_error(r, "GenericError",
+				       "vfio /sys/bus/pci/devices/%s: no such host device: No such "
+				       "file or directory",
+				       bdf);
 		free(bdf);
 		return false;
 	}
@@ -401,6 +394,28 @@ static bool hotplug_off(const struct fq_device *dev)
 
 	return v &&
 	       (!strcmp(v, "off") || !strcmp(v, "no") || !strcmp(v, "false") || !strcmp(v, "n"));
+}
+
+/*
+ * v9fs_device_realize_common(): the fsdev named must exist (it may be shared)
+ * and give a mount_tag. Without an fsdev at all, the recorded plain error.
+ */
+static bool fsdev_realize(json_object *props, bool *handled, struct fq_reply *r)
+{
+	const char *id = fq_prop_str(props, "fsdev");
+
+	*handled = id != NULL;
+	if (!id)
+		return true;
+	if (!fq_backend_find(FQ_BACKEND_FSDEV, id)) {
+		fq_reply_text(r, "9p-fsdev-not-found", "value", id, NULL);
+		return false;
+	}
+	if (!fq_prop_str(props, "mount_tag")) {
+		fq_reply_text(r, "9p-no-mount-tag", "value", id, NULL);
+		return false;
+	}
+	return true;
 }
 
 /* Device-specific realize; false with @r filled on error. */
@@ -773,6 +788,7 @@ static void device_create(json_object *props, bool hotplug, enum fq_values how, 
 	struct fq_device *dev;
 	json_object *idv, *drv;
 	char bus_type[96];
+	struct fq_prop_info fsdev;
 	bool has_bus_type, is_cpu, refs;
 	int qt;
 
@@ -932,6 +948,13 @@ static void device_create(json_object *props, bool hotplug, enum fq_values how, 
 		goto fail;
 	if (t && !realize(dev, t, props, r))
 		goto fail;
+	if (fq_prop_find(name, "fsdev", &fsdev)) {
+		bool named;
+
+		if (!fsdev_realize(props, &named, r))
+			goto fail;
+		refs = refs || named;
+	}
 	/* Types without a realize of their own say what the recording said. */
 	if ((!t || t->kind == FQ_DEV_PCI_OTHER) && !refs && (e = plain_realize_error(qt))) {
 		fq_reply_error(r, "GenericError", "%s", e);

@@ -57,7 +57,7 @@ struct fq_dialect {
 	bool events_after_reply;     /* quit/system_powerdown/system_reset: event after {} (5.2) */
 	bool float_17g;		     /* doubles printed "%.17g" (6.0+), else "%f" trimmed */
 	bool cpus_fast_has_arch;     /* query-cpus-fast entries have "arch" (5.2) */
-	int smp_style;		     /* -smp error wording: 0 = 5.2, 1 = 7.2, 2 = 10.0 */
+	int smp_style; /* -smp: 0 = 5.2's pc_smp_parse(), else machine_parse_smp_config() */
 	bool strict_device_props;    /* device_add refuses "1" for integer properties (10.0) */
 	bool check_device_id;	     /* device_add ids must be identifiers (< 10.0) */
 	bool repeat_unplug_ok;	     /* a repeated device_del while unplugging returns {} (5.2) */

@@ -377,19 +377,11 @@ void fq_cmd_device_del(json_object *args, struct fq_reply *r)
 			return;
 		}
 		if (!strcmp(id, "/machine") || !strncmp(id, "/machine/", 9)) {
-			if (!strcmp(id, "/machine") || fq_vm.cfg.dialect->check_device_id)
-				fq_reply_error(r, "GenericError", "%s is not a %s", id,
-					       fq_vm.cfg.dialect->check_device_id
-						   ? "hotpluggable device"
-						   : "device");
+			/* An object that is not a device: only /machine itself is found. */
+			if (!strcmp(id, "/machine"))
+				fq_reply_text(r, "device-del-not-device", "path", id, NULL);
 			else
 				fq_reply_error(r, "DeviceNotFound", "Device '%s' not found", id);
-			if (strcmp(id, "/machine") != 0) {
-				free(r->err_class);
-				free(r->err_desc);
-				r->err_class = r->err_desc = NULL;
-				fq_reply_error(r, "DeviceNotFound", "Device '%s' not found", id);
-			}
 			return;
 		}
 		fq_reply_error(r, "DeviceNotFound", "Device '%s' not found", id);

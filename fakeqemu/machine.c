@@ -15,6 +15,7 @@
 #include "loop.h"
 #include "machine.h"
 #include "opts.h"
+#include "props.h"
 #include "qjson.h"
 #include "qmp_dispatch.h"
 
@@ -125,18 +126,12 @@ static char *bad_machine, *bad_machine_arg;
 
 static void check_machine_type(void)
 {
-	int style = fq_vm.cfg.dialect->smp_style;
+	char *t;
 
 	if (!bad_machine)
 		return;
-	if (style == 0)
-		fq_die("-machine %s: unsupported machine type\nUse -machine help to list supported "
-		       "machines",
-		       bad_machine_arg);
-	if (style == 1)
-		fq_die("unsupported machine type\nUse -machine help to list supported machines");
-	fq_die("unsupported machine type: \"%s\"\nUse -machine help to list supported machines",
-	       bad_machine);
+	t = fq_textf("machine-unsupported", "arg", bad_machine_arg, "type", bad_machine, NULL);
+	fq_die("%s", t);
 }
 
 void fq_machine_option(const char *arg, struct fq_config *cfg)
@@ -283,18 +278,19 @@ unsigned fq_x86_apic_id(int socket, int die, int core, int thread)
 	       ((unsigned)core << smt) | (unsigned)thread;
 }
 
-/* cpu_hierarchy_to_string(): 10.0 adds modules. */
+/* cpu_hierarchy_to_string(): the version's (10.0 adds modules). */
 static const char *hierarchy(unsigned sockets, unsigned dies, unsigned cores, unsigned threads)
 {
-	static char buf[160];
+	static char buf[200];
+	char s[16], d[16], c[16], t[16], *text;
 
-	if (fq_vm.cfg.dialect->smp_style == 2)
-		snprintf(buf, sizeof(buf),
-			 "sockets (%u) * dies (%u) * modules (1) * cores (%u) * threads (%u)",
-			 sockets, dies, cores, threads);
-	else
-		snprintf(buf, sizeof(buf), "sockets (%u) * dies (%u) * cores (%u) * threads (%u)",
-			 sockets, dies, cores, threads);
+	snprintf(s, sizeof(s), "%u", sockets);
+	snprintf(d, sizeof(d), "%u", dies);
+	snprintf(c, sizeof(c), "%u", cores);
+	snprintf(t, sizeof(t), "%u", threads);
+	text = fq_textf("smp-hierarchy", "sockets", s, "dies", d, "cores", c, "threads", t, NULL);
+	snprintf(buf, sizeof(buf), "%s", text);
+	free(text);
 	return buf;
 }
 
@@ -515,16 +511,14 @@ static void warn_amd_threads(void)
 		   strncmp(m, "Opteron", 7) && strncmp(m, "EPYC", 4)) {
 		return;
 	}
-	if (fq_vm.cfg.dialect->smp_style == 2)
-		fprintf(stderr,
-			"%s: warning: This family of AMD CPU doesn't support hyperthreading(%u). "
-			"Please configure -smp options properly or try enabling topoext feature.\n",
-			fq_vm.cfg.progname, fq_vm.cfg.threads);
-	else
-		fprintf(stderr,
-			"%s: warning: This family of AMD CPU doesn't support hyperthreading(%u)\n"
-			"Please configure -smp options properly or try enabling topoext feature.\n",
-			fq_vm.cfg.progname, fq_vm.cfg.threads);
+	{
+		char threads[16], *text;
+
+		snprintf(threads, sizeof(threads), "%u", fq_vm.cfg.threads);
+		text = fq_textf("amd-ht-warning", "threads", threads, NULL);
+		fprintf(stderr, "%s: warning: %s\n", fq_vm.cfg.progname, text);
+		free(text);
+	}
 }
 
 /*

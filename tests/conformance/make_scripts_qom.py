@@ -332,6 +332,18 @@ script("device-types", "device types from the data: unknown, abstract, not a dev
        ])
 
 
+script("9p", "virtio-9p-pci: the fsdev it names must exist (checked at realize, after the "
+       "PCI address), without one the NULL id", machine("pc"), [
+           CAPS,
+           c("device_add", {"driver": "virtio-9p-pci", "id": "p0", "fsdev": "nope",
+                            "mount_tag": "x"}, id=1),
+           c("device_add", {"driver": "virtio-9p-pci", "id": "p1", "mount_tag": "x"}, id=2),
+           c("device_add", {"driver": "virtio-9p-pci", "id": "p2", "fsdev": "nope"}, id=3),
+           c("device_add", {"driver": "virtio-9p-pci", "id": "p3", "fsdev": "nope",
+                            "addr": "0"}, id=4),
+           c("qom-list", {"path": "/machine/peripheral"}, id=5),
+       ])
+
 script("hotplug-off", "q35: pcie-root-port hotplug=off takes cold-plugged devices and refuses "
        "hot-plug and hot-unplug (5.2 in the port's handler, later as a bus without hot-plug)",
        machine("q35") + ["-device", "pcie-root-port,id=rp1,chassis=1,hotplug=off",
