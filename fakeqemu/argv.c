@@ -8,12 +8,15 @@
 #include "argv.h"
 #include "block.h"
 #include "chardev.h"
+#include "cmdline.h"
 #include "fakeqemu.h"
 #include "fds.h"
+#include "fsdev.h"
 #include "machine.h"
 #include "monitor.h"
 #include "net.h"
 #include "objects.h"
+#include "options.h"
 #include "opts.h"
 
 struct option_def {
@@ -21,103 +24,49 @@ struct option_def {
 	bool has_arg;
 };
 
-/* Options accepted. Those not modelled are accepted and ignored. */
-static const struct option_def options[] = {
-    {"S", false},
-    {"L", true},
-    {"accel", true},
-    {"enable-kvm", false},
-    {"display", true},
-    {"daemonize", false},
-    {"pidfile", true},
-    {"name", true},
-    {"uuid", true},
-    {"machine", true},
-    {"M", true},
-    {"cpu", true},
-    {"smp", true},
-    {"m", true},
-    {"qmp", true},
-    {"qmp-pretty", true},
-    {"mon", true},
-    {"chardev", true},
-    {"monitor", true},
-    {"device", true},
-    {"drive", true},
-    {"blockdev", true},
-    {"netdev", true},
-    {"nic", true},
-    {"net", true},
-    {"fsdev", true},
-    {"virtfs", true},
-    {"object", true},
-    {"numa", true},
-    {"kernel", true},
-    {"initrd", true},
-    {"append", true},
-    {"dtb", true},
-    {"bios", true},
-    {"rtc", true},
-    {"global", true},
-    {"vga", true},
-    {"no-user-config", false},
-    {"nodefaults", false},
-    {"nographic", false},
-    {"realtime", true},
-    {"overcommit", true},
-    {"mem-prealloc", false},
-    {"mem-path", true},
-    {"incoming", true},
-    {"fw_cfg", true},
-    {"serial", true},
-    {"parallel", true},
-    {"no-reboot", false},
-    {"no-shutdown", false},
-    {"boot", true},
-    {"D", true},
-    {"d", true},
-    {"trace", true},
-    {"msg", true},
-    {"sandbox", true},
-    {"vnc", true},
-    {"usb", false},
-    {"usbdevice", true},
-    {"k", true},
-    {"smbios", true},
-    {"pflash", true},
-    {"no-hpet", false},
-    {"no-acpi", false},
-    {"icount", true},
-    {"watchdog-action", true},
-    {"action", true},
-    {"cdrom", true},
-    {"hda", true},
-    {"hdb", true},
-    {"snapshot", false},
-    {"preconfig", false},
-    {"runas", true},
-    {"chroot", true},
-    {"set", true},
-    {"iscsi", true},
-    {"semihosting", false},
-    {"enable-fips", false},
-    {"sdl", false},
-    {"spice", true},
-    {"add-fd", true},
-    {"fake-version", true},
-    {"fake-guest", true},
-    {"fake-faults", true},
-    {"fake-replay", true},
-    {"fake-record", true}, /* record.c: taken before the model starts */
-    {"fake-real", true},
-    {NULL, false},
+/* fakeqemu's own options (QEMU's come from the recorded option sets). */
+static const struct option_def fake_options[] = {
+    {"fake-version", true}, {"fake-guest", true},  {"fake-faults", true},
+    {"fake-replay", true},  {"fake-record", true}, /* record.c: taken before the model starts */
+    {"fake-real", true},    {NULL, false},
 };
 
-static const struct option_def *lookup(const char *name)
+/* " name" followed by ' ' (no argument) or ':' (an argument) in a recorded set. */
+static bool set_has(const char *set, const char *name, bool *has_arg)
 {
-	for (int i = 0; options[i].name; i++)
-		if (!strcmp(options[i].name, name))
-			return &options[i];
+	size_t n = strlen(name);
+
+	for (const char *p = set; (p = strstr(p, name)); p += n) {
+		if (p[-1] != ' ' || (p[n] != ' ' && p[n] != ':'))
+			continue;
+		*has_arg = p[n] == ':';
+		return true;
+	}
+	return false;
+}
+
+/*
+ * The options of the imitated QEMU, as recorded from its binary
+ * (fakeqemu-data/V/options.txt); a version without a recording takes any
+ * recorded version's options.
+ */
+static const struct option_def *lookup(const char *name, const struct fq_config *cfg)
+{
+	static struct option_def found;
+	const struct fq_option_set *own = NULL;
+
+	for (int i = 0; fake_options[i].name; i++)
+		if (!strcmp(fake_options[i].name, name))
+			return &fake_options[i];
+	for (const struct fq_option_set *o = fq_option_sets; o->version; o++)
+		if (!strcmp(o->version, cfg->dialect->name))
+			own = o;
+	found.name = name;
+	if (own)
+		return set_has(own->names, name, &found.has_arg) ? &found : NULL;
+	for (const struct fq_option_set *o = fq_option_sets; o->version; o++)
+		if (set_has(o->names, name, &found.has_arg))
+			return &found;
 	return NULL;
 }
 
@@ -224,7 +173,7 @@ void fq_parse_argv(int argc, char **argv, struct fq_config *cfg)
 			print_version(cfg);
 			exit(0);
 		}
-		def = lookup(name);
+		def = lookup(name, cfg);
 		if (!def)
 			fq_die("%s: invalid option", arg);
 		if (def->has_arg) {
@@ -261,8 +210,13 @@ void fq_parse_argv(int argc, char **argv, struct fq_config *cfg)
 			cfg->pidfile = strdup(optarg);
 		} else if (!strcmp(name, "name")) {
 			struct fq_opts o;
+			char *loc;
 
-			fq_opts_parse(optarg, "guest", &o);
+			if (asprintf(&loc, "-name %s", optarg) < 0)
+				abort();
+			fq_opts_parse_noisily(loc, optarg, "guest", &o);
+			fq_cmdline_check("name", loc, &o);
+			free(loc);
 			free(cfg->name);
 			cfg->name = dupe(fq_opts_get(&o, "guest"));
 			fq_opts_free(&o);
@@ -295,6 +249,8 @@ void fq_parse_argv(int argc, char **argv, struct fq_config *cfg)
 		} else if (!strcmp(name, "incoming")) {
 			free(cfg->incoming);
 			cfg->incoming = strdup(optarg);
+		} else if (!strcmp(name, "fsdev")) {
+			fq_fsdev_option(optarg);
 		} else if (!strcmp(name, "netdev")) {
 			fq_netdev_option(optarg);
 		} else if (!strcmp(name, "add-fd")) {
@@ -309,6 +265,8 @@ void fq_parse_argv(int argc, char **argv, struct fq_config *cfg)
 			fq_blockdev_option(optarg);
 		} else if (!strcmp(name, "no-acpi")) {
 			cfg->acpi = false;
+		} else if (fq_cmdline_option(name, optarg)) {
+			/* checked as QEMU checks it; nothing more is modelled */
 		}
 		/* fake-* were taken in the first pass; the rest is accepted as is. */
 	}

@@ -15,9 +15,11 @@
 
 #include "backends.h"
 #include "chardev.h"
+#include "cmdline.h"
 #include "fakeqemu.h"
 #include "gtable.h"
 #include "loop.h"
+#include "machine.h"
 #include "monitor.h"
 #include "opts.h"
 #include "qomdata.h"
@@ -787,6 +789,7 @@ void fq_chardev_option(const char *arg)
 	if (asprintf(&location, "-chardev %s", arg) < 0)
 		abort();
 	fq_opts_parse_noisily(location, arg, "backend", &o);
+	fq_cmdline_check("chardev", location, &o);
 	id = fq_opts_get(&o, "id");
 	if (id && !id_wellformed(id))
 		fq_die("%s: Parameter 'id' expects an identifier\nIdentifiers consist of letters, "
@@ -993,6 +996,27 @@ static void reverse(json_object *list)
 	}
 }
 
+/*
+ * frontend-open: a monitor holds its chardev open; of the devices, consoles
+ * and serial/parallel ports open theirs at realize (qemu_chr_fe_set_open()
+ * or set_handlers(..., true)), while a virtserialport waits for the guest.
+ */
+static bool frontend_open(const struct fq_chardev *c)
+{
+	static const char *const opening[] = {"virtconsole",   "isa-serial",	"pci-serial",
+					      "pci-serial-2x", "pci-serial-4x", "usb-serial",
+					      "isa-parallel",  "isa-debugcon",	NULL};
+	struct fq_backend *b = fq_backend_find(FQ_BACKEND_CHARDEV, c->id);
+	struct fq_device *d = b && b->user ? fq_device_by_path(b->user) : NULL;
+
+	if (c->fe_open)
+		return true;
+	for (int i = 0; d && opening[i]; i++)
+		if (!strcmp(d->driver, opening[i]))
+			return true;
+	return false;
+}
+
 void fq_cmd_query_chardev(json_object *args, struct fq_reply *r)
 {
 	json_object *list = json_object_new_array();
@@ -1004,7 +1028,7 @@ void fq_cmd_query_chardev(json_object *args, struct fq_reply *r)
 	while ((c = fq_gtable_next(root(), &pos, NULL))) {
 		json_object *e = json_object_new_object();
 
-		json_add_bool(e, "frontend-open", c->fe_open);
+		json_add_bool(e, "frontend-open", frontend_open(c));
 		json_add_str(e, "filename", c->filename);
 		json_add_str(e, "label", c->id);
 		json_object_array_add(list, e);

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "backends.h"
+#include "cmdline.h"
 #include "fakeqemu.h"
 #include "fds.h"
 #include "monitor.h"
@@ -336,6 +337,7 @@ void fq_add_fd_option(const char *arg)
 	if (asprintf(&location, "-add-fd %s", arg) < 0)
 		abort();
 	fq_opts_parse_noisily(location, arg, NULL, &o);
+	fq_cmdline_check("add-fd", location, &o);
 	free(location);
 	opaque = fq_opts_get(&o, "opaque");
 	if (fq_opts_get_uint(&o, "fd", &fd) < 0)

@@ -33,6 +33,10 @@ static struct queued *queue;
 /* The machine's RAM backend when -machine memory-backend= names one, and the defaults. */
 static char *machine_memdev;
 
+/* Memory backends -numa node,memdev= gave the NUMA nodes (then there is no default RAM). */
+static char *numa_memdevs[64];
+static int nnuma_memdevs;
+
 static struct fq_gtable *root(void)
 {
 	if (!objects_root)
@@ -498,6 +502,15 @@ void fq_objects_machine_ram(const char *id, uint64_t size)
 			fq_backend_claim(b, "/machine");
 		return;
 	}
+	/* numa_uses_legacy_mem(): nodes with memdevs are the RAM. */
+	if (nnuma_memdevs) {
+		for (int i = 0; i < nnuma_memdevs; i++) {
+			b = fq_gtable_lookup(root(), numa_memdevs[i]);
+			if (b)
+				fq_backend_claim(b, "/machine/numa");
+		}
+		return;
+	}
 	if (!size)
 		return;
 	/* create_default_memdev(): a memory-backend-ram child of /objects. */
@@ -648,7 +661,8 @@ void fq_object_option(const char *arg)
 		abort();
 	if (asprintf(&q->location, "-object %s", arg) < 0)
 		abort();
-	if (arg[0] == '{') {
+	/* JSON -object came with 6.0; 5.2 reads any text as QemuOpts. */
+	if (arg[0] == '{' && fq_since(6, 0)) {
 		args = json_tokener_parse(arg);
 		if (!json_object_is_type(args, json_type_object))
 			fq_die("%s: JSON parse error", q->location);
@@ -673,16 +687,6 @@ void fq_object_option(const char *arg)
 		}
 		if (err)
 			fq_die("%s: %s", q->location, err);
-	} else {
-		struct fq_reply r = {0};
-
-		if (!type || !check_5_2(type, args, &r)) {
-			if (!type)
-				fq_die("%s: Parameter 'qom-type' is missing", q->location);
-			fq_die("%s: %s", q->location, r.err_desc);
-		}
-		if (!id)
-			fq_die("%s: Parameter 'id' is missing", q->location);
 	}
 	for (struct queued *p = queue; p && id; p = p->next) {
 		const char *other = str_arg(p->args, "id");
@@ -691,7 +695,7 @@ void fq_object_option(const char *arg)
 			fq_die("%s: Duplicate ID '%s' for object", q->location, id);
 	}
 	q->args = args;
-	q->early = created_early(type);
+	q->early = !type || created_early(type);
 	for (pp = &queue; *pp; pp = &(*pp)->next)
 		;
 	*pp = q;
@@ -704,6 +708,11 @@ void fq_objects_create(bool early)
 
 		if (q->early != early)
 			continue;
+		/* user_creatable_add_opts() of 5.2 reads these before the type. */
+		if (!fq_since(6, 0) && !str_arg(q->args, "qom-type"))
+			fq_die("%s: Parameter 'qom-type' is missing", q->location);
+		if (!fq_since(6, 0) && !str_arg(q->args, "id"))
+			fq_die("%s: Parameter 'id' is missing", q->location);
 		object_create(q->args, &r);
 		/* From 6.0 objects are created after the command line: no location. */
 		if (r.err_class && fq_since(6, 0))
@@ -724,4 +733,10 @@ void fq_objects_create(bool early)
 		}
 		fq_opts_free(&o);
 	}
+}
+
+void fq_objects_numa_memdev(const char *id)
+{
+	if (nnuma_memdevs < (int)(sizeof(numa_memdevs) / sizeof(numa_memdevs[0])))
+		numa_memdevs[nnuma_memdevs++] = strdup(id);
 }

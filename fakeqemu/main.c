@@ -20,6 +20,7 @@
 #include "qjson.h"
 #include "record.h"
 #include "replay.h"
+#include "report.h"
 #include "replay_recording.h"
 #include "standin.h"
 #include "startup.h"
@@ -32,6 +33,7 @@ void fq_die(const char *fmt, ...)
 {
 	va_list ap;
 
+	fq_report_timestamp();
 	fprintf(stderr, "%s: ", fq_vm.cfg.progname ? fq_vm.cfg.progname : "fakeqemu");
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);

@@ -13,6 +13,7 @@
 
 #include "backends.h"
 #include "chardev.h"
+#include "cmdline.h"
 #include "fakeqemu.h"
 #include "fds.h"
 #include "loop.h"
@@ -109,6 +110,7 @@ void fq_monitor_add_mon(const char *arg)
 	if (asprintf(&location, "-mon %s", arg) < 0)
 		abort();
 	fq_opts_parse_noisily(location, arg, "chardev", &o);
+	fq_cmdline_check("mon", location, &o);
 	id = fq_opts_get(&o, "chardev");
 	mode = fq_opts_get(&o, "mode");
 	if (mode && strcmp(mode, "control") && strcmp(mode, "readline")) {

@@ -50,6 +50,12 @@ void fq_objects_create(bool early);
 void fq_objects_machine_ram(const char *id, uint64_t size);
 
 /**
+ * fq_objects_numa_memdev() - -numa node,memdev=@id: the node's memory is that backend
+ * @id: the backend's id (copied)
+ */
+void fq_objects_numa_memdev(const char *id);
+
+/**
  * fq_object_find() - the object called @id
  * @id: its id
  *

@@ -3,6 +3,8 @@
 #ifndef FQ_REPORT_H
 #define FQ_REPORT_H
 
+#include <stdbool.h>
+
 /**
  * fq_report_location() - the command-line option being processed, or NULL
  * @loc: e.g. "-netdev tap,id=n0" (borrowed until the next call)
@@ -17,5 +19,14 @@ void fq_report_location(const char *loc);
  * @fmt: printf format of the message
  */
 void fq_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* fq_msg_timestamp - -msg timestamp=on: messages start with the UTC time. */
+extern bool fq_msg_timestamp;
+
+/**
+ * fq_report_timestamp() - print "YYYY-MM-DDTHH:MM:SS.uuuuuuZ " to stderr under
+ * -msg timestamp=on (error_vreport()'s prefix), else nothing
+ */
+void fq_report_timestamp(void);
 
 #endif

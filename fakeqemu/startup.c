@@ -6,6 +6,7 @@
 #include "chardev.h"
 #include "devices.h"
 #include "fakeqemu.h"
+#include "fsdev.h"
 #include "machine.h"
 #include "net.h"
 #include "objects.h"
@@ -17,6 +18,7 @@ void fq_startup_create(void)
 
 	fq_objects_create(true);
 	fq_chardevs_create();
+	fq_fsdevs_create();
 	fq_blocks_create();
 	fq_netdevs_create();
 	fq_objects_create(false);

@@ -588,6 +588,98 @@ argv_error("argv-blockdev-json", "-blockdev JSON with a bad member",
            ["-blockdev", '{"driver":"file","filename":"@IMG@","node-name":"f0","bogus":1}'])
 
 
+# ------------------------------------------------------------------ command lines
+
+# libvirt 9.0's command line for an ordinary domain (virsh domxml-to-native), TCG, with
+# the -object/-device/-audiodev in the keyval form libvirt uses before QEMU 6.0 took
+# JSON (test_fakeqemu_cmdline.py runs the JSON form).
+LIBVIRT = [
+    "-name", "guest=clients-pc,debug-threads=on", "-S",
+    "-object", "secret,id=masterKey0,format=raw,file=@IMG@",
+    "-machine", "pc,usb=off,dump-guest-core=off,memory-backend=pc.ram", "-accel", "tcg",
+    "-cpu", "qemu64", "-m", "128",
+    "-object", "memory-backend-ram,id=pc.ram,size=134217728",
+    "-overcommit", "mem-lock=off", "-smp", "1,maxcpus=4,sockets=4,cores=1,threads=1",
+    "-uuid", "6f1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d", "-display", "none", "-no-user-config",
+    "-nodefaults",
+    "-chardev", "socket,id=charmonitor,path=@TMP@/monitor.sock,server=on,wait=off",
+    "-mon", "chardev=charmonitor,id=monitor,mode=control", "-rtc", "base=utc", "-no-shutdown",
+    "-boot", "strict=on",
+    "-device", "virtio-scsi-pci,id=scsi0,bus=pci.0,addr=0x2",
+    "-blockdev", '{"driver":"file","filename":"@IMG2@","node-name":"libvirt-1-storage",'
+                 '"auto-read-only":true,"discard":"unmap"}',
+    "-blockdev", '{"node-name":"libvirt-1-format","read-only":false,"driver":"raw",'
+                 '"file":"libvirt-1-storage"}',
+    "-device", "virtio-blk-pci,bus=pci.0,addr=0x3,drive=libvirt-1-format,id=virtio-disk0,"
+               "bootindex=1",
+    "-audiodev", "none,id=audio1",
+    "-sandbox", "on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny"]
+
+script("argv-libvirt", "libvirt 9.0's command line (JSON -blockdev, -audiodev, -sandbox, "
+       "memory-backend=pc.ram, its own monitor socket; without -msg timestamp=on, whose stamps "
+       "no transcript can compare): it starts, and the backends it named are there", LIBVIRT, [
+           CAPS, c("query-status"), c("query-memdev"), c("query-chardev"), c("query-block"),
+           c("query-named-block-nodes"), c("query-iothreads"),
+           c("object-del", {"id": "masterKey0"}), c("object-del", {"id": "pc.ram"})],
+       defaults=True)
+
+# kata 2.x's command line (govmm), TCG instead of KVM, a user netdev instead of tap fds.
+KATA2 = [
+    "-name", "sandbox-govmm", "-uuid", "4a1b9f5e-2f7c-4f43-9c5d-6c2f0f6b7a10",
+    "-machine", "pc,accel=tcg,nvdimm=on", "-cpu", "qemu64",
+    "-qmp", "unix:@TMP@/kata-qmp.sock,server=on,wait=off", "-m", "256M,slots=10,maxmem=1024M",
+    "-device", "virtio-serial-pci,disable-modern=false,id=serial0",
+    "-device", "virtconsole,chardev=charconsole0,id=console0",
+    "-chardev", "socket,id=charconsole0,path=@TMP@/console.sock,server=on,wait=off",
+    "-object", "memory-backend-file,id=mem0,mem-path=@IMG@,size=1048576,share=on",
+    "-device", "virtio-scsi-pci,id=scsi0,disable-modern=false",
+    "-fsdev", "local,id=extra-9p-kataShared,path=@DIR@,security_model=none,multidevs=remap",
+    "-netdev", "user,id=network-0",
+    "-device", "driver=virtio-net-pci,netdev=network-0,mac=02:42:ac:11:00:02,disable-modern=false,mq=on,vectors=4",
+    "-object", "rng-random,id=rng0,filename=/dev/urandom", "-device", "virtio-rng-pci,rng=rng0",
+    "-rtc", "base=utc,driftfix=slew,clock=host", "-global", "kvm-pit.lost_tick_policy=discard",
+    "-vga", "none", "-no-user-config", "-nodefaults", "-nographic", "--no-reboot", "-S",
+    "-object", "memory-backend-ram,id=dimm1,size=256M", "-numa", "node,memdev=dimm1",
+    "-pidfile", "@TMP@/pid", "-smp", "1,cores=1,threads=1,sockets=4,maxcpus=4"]
+
+script("argv-kata2", "kata 2.x's command line (govmm) under TCG: its chardev sockets listen, its "
+       "objects and netdev exist", KATA2, [
+           CAPS, c("query-status"), c("query-chardev"), c("query-memdev"),
+           c("netdev_add", {"type": "user", "id": "network-0"}),
+           c("chardev-remove", {"id": "charconsole0"}), c("object-del", {"id": "rng0"})],
+       defaults=True)
+
+for name, desc, argv in [
+        ("msg-bool", "-msg with a value not on/off", ["-msg", "timestamp=bogus"]),
+        ("msg-key", "-msg with an unknown key", ["-msg", "bogus=1"]),
+        ("overcommit", "-overcommit mem-lock=bogus (a boolean until 9.x)", ["-overcommit", "mem-lock=bogus"]),
+        ("overcommit-key", "-overcommit with an unknown key", ["-overcommit", "bogus=on"]),
+        ("sandbox-key", "-sandbox with an unknown key", ["-sandbox", "on,bogus=1"]),
+        ("sandbox-enable", "-sandbox with an implied value not on/off", ["-sandbox", "bogus"]),
+        ("boot-strict", "-boot strict=bogus", ["-boot", "strict=bogus"]),
+        ("boot-order", "-boot order with a device PCs do not have", ["-boot", "order=x"]),
+        ("rtc-base", "-rtc base=bogus", ["-rtc", "base=bogus"]),
+        ("rtc-driftfix", "-rtc driftfix=bogus", ["-rtc", "driftfix=bogus"]),
+        ("name-bool", "-name with debug-threads not on/off", ["-name", "guest=x,debug-threads=bogus"]),
+        ("name-key", "-name with an unknown key", ["-name", "guest=x,bogus=1"]),
+        ("smbios", "-smbios of a type QEMU cannot build", ["-smbios", "type=99"]),
+        ("realtime", "-realtime mlock=off (kata 1.x; removed in 7.0)", ["-realtime", "mlock=off", "-S"]),
+        ("no-hpet", "-no-hpet (removed in 10.0)", ["-no-hpet", "-machine", "pc", "-S"]),
+        ("enable-fips", "-enable-fips (removed after 5.2)", ["-enable-fips", "-machine", "none", "-S"]),
+        ("fsdev-noid", "-fsdev without id", ["-fsdev", "local,path=/tmp"]),
+        ("fsdev-nomodel", "-fsdev local without security_model", ["-fsdev", "local,id=f0,path=/tmp"]),
+        ("fsdev-badmodel", "-fsdev local with an unknown security_model",
+         ["-fsdev", "local,id=f0,path=/tmp,security_model=bogus"]),
+        ("fsdev-nopath", "-fsdev local without path", ["-fsdev", "local,id=f0,security_model=none"]),
+        ("fsdev-driver", "-fsdev of an unknown driver", ["-fsdev", "bogus,id=f0,path=/tmp,security_model=none"]),
+        ("fsdev-dup", "two -fsdev with one id", ["-fsdev", "local,id=f0,path=/tmp,security_model=none",
+                                                  "-fsdev", "local,id=f0,path=/tmp,security_model=none"]),
+        ("fsdev-key", "-fsdev with an unknown key", ["-fsdev", "local,id=f0,path=/tmp,security_model=none,bogus=1"]),
+        ("mon-key", "-mon with an unknown key", ["-chardev", "null,id=c", "-mon", "chardev=c,bogus=1"]),
+        ("chardev-key", "-chardev with an unknown key", ["-chardev", "null,id=c,bogus=1"])]:
+    argv_error("argv-" + name, desc, argv)
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     for old in os.listdir(OUT):

@@ -263,7 +263,14 @@ def test_wait_on_blocks_until_a_client_connects(tmp_path):
         while not os.path.exists(qmp):
             assert time.monotonic() < deadline and p.poll() is None
             select.select([], [], [], 0.01)
-        c = QmpConnection(qmp)
+        # The socket file exists a moment before it listens (bind, then listen).
+        while True:
+            try:
+                c = QmpConnection(qmp)
+                break
+            except ConnectionRefusedError:
+                assert time.monotonic() < deadline
+                select.select([], [], [], 0.01)
         c.read_greeting()
         c.negotiate()
         assert filenames(c)["w"] == f"unix:{path},server=on"
