@@ -10,8 +10,10 @@ whole command line before it looks at the machine, so the answer is "invalid
 option", "requires an argument", or the machine error.
 """
 import argparse
+import os
 import re
 import subprocess
+import tempfile
 
 # Options other versions of QEMU have (5.2, 7.2, 10.0), so every recording probes them.
 EXTRA = ["help", "M", "qmp-pretty", "realtime", "enable-fips", "writeconfig", "no-hpet", "no-acpi",
@@ -33,9 +35,17 @@ def candidates(qemu):
 
 
 def probe(qemu, name):
-    p = subprocess.run([qemu, "-machine", "bogus", "-nodefaults", "-display", "none", "-" + name],
-                       capture_output=True, text=True, timeout=20, stdin=subprocess.DEVNULL)
-    err = p.stderr
+    # -jitdump and -perfmap start writing files as they are parsed: run where that is
+    # harmless, and remove what -perfmap leaves in /tmp.
+    with tempfile.TemporaryDirectory() as tmp:
+        p = subprocess.Popen([qemu, "-machine", "bogus", "-nodefaults", "-display", "none",
+                              "-" + name], stderr=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                             stdin=subprocess.DEVNULL, cwd=tmp, text=True)
+        err = p.communicate(timeout=20)[1]
+    try:
+        os.unlink("/tmp/perf-%d.map" % p.pid)
+    except OSError:
+        pass
     if ": -%s: invalid option" % name in err:
         return None
     if ": -%s: requires an argument" % name in err:
