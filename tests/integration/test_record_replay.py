@@ -10,6 +10,7 @@ should read), then replays it to the same client and checks the client sees the 
 """
 import json
 import os
+import select
 import signal
 import socket
 import subprocess
@@ -33,6 +34,19 @@ def replayer(rec, **kw):
     env = {"FAKEQEMU_REPLAY": str(rec)}
     env.update(kw.pop("env", {}))
     return FakeQemu(env=env, **kw)
+
+
+def wait_gone(pid, timeout_s=10.0):
+    """Wait until process @pid (not our child: it daemonized) has exited."""
+    try:
+        fd = os.pidfd_open(pid)
+    except ProcessLookupError:
+        return
+    try:
+        if not select.select([fd], [], [], timeout_s)[0]:
+            raise AssertionError(f"pid {pid} did not exit within {timeout_s} s of SIGTERM")
+    finally:
+        os.close(fd)
 
 
 def lines(rec):
@@ -240,12 +254,17 @@ def test_daemonize_and_pidfile_as_qemu(tmp_path):
                               env=env, timeout=30)
         assert proc.returncode == 0, proc.stderr
         pid = int(open(pidfile).read())
-        c = QmpConnection(qmp)  # bound and listening once the parent exited
-        c.read_greeting()
-        c.negotiate()
-        version = c.execute("query-version")
-        os.kill(pid, signal.SIGTERM)
-        c.wait_closed()
+        try:
+            c = QmpConnection(qmp)  # bound and listening once the parent exited
+            c.read_greeting()
+            c.negotiate()
+            version = c.execute("query-version")
+            os.kill(pid, signal.SIGTERM)
+            c.wait_closed()
+            wait_gone(pid)
+        finally:
+            if os.path.exists(f"/proc/{pid}"):
+                os.kill(pid, signal.SIGKILL)
         return pid, version
 
     pid, version = run_daemon(["-fake-record", str(rec), "-fake-real", FAKEQEMU])
@@ -298,6 +317,9 @@ def test_qdctl_record_and_replay_round_trip(tmp_path):
     # Other operations than recorded: the first differing request is named.
     other = run_qdctl("record", "--replay", str(rec), "-d", short_tmpdir(), str(cfg), "start",
                       "add-vcpus", "1", "add-block", "d0", str(img), check=1)
+    # That run ends without a stop: its QEMU (the replaying fakeqemu) is ours to end.
+    started = json.loads(other.stdout.splitlines()[0])
+    os.kill(started["pid"], signal.SIGKILL)
     line = ops_of(other)[2]
     assert line["ok"] is False
     assert line["error"]["message"].startswith(f"replay {rec}:")
