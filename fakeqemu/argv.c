@@ -16,7 +16,7 @@
 #include "monitor.h"
 #include "net.h"
 #include "objects.h"
-#include "options.h"
+#include "cmdline_data.h"
 #include "opts.h"
 
 struct option_def {
@@ -53,19 +53,19 @@ static bool set_has(const char *set, const char *name, bool *has_arg)
 static const struct option_def *lookup(const char *name, const struct fq_config *cfg)
 {
 	static struct option_def found;
-	const struct fq_option_set *own = NULL;
+	const struct fq_cmdline_data *own = NULL;
 
 	for (int i = 0; fake_options[i].name; i++)
 		if (!strcmp(fake_options[i].name, name))
 			return &fake_options[i];
-	for (const struct fq_option_set *o = fq_option_sets; o->version; o++)
+	for (const struct fq_cmdline_data *o = fq_cmdline_data; o->version; o++)
 		if (!strcmp(o->version, cfg->dialect->name))
 			own = o;
 	found.name = name;
 	if (own)
-		return set_has(own->names, name, &found.has_arg) ? &found : NULL;
-	for (const struct fq_option_set *o = fq_option_sets; o->version; o++)
-		if (set_has(o->names, name, &found.has_arg))
+		return set_has(own->options, name, &found.has_arg) ? &found : NULL;
+	for (const struct fq_cmdline_data *o = fq_cmdline_data; o->version; o++)
+		if (set_has(o->options, name, &found.has_arg))
 			return &found;
 	return NULL;
 }

@@ -107,6 +107,7 @@ static const struct fq_command commands[] = {
     {"query-migrate-parameters", fq_cmd_query_migrate_parameters, true},
     {"migrate-set-parameters", fq_cmd_migrate_set_parameters, true},
     {"migrate-incoming", fq_cmd_migrate_incoming, true},
+    {"human-monitor-command", fq_cmd_human_monitor_command, true},
     /* fakeqemu's own, not in any QEMU schema. */
     {"x-fakeqemu-state", fq_cmd_x_fakeqemu_state, false},
     {"x-fakeqemu-fault", fq_cmd_x_fakeqemu_fault, false},

@@ -98,6 +98,8 @@ void fq_cmd_query_migrate_parameters(json_object *args, struct fq_reply *r);
 void fq_cmd_migrate_set_parameters(json_object *args, struct fq_reply *r);
 void fq_cmd_migrate_incoming(json_object *args, struct fq_reply *r);
 
+void fq_cmd_human_monitor_command(json_object *args, struct fq_reply *r);
+
 void fq_cmd_x_fakeqemu_state(json_object *args, struct fq_reply *r);
 void fq_cmd_x_fakeqemu_fault(json_object *args, struct fq_reply *r);
 void fq_cmd_x_fakeqemu_commands(json_object *args, struct fq_reply *r);

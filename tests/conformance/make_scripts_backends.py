@@ -680,6 +680,54 @@ for name, desc, argv in [
     argv_error("argv-" + name, desc, argv)
 
 
+# ------------------------------------------------------------------ the human monitor
+
+def hmp(line, **kw):
+    return c("human-monitor-command", {"command-line": line}, **kw)
+
+
+script("hmp-info", "human-monitor-command: the common info commands over the same model as "
+       "QMP (status, version, name, kvm, uuid, chardev, network, balloon, memdev, block, "
+       "hotpluggable-cpus, migrate), the info list, unknown and malformed lines",
+       PC + ["-name", "hmp", "-m", "256", "-smp", "1,maxcpus=2"], [
+           CAPS,
+           hmp("info status"), hmp("info version"), hmp("info name"), hmp("info kvm"),
+           hmp("info uuid"), hmp("info chardev"), hmp("info network"), hmp("info block"),
+           hmp("info balloon"), hmp("info memdev"), hmp("info hotpluggable-cpus"),
+           hmp("info migrate"), hmp("info"), hmp("help info"), hmp("info bogus"), hmp("bogus"),
+           hmp(""), hmp("  info   name  "), hmp("info status extra"),
+           c("netdev_add", {"type": "user", "id": "n1"}),
+           c("netdev_add", {"type": "hubport", "id": "h1", "hubid": 0}),
+           c("netdev_add", {"type": "hubport", "id": "h2", "hubid": 0}),
+           c("netdev_add", {"type": "hubport", "id": "h3", "hubid": 1}),
+           hmp("info network"),
+           c("device_add", {"driver": "virtio-balloon-pci", "id": "b0"}),
+           hmp("info balloon"),
+           c("blockdev-add", {"driver": "raw", "node-name": "d1",
+                              "file": {"driver": "file", "filename": "@IMG@"}}),
+           c("blockdev-add", {"driver": "raw", "node-name": "d2", "read-only": True,
+                              "file": {"driver": "file", "filename": "@IMG2@"}}),
+           c("device_add", {"driver": "virtio-blk-pci", "id": "vb0", "drive": "d1"}),
+           c("device_add", {"driver": "virtio-blk-pci", "id": "vb1", "drive": "d2"}),
+           hmp("info block"),
+           c("object-add", {"qom-type": "memory-backend-ram", "id": "m1", "size": 1048576}),
+           hmp("info memdev"),
+       ])
+
+script("hmp-commands", "human-monitor-command commands: stop/cont with their events, "
+       "system_reset, device_del/netdev_del/chardev-remove/object_del errors, quit",
+       ["-machine", "pc", "-accel", "tcg"], [
+           CAPS,
+           hmp("stop", events=["STOP"]), hmp("info status"), hmp("stop"),
+           hmp("cont", events=["RESUME"]), hmp("info status"),
+           hmp("system_reset", events=["RESET"]),
+           hmp("device_del nope"), hmp("netdev_del nope"), hmp("chardev-remove nope"),
+           hmp("object_del nope"),
+           {"send": cmd("human-monitor-command", {"command-line": "quit"}),
+            "events": ["SHUTDOWN"], "eof": True},
+       ])
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     for old in os.listdir(OUT):
