@@ -22,7 +22,9 @@ run_tier() {
 	shift 3
 	echo "=== tier $name"
 	rm -f "$dir/meson-logs/$log"
+	started=$(date +%s)
 	meson test -C "$dir" --print-errorlogs "$@"
+	echo "=== tier $name took $(($(date +%s) - started)) s"
 	cp "$dir/meson-logs/$log" "$logs/$name.json" 2>/dev/null
 	tiers="$tiers $name=$logs/$name.json"
 }
