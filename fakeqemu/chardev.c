@@ -741,17 +741,6 @@ static json_object *backend_from_opts(const struct fq_opts *o, const char *type,
 	return be;
 }
 
-static bool id_wellformed(const char *id)
-{
-	if (!((id[0] >= 'a' && id[0] <= 'z') || (id[0] >= 'A' && id[0] <= 'Z')))
-		return false;
-	for (const char *p = id; *p; p++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		      (*p >= '0' && *p <= '9') || strchr("-._", *p)))
-			return false;
-	return true;
-}
-
 static void queue_add(const char *location, const char *text, const char *label)
 {
 	struct queued *q = calloc(1, sizeof(*q)), **pp;
@@ -791,7 +780,7 @@ void fq_chardev_option(const char *arg)
 	fq_opts_parse_noisily(location, arg, "backend", &o);
 	fq_cmdline_check("chardev", location, &o);
 	id = fq_opts_get(&o, "id");
-	if (id && !id_wellformed(id))
+	if (id && !fq_id_wellformed(id))
 		fq_die("%s: Parameter 'id' expects an identifier\nIdentifiers consist of letters, "
 		       "digits, '-', '.', '_', starting with a letter.",
 		       location);

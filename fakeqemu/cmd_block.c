@@ -497,16 +497,6 @@ static void relax(struct fq_block_node *n)
 
 /* ---- nodes ------------------------------------------------------------------------ */
 
-static bool id_wellformed(const char *id)
-{
-	if (!isalpha((unsigned char)id[0]))
-		return false;
-	for (const char *p = id; *p; p++)
-		if (!isalnum((unsigned char)*p) && !strchr("-._", *p))
-			return false;
-	return true;
-}
-
 static struct bb *bb_by_name(const char *name)
 {
 	for (struct bb *b = bbs; b && name; b = b->next)
@@ -526,7 +516,7 @@ static char *assign_name(const char *name, struct fq_reply *r)
 			abort();
 		return gen;
 	}
-	if (!id_wellformed(name)) {
+	if (!fq_id_wellformed(name)) {
 		if (old)
 			fq_reply_error(r, "GenericError", "Invalid node name");
 		else
@@ -1162,7 +1152,7 @@ void fq_drive_option(const char *arg)
 		abort();
 	fq_opts_parse_noisily(location, arg, "file", &o);
 	id = fq_opts_get(&o, "id");
-	if (id && !id_wellformed(id))
+	if (id && !fq_id_wellformed(id))
 		fq_die("%s: Parameter 'id' expects an identifier\nIdentifiers consist of letters, "
 		       "digits, '-', '.', '_', starting with a letter.",
 		       location);

@@ -95,17 +95,6 @@ static bool compiled_in(const char *type)
 	return true;
 }
 
-static bool id_wellformed(const char *id)
-{
-	if (!((id[0] >= 'a' && id[0] <= 'z') || (id[0] >= 'A' && id[0] <= 'Z')))
-		return false;
-	for (const char *p = id; *p; p++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		      (*p >= '0' && *p <= '9') || strchr("-._", *p)))
-			return false;
-	return true;
-}
-
 static void run_bridge_helper(const char *helper);
 
 /* ---- tap ------------------------------------------------------------------ */
@@ -468,7 +457,7 @@ static void netdev_create(json_object *nd, struct fq_reply *r)
 	struct netdev *n;
 	struct fq_backend *b;
 
-	if (fq_since(6, 0) && !id_wellformed(id)) {
+	if (fq_since(6, 0) && !fq_id_wellformed(id)) {
 		fq_reply_error(r, "GenericError", "Parameter 'id' expects an identifier");
 		return;
 	}
@@ -597,7 +586,7 @@ void fq_netdev_option(const char *arg)
 
 		fq_opts_parse_noisily(q->location, arg, "type", &o);
 		id = fq_opts_get(&o, "id");
-		if (id && !id_wellformed(id))
+		if (id && !fq_id_wellformed(id))
 			fq_die("%s: Parameter 'id' expects an identifier\nIdentifiers consist of "
 			       "letters, digits, '-', '.', '_', starting with a letter.",
 			       q->location);

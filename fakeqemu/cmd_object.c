@@ -51,17 +51,6 @@ static const char *str_arg(json_object *o, const char *key)
 	return json_object_object_get_ex(o, key, &v) ? json_object_get_string(v) : NULL;
 }
 
-static bool id_wellformed(const char *id)
-{
-	if (!((id[0] >= 'a' && id[0] <= 'z') || (id[0] >= 'A' && id[0] <= 'Z')))
-		return false;
-	for (const char *p = id; *p; p++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		      (*p >= '0' && *p <= '9') || strchr("-._", *p)))
-			return false;
-	return true;
-}
-
 /* ---- property values (typed JSON from QMP, strings from 5.2's command line) ---- */
 
 static bool prop_u64(json_object *props, const char *key, uint64_t *out)
@@ -367,7 +356,7 @@ static void object_create(json_object *args, struct fq_reply *r)
 
 	if (!fq_since(6, 0) && !check_5_2(type, args, r))
 		return;
-	if (fq_since(6, 0) && !id_wellformed(id)) {
+	if (fq_since(6, 0) && !fq_id_wellformed(id)) {
 		fq_reply_error(r, "GenericError", "Parameter 'id' expects an identifier");
 		return;
 	}

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* opts.c - QemuOpts-style "key=value,key=value" parsing, with ",," escapes */
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -137,4 +138,15 @@ void fq_opts_free(struct fq_opts *o)
 	}
 	free(o->items);
 	memset(o, 0, sizeof(*o));
+}
+
+bool fq_id_wellformed(const char *id)
+{
+	/* fakeqemu never sets a locale: isalpha() is ASCII's, like qemu_isalpha(). */
+	if (!isalpha((unsigned char)id[0]))
+		return false;
+	for (const char *p = id; *p; p++)
+		if (!isalnum((unsigned char)*p) && !strchr("-._", *p))
+			return false;
+	return true;
 }

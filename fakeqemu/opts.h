@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct fq_opt {
 	char *key;
@@ -45,5 +46,12 @@ int fq_opts_get_bool(const struct fq_opts *o, const char *key, bool def);
 int fq_opts_get_uint(const struct fq_opts *o, const char *key, unsigned long long *out);
 
 void fq_opts_free(struct fq_opts *o);
+
+/*
+ * fq_id_wellformed() - QEMU's id_wellformed(): a letter, then letters,
+ * digits, '-', '.' and '_'. Every id QEMU names after a user's choice
+ * (chardevs, netdevs, objects, node names, QemuOpts ids) obeys it.
+ */
+bool fq_id_wellformed(const char *id);
 
 #endif
