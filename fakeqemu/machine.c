@@ -124,7 +124,7 @@ static void check_cpu_model(void)
 /* An unknown -machine type: reported after the command line, as QEMU does. */
 static char *bad_machine, *bad_machine_arg;
 
-static void check_machine_type(void)
+void fq_machine_check_type(void)
 {
 	char *t;
 
@@ -552,7 +552,7 @@ void fq_machine_init(void)
 {
 	struct fq_config *c = &fq_vm.cfg;
 
-	check_machine_type();
+	fq_machine_check_type();
 	check_cpu_model();
 	if (!c->machine)
 		c->machine = strdup("pc");

@@ -17,6 +17,12 @@ void fq_machine_queue_device(const char *arg);
 void fq_machine_queue_blockdev(const char *arg);
 void fq_machine_queue_drive(const char *arg);
 
+/*
+ * fq_machine_check_type() - select_machine(): exit with QEMU's message when
+ * -machine named an unknown type (before any backend is created)
+ */
+void fq_machine_check_type(void);
+
 /* fq_machine_init() - build the model; exits with QEMU's message on a bad configuration. */
 void fq_machine_init(void);
 

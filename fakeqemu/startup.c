@@ -16,6 +16,8 @@ void fq_startup_create(void)
 {
 	bool has_board;
 
+	/* select_machine() comes before any backend is created. */
+	fq_machine_check_type();
 	fq_objects_create(true);
 	fq_chardevs_create();
 	fq_fsdevs_create();
