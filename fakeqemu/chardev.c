@@ -21,6 +21,7 @@
 #include "loop.h"
 #include "machine.h"
 #include "monitor.h"
+#include "numparse.h"
 #include "opts.h"
 #include "qomdata.h"
 #include "report.h"
@@ -729,10 +730,12 @@ static json_object *backend_from_opts(const struct fq_opts *o, const char *type,
 		}
 		json_add_str(d, "device", path);
 	} else if (!strcmp(type, "ringbuf") || !strcmp(type, "memory")) {
-		unsigned long long size;
+		const char *size = fq_opts_get(o, "size");
+		uint64_t bytes;
 
-		if (fq_opts_get_uint(o, "size", &size) == 0)
-			json_object_object_add(d, "size", json_object_new_int64((long long)size));
+		/* fq_cmdline_check() has refused what is no size. */
+		if (size && fq_strtosz(size, &bytes, NULL) == 0)
+			json_object_object_add(d, "size", json_object_new_int64((int64_t)bytes));
 	} else if (!strcmp(type, "stdio")) {
 		opt_bool(o, "signal", "signal", d, false);
 	} else if (!strcmp(type, "mux") || !strcmp(type, "hub")) {

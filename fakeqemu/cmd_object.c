@@ -13,6 +13,7 @@
 #include "fakeqemu.h"
 #include "gtable.h"
 #include "keyval.h"
+#include "numparse.h"
 #include "objects.h"
 #include "opts.h"
 #include "schema.h"
@@ -59,35 +60,8 @@ static bool prop_u64(json_object *props, const char *key, uint64_t *out)
 
 	if (!json_object_object_get_ex(props, key, &v))
 		return false;
-	if (json_object_is_type(v, json_type_string)) {
-		const char *s = json_object_get_string(v);
-		char *end;
-		double d = strtod(s, &end);
-		uint64_t mult = 1;
-
-		switch (*end) {
-		case 'k':
-		case 'K':
-			mult = 1ULL << 10;
-			break;
-		case 'M':
-		case 'm':
-			mult = 1ULL << 20;
-			break;
-		case 'G':
-		case 'g':
-			mult = 1ULL << 30;
-			break;
-		case 'T':
-		case 't':
-			mult = 1ULL << 40;
-			break;
-		default:
-			break;
-		}
-		*out = (uint64_t)(d * (double)mult);
-		return end != s;
-	}
+	if (json_object_is_type(v, json_type_string))
+		return fq_strtosz(json_object_get_string(v), out, NULL) == 0;
 	*out = (uint64_t)json_object_get_int64(v);
 	return true;
 }

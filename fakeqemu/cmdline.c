@@ -8,6 +8,7 @@
 #include "cmdline.h"
 #include "fakeqemu.h"
 #include "objects.h"
+#include "numparse.h"
 #include "qomdata.h"
 #include "report.h"
 #include "since.h"
@@ -28,25 +29,36 @@ static bool parse_bool(const char *v)
 	return !strcmp(v, "on") || !strcmp(v, "off");
 }
 
-static bool parse_number(const char *v)
+/* parse_option_number(): qemu_strtou64(), so "-1" is 2^64 - 1. */
+static void check_number(const char *location, const char *key, const char *val)
 {
-	char *end;
+	int ret = fq_strtou64(val, &(uint64_t){0});
 
-	errno = 0;
-	strtoull(v, &end, 0);
-	return !errno && end != v && !*end && *v != '-';
+	if (ret == -ERANGE)
+		fq_die("%s: Value '%s' is too large for parameter '%s'", location, val, key);
+	if (ret)
+		fq_die("%s: Parameter '%s' expects a number", location, key);
 }
 
-static bool parse_size(const char *v)
+/* parse_option_size(): qemu_strtosz(), out of range said apart. */
+static void check_size(const char *location, const char *key, const char *val)
 {
-	char *end;
-	double d;
+	bool deprecated;
+	int ret = fq_strtosz(val, &(uint64_t){0}, &deprecated);
 
-	errno = 0;
-	d = strtod(v, &end);
-	if (errno || end == v || d < 0 || *v == '-')
-		return false;
-	return !*end || (strchr("kKmMgGtTpPeEbB", *end) && !end[1]);
+	if (deprecated) {
+		fq_report_location(location);
+		fq_warn("Using a multiplier suffix on hex numbers is deprecated: %s", val);
+		fq_report_location(NULL);
+	}
+
+	if (ret == -ERANGE)
+		fq_die("%s: Value '%s' is out of range for parameter '%s'", location, val, key);
+	if (ret)
+		fq_die("%s: Parameter '%s' expects a non-negative number below 2^64\nOptional "
+		       "suffix k, M, G, T, P or E means kilo-, mega-, giga-, tera-, peta-\nand "
+		       "exabytes, respectively.",
+		       location, key);
 }
 
 void fq_cmdline_check(const char *list, const char *location, const struct fq_opts *o)
@@ -70,15 +82,10 @@ void fq_cmdline_check(const char *list, const char *location, const struct fq_op
 			fq_die("%s: Invalid parameter '%s'", location, key);
 		if (!strcmp(type, "boolean") && !parse_bool(val))
 			fq_die("%s: Parameter '%s' expects 'on' or 'off'", location, key);
-		if (!strcmp(type, "number") && !parse_number(val))
-			fq_die("%s: Parameter '%s' expects a number", location, key);
-		if (!strcmp(type, "size") && !parse_size(val))
-			fq_die(
-			    "%s: Parameter '%s' expects a non-negative number below 2^64\nOptional "
-			    "suffix k, M, G, T, P or E means kilo-, mega-, giga-, tera-, "
-			    "peta-\nand "
-			    "exabytes, respectively.",
-			    location, key);
+		if (!strcmp(type, "number"))
+			check_number(location, key, val);
+		if (!strcmp(type, "size"))
+			check_size(location, key, val);
 	}
 	json_object_put(owner);
 }

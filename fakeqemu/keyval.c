@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "keyval.h"
+#include "numparse.h"
 #include "schema.h"
 
 static const char *str_of(json_object *o, const char *key)
@@ -100,33 +101,10 @@ static json_object *convert_scalar(const char *s, const char *json_type)
 			return json_object_new_int64(v);
 		/* Sizes (1G, 512M) are integers too. */
 		{
-			double d = strtod(s, &end);
-			long long mult = 0;
+			uint64_t size;
 
-			if (end != s && end[0] && !end[1]) {
-				switch (end[0]) {
-				case 'k':
-				case 'K':
-					mult = 1LL << 10;
-					break;
-				case 'M':
-				case 'm':
-					mult = 1LL << 20;
-					break;
-				case 'G':
-				case 'g':
-					mult = 1LL << 30;
-					break;
-				case 'T':
-				case 't':
-					mult = 1LL << 40;
-					break;
-				default:
-					break;
-				}
-			}
-			if (mult)
-				return json_object_new_int64((long long)(d * (double)mult));
+			if (fq_strtosz(s, &size, NULL) == 0 && size <= INT64_MAX)
+				return json_object_new_int64((long long)size);
 		}
 	} else if (!strcmp(json_type, "boolean")) {
 		if (!strcmp(s, "on") || !strcmp(s, "yes") || !strcmp(s, "true"))

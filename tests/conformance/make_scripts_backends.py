@@ -313,6 +313,18 @@ argv_error("argv-chardev-tcp", "-chardev tcp client refused",
            ["-chardev", "socket,id=a,host=127.0.0.1,port=1,server=off"])
 argv_error("argv-chardev-badid", "-chardev with a malformed id",
            ["-chardev", "null,id=1a"])
+# qemu_strtosz() through QemuOpts (a "size" parameter): each version's parser. A size it
+# takes is followed by -machine bogus's error, one it refuses stops parsing first.
+for name, value in [("neg", "-1"), ("negzero", "-0"), ("hexsuffix", "0x10k"),
+                    ("exponent", "1e3"), ("leadfrac", ".5k"), ("u64max", "18446744073709551615"),
+                    ("16e", "16E"), ("fracbytes", "1.5"), ("hexfloat", "0x1p3"),
+                    ("nearly1", "0.9999999999999999999E"), ("space", "1 k"), ("exa", "1e")]:
+    argv_error("argv-size-" + name, "a QemuOpts size of '%s' (-chardev ringbuf,size=)" % value,
+               ["-machine", "bogus", "-chardev", "ringbuf,id=a,size=" + value])
+# parse_option_number(): qemu_strtou64(), so -1 wraps.
+for name, value in [("neg", "-1"), ("big", "99999999999999999999"), ("suffix", "1k")]:
+    argv_error("argv-number-" + name, "a QemuOpts number of '%s' (-boot reboot-timeout=)" % value,
+               ["-machine", "bogus", "-boot", "reboot-timeout=" + value])
 argv_error("argv-mon-nochardev", "-mon of a missing chardev", ["-mon", "chardev=nope"])
 argv_error("argv-mon-badmode", "-mon with an unknown mode",
            ["-chardev", "null,id=a", "-mon", "chardev=a,mode=bogus"])
