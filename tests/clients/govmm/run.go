@@ -227,6 +227,28 @@ func (r *run) connect() error {
 // call runs one govmm method with its own deadline and prints its outcome and
 // the events that arrived before its reply.
 func (r *run) call(label string, timeout time.Duration, fn func(ctx context.Context) (interface{}, error)) (interface{}, error) {
+	res, err := r.callQuiet(label, timeout, fn)
+	r.drainEvents()
+	return res, err
+}
+
+// callAwaiting is call for a govmm method that returns only once it has seen
+// an event (ExecuteDeviceDel: DEVICE_DELETED of that device; ExecuteSystemPowerdown:
+// POWERDOWN). When QEMU sends the event after the reply, govmm completes the
+// call before it hands the event to the channel, so the event is printed here,
+// where it belongs, and not after whatever call comes next.
+func (r *run) callAwaiting(label string, timeout time.Duration, event string, match func(govmm.QMPEvent) bool,
+	fn func(ctx context.Context) error) error {
+	_, err := r.callQuiet(label, timeout, func(ctx context.Context) (interface{}, error) { return nil, fn(ctx) })
+	if err == nil {
+		r.waitEvent(event, match, 5*time.Second)
+	}
+	r.drainEvents()
+	return err
+}
+
+// callQuiet runs one govmm method with its own deadline and prints its outcome.
+func (r *run) callQuiet(label string, timeout time.Duration, fn func(ctx context.Context) (interface{}, error)) (interface{}, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	res, err := fn(ctx)
@@ -239,7 +261,6 @@ func (r *run) call(label string, timeout time.Duration, fn func(ctx context.Cont
 		data, _ := json.Marshal(res)
 		r.printf("%s: ok %s\n", label, data)
 	}
-	r.drainEvents()
 	return res, err
 }
 

@@ -156,9 +156,9 @@ func (r *run) cpus() {
 // real QEMU without guest OS never sends it for ACPI/PCIe hot-plugged
 // devices: the call then ends at r.unplugTimeout.
 func (r *run) deviceDel(id string) {
-	r.call("ExecuteDeviceDel("+id+")", r.unplugTimeout, func(ctx context.Context) (interface{}, error) {
-		return nil, r.qmp.ExecuteDeviceDel(ctx, id)
-	})
+	r.callAwaiting("ExecuteDeviceDel("+id+")", r.unplugTimeout, "DEVICE_DELETED",
+		func(ev govmm.QMPEvent) bool { return ev.Data["device"] == id },
+		func(ctx context.Context) error { return r.qmp.ExecuteDeviceDel(ctx, id) })
 }
 
 func (r *run) block() {
@@ -444,7 +444,7 @@ func (r *run) migration() {
 
 func (r *run) powerdownAndQuit() {
 	q := r.qmp
-	r.do("ExecuteSystemPowerdown", q.ExecuteSystemPowerdown)
+	r.callAwaiting("ExecuteSystemPowerdown", 10*time.Second, "POWERDOWN", nil, q.ExecuteSystemPowerdown)
 	// Last before quit, as they make some real QEMUs abort: 5.2 on the
 	// vhost-user peer hanging up, 7.2 on a vhost fd that is not vhost-net
 	// (net_client_init1: Assertion `nc' failed).
