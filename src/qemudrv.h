@@ -222,6 +222,67 @@ QD_PUBLIC int qd_qmp_execute(struct qd_qmp *q, const char *command, json_object 
 			     int timeout_ms, json_object **result, qd_error *err);
 
 /**
+ * qd_qmp_execute_fd() - run one command that passes a file descriptor
+ * @q:          the connection
+ * @command:    e.g. "getfd" or "add-fd"
+ * @arguments:  a JSON object of arguments (borrowed), or NULL
+ * @fd:         the descriptor, sent with the command's first byte
+ *              (SCM_RIGHTS); QEMU gets a copy, the caller keeps @fd
+ * @timeout_ms: deadline for sending and for the reply, >= 0
+ * @result:     receives the "return" value (new reference), or NULL
+ * @err:        error details, or NULL
+ *
+ * As qd_qmp_execute(). QEMU keeps a descriptor for the command whose bytes
+ * brought it, so it is never sent with an earlier command's bytes.
+ *
+ * Return: as qd_qmp_execute(); -EINVAL for a negative @fd.
+ */
+QD_PUBLIC int qd_qmp_execute_fd(struct qd_qmp *q, const char *command, json_object *arguments,
+				int fd, int timeout_ms, json_object **result, qd_error *err);
+
+/**
+ * struct qd_qmp_request - one command of qd_qmp_execute_batch()
+ * @command:   QMP command name
+ * @arguments: a JSON object of arguments (borrowed), or NULL
+ * @fd:        a descriptor to pass with the command (as qd_qmp_execute_fd()),
+ *             or -1
+ * @r:         filled in: 0, or this command's negative errno (-EREMOTEIO
+ *             when QEMU refused it: its class and desc are in @err)
+ * @result:    filled in: the "return" value (new reference), or NULL
+ * @err:       filled in: this command's error; release it with qd_error_clear()
+ */
+struct qd_qmp_request {
+	const char *command;
+	json_object *arguments;
+	int fd;
+	int r;
+	json_object *result;
+	qd_error err;
+};
+
+/**
+ * qd_qmp_execute_batch() - pipeline commands: send them all, then collect the replies
+ * @q:          the connection
+ * @reqs:       the commands, in the order QEMU runs them; each gets its outcome
+ * @n:          how many
+ * @timeout_ms: deadline for sending all and for every reply, >= 0
+ * @err:        error details of the batch, or NULL
+ *
+ * The commands go out in as few writes as the descriptors allow (one when
+ * none passes a descriptor) and QEMU answers them in order, each reply
+ * matched by its id; a command QEMU refuses does not stop the ones after it
+ * (QEMU runs them all). A command whose text is not valid UTF-8 is not sent
+ * (its @r is -EINVAL). Replies that miss the deadline are dropped when they
+ * come.
+ *
+ * Return: 0 when QEMU answered every command sent (refusals included: see
+ * each @r), else the first error that is not a refusal (-ETIMEDOUT, or the
+ * connection's error once it broke), also in @err.
+ */
+QD_PUBLIC int qd_qmp_execute_batch(struct qd_qmp *q, struct qd_qmp_request *reqs, size_t n,
+				   int timeout_ms, qd_error *err);
+
+/**
  * qd_qmp_watch_new() - arm a wait for an event before causing it
  * @q:          the connection
  * @event:      event name, e.g. "DEVICE_DELETED"

@@ -775,6 +775,309 @@ drop:
 	return r;
 }
 
+/* ---- pipelined commands ------------------------------------------------------- */
+
+/*
+ * send_with_fd() - write @len bytes with @fd attached to the first of them
+ * (SCM_RIGHTS), then the rest (write_lock held). QEMU keeps a descriptor it
+ * receives for the command whose bytes brought it (getfd, add-fd), and
+ * reads no further while a command waits: so a descriptor must come with
+ * its own command's first byte, never with an earlier command's bytes.
+ */
+static int send_with_fd(struct qd_qmp *q, const char *buf, size_t len, int fd, int64_t deadline,
+			size_t *sent)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} control;
+	struct iovec iov = {.iov_base = (void *)buf, .iov_len = len};
+	struct msghdr msg = {.msg_iov = &iov,
+			     .msg_iovlen = 1,
+			     .msg_control = control.buf,
+			     .msg_controllen = sizeof(control.buf)};
+	struct cmsghdr *c;
+	size_t rest = 0;
+	ssize_t n;
+	int r;
+
+	*sent = 0;
+	memset(control.buf, 0, sizeof(control.buf));
+	c = CMSG_FIRSTHDR(&msg);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	for (;;) {
+		struct pollfd pfd = {.fd = q->fd, .events = POLLOUT};
+		int left;
+
+		n = sendmsg(q->fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n > 0)
+			break;
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno != EAGAIN)
+			return -errno;
+		left = qd_deadline_left_ms(deadline);
+		if (left == 0 || (r = poll(&pfd, 1, left)) == 0)
+			return -ETIMEDOUT;
+		if (r < 0 && errno != EINTR)
+			return -errno;
+	}
+	*sent = (size_t)n;
+	if (*sent == len)
+		return 0;
+	r = send_all(q, buf + *sent, len - *sent, deadline, &rest);
+	*sent += rest;
+	return r;
+}
+
+/* The pending entries of a batch, all answered (lock held). */
+struct batch_wait {
+	struct pending_cmd **cmds;
+	size_t n;
+};
+
+static bool batch_answered(struct qd_qmp *q, void *arg)
+{
+	const struct batch_wait *b = arg;
+
+	(void)q;
+	for (size_t i = 0; i < b->n; i++)
+		if (b->cmds[i] && !b->cmds[i]->reply)
+			return false;
+	return true;
+}
+
+/*
+ * send_batch() - write the texts in order: each run of descriptor-less
+ * commands in one send, a command with a descriptor in a sendmsg of its own
+ * (write_lock held). Return: 0, or the error after which nothing more went
+ * out; *@unsent is the first command not sent whole and *@partial how many
+ * of its bytes did go.
+ */
+static int send_batch(struct qd_qmp *q, char **texts, const struct qd_qmp_request *reqs, size_t n,
+		      int64_t deadline, size_t *unsent, size_t *partial)
+{
+	size_t i = 0;
+
+	*partial = 0;
+	while (i < n) {
+		_cleanup_free_ char *run = NULL;
+		size_t j = i + 1, len = 0, sent = 0;
+		int r;
+
+		if (!texts[i]) {
+			i++;
+			continue;
+		}
+		if (reqs[i].fd >= 0) {
+			r = send_with_fd(q, texts[i], strlen(texts[i]), reqs[i].fd, deadline, &sent);
+		} else {
+			while (j < n && (!texts[j] || reqs[j].fd < 0))
+				j++;
+			for (size_t k = i; k < j; k++)
+				len += texts[k] ? strlen(texts[k]) : 0;
+			run = malloc(len + 1);
+			if (!run) {
+				*unsent = i;
+				return -ENOMEM;
+			}
+			len = 0;
+			for (size_t k = i; k < j; k++)
+				if (texts[k]) {
+					memcpy(run + len, texts[k], strlen(texts[k]));
+					len += strlen(texts[k]);
+				}
+			r = send_all(q, run, len, deadline, &sent);
+		}
+		if (r < 0) {
+			/* The commands before the cut went out whole. */
+			for (; i < j; i++) {
+				size_t l = texts[i] ? strlen(texts[i]) : 0;
+
+				if (sent < l)
+					break;
+				sent -= l;
+			}
+			*unsent = i;
+			*partial = sent;
+			return r;
+		}
+		i = j;
+	}
+	*unsent = n;
+	return 0;
+}
+
+/* Allocate, number and file the batch's pending entries; -EPIPE etc. when broken (lock held). */
+static int batch_register(struct qd_qmp *q, struct pending_cmd **cmds, size_t n, qd_error *err)
+{
+	if (q->broken)
+		return broken_error(q, err);
+	for (size_t i = 0; i < n; i++) {
+		cmds[i]->id = q->next_id++;
+		cmds[i]->next = q->pending;
+		q->pending = cmds[i];
+	}
+	return 0;
+}
+
+/* Collect the replies (lock held): each request's outcome; the batch's own error, or 0. */
+static int batch_collect(struct qd_qmp *q, struct qd_qmp_request *reqs, struct pending_cmd **cmds,
+			 size_t n, int waited, const struct qd_logger *log, qd_error *err)
+{
+	int r = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		_cleanup_json_ json_object *reply = NULL;
+
+		if (!cmds[i])
+			continue;
+		if (!cmds[i]->reply) {
+			if (waited == -ETIMEDOUT) {
+				cmds[i]->abandoned = true; /* its reply is dropped when it comes */
+				reqs[i].r = qd_error_set(&reqs[i].err, -ETIMEDOUT,
+							 "QMP command '%s' got no reply in time",
+							 reqs[i].command);
+			} else {
+				reqs[i].r = broken_error(q, &reqs[i].err);
+				remove_pending(q, cmds[i]);
+			}
+			continue;
+		}
+		reply = steal_ptr(&cmds[i]->reply);
+		remove_pending(q, cmds[i]);
+		if (qd_log_enabled(log, QD_LOG_DEBUG))
+			qd_log(log, QD_LOG_DEBUG, "QMP reply to %s: %s", reqs[i].command,
+			       json_object_to_json_string_ext(reply, JSON_C_TO_STRING_PLAIN));
+		reqs[i].r = reply_to_result(reply, reqs[i].command, &reqs[i].result, &reqs[i].err);
+	}
+	for (size_t i = 0; i < n && r == 0; i++)
+		if (reqs[i].r < 0 && reqs[i].r != -EREMOTEIO)
+			r = qd_error_copy(err, &reqs[i].err);
+	return r;
+}
+
+int qd_qmp_execute_batch(struct qd_qmp *q, struct qd_qmp_request *reqs, size_t n, int timeout_ms,
+			 qd_error *err)
+{
+	_cleanup_free_ struct pending_cmd **cmds = NULL;
+	_cleanup_free_ char **texts = NULL;
+	struct batch_wait wait;
+	struct qd_logger log;
+	struct timespec until;
+	size_t unsent = 0, partial = 0;
+	int64_t deadline;
+	int r;
+
+	for (size_t i = 0; i < n; i++) {
+		reqs[i].r = 0;
+		reqs[i].result = NULL;
+		reqs[i].err = (qd_error){0};
+	}
+	r = qd_error_check_timeout(err, timeout_ms);
+	if (r < 0 || n == 0)
+		return r;
+	deadline = qd_deadline_after_ms(timeout_ms);
+	cmds = calloc(n, sizeof(*cmds));
+	texts = calloc(n, sizeof(*texts));
+	for (size_t i = 0; cmds && texts && i < n; i++)
+		if (!(cmds[i] = calloc(1, sizeof(**cmds))))
+			break;
+	if (!cmds || !texts || !cmds[n - 1]) {
+		for (size_t i = 0; cmds && i < n; i++)
+			free(cmds[i]);
+		return qd_error_set(err, -ENOMEM, "out of memory");
+	}
+	pthread_mutex_lock(&q->lock);
+	r = batch_register(q, cmds, n, err);
+	for (size_t i = 0; r < 0 && i < n; i++) {
+		free(cmds[i]);
+		reqs[i].r = broken_error(q, &reqs[i].err);
+	}
+	log = q->log;
+	pthread_mutex_unlock(&q->lock);
+	if (r < 0)
+		return r;
+
+	for (size_t i = 0; i < n; i++) {
+		texts[i] = format_command(reqs[i].command, reqs[i].arguments, cmds[i]->id);
+		if (!texts[i])
+			reqs[i].r = qd_error_set(&reqs[i].err, -ENOMEM, "out of memory");
+		else if (!qd_utf8_valid(texts[i]))
+			reqs[i].r = qd_error_set(
+			    &reqs[i].err, -EINVAL,
+			    "QMP command '%s' not sent: its arguments are not valid UTF-8",
+			    reqs[i].command);
+		else
+			qd_log(&log, QD_LOG_DEBUG, "QMP send: %s", texts[i]);
+		if (reqs[i].r < 0) {
+			free(texts[i]);
+			texts[i] = NULL;
+		}
+	}
+	until = qd_deadline_timespec(deadline);
+	r = -pthread_mutex_clocklock(&q->write_lock, CLOCK_MONOTONIC, &until);
+	if (r == 0) {
+		r = send_batch(q, texts, reqs, n, deadline, &unsent, &partial);
+		pthread_mutex_unlock(&q->write_lock);
+	}
+
+	pthread_mutex_lock(&q->lock);
+	if (r < 0) {
+		/* Half a command went out: the stream is out of step with QEMU. */
+		if (partial > 0 || (r != -ETIMEDOUT && r != -EAGAIN))
+			mark_broken(q, r, "sending QMP command '%s' failed: %s",
+				    reqs[unsent < n ? unsent : n - 1].command, strerror(-r));
+		for (size_t i = unsent; i < n; i++)
+			if (reqs[i].r == 0)
+				reqs[i].r = qd_error_set(&reqs[i].err, r,
+							 "QMP command '%s' not sent: %s",
+							 reqs[i].command, strerror(-r));
+	}
+	for (size_t i = 0; i < n; i++)
+		if (reqs[i].r < 0) {
+			remove_pending(q, cmds[i]);
+			cmds[i] = NULL;
+		}
+	wait = (struct batch_wait){cmds, n};
+	r = batch_collect(q, reqs, cmds, n, wait_for(q, batch_answered, &wait, deadline), &log,
+			  err);
+	pthread_mutex_unlock(&q->lock);
+	for (size_t i = 0; i < n; i++)
+		free(texts[i]);
+	return r;
+}
+
+int qd_qmp_execute_fd(struct qd_qmp *q, const char *command, json_object *arguments, int fd,
+		      int timeout_ms, json_object **result, qd_error *err)
+{
+	struct qd_qmp_request req = {.command = command, .arguments = arguments, .fd = fd};
+	int r;
+
+	if (result)
+		*result = NULL;
+	if (!command || !*command)
+		return qd_error_set(err, -EINVAL, "empty QMP command name");
+	if (arguments && !json_object_is_type(arguments, json_type_object))
+		return qd_error_set(err, -EINVAL, "arguments of QMP command '%s' must be an object",
+				    command);
+	if (fd < 0)
+		return qd_error_set(err, -EINVAL, "QMP command '%s': no descriptor to pass (%d)",
+				    command, fd);
+	r = qd_qmp_execute_batch(q, &req, 1, timeout_ms, err);
+	if (r == 0 && req.r < 0)
+		r = qd_error_copy(err, &req.err);
+	if (result)
+		*result = req.result;
+	else
+		json_object_put(req.result);
+	qd_error_clear(&req.err);
+	return r;
+}
+
 /* ---- events ----------------------------------------------------------------- */
 
 int qd_qmp_watch_new(struct qd_qmp *q, const char *event, const char *data_key,
