@@ -9,7 +9,9 @@
 
 #include "argv.h"
 #include "cleanup.h"
+#include "devspec.h"
 #include "error.h"
+#include "names.h"
 
 /* amd64 kernel parameters, as kata's qemu_amd64.go. */
 static const char *const amd64_params[][2] = {
@@ -78,26 +80,6 @@ void qd_argv_free(char **argv)
 	for (char **p = argv; p && *p; p++)
 		free(*p);
 	free(argv);
-}
-
-char *qd_escape_opt(const char *value)
-{
-	size_t n = 0;
-	char *out, *o;
-
-	for (const char *p = value; *p; p++)
-		n += *p == ',' ? 2 : 1;
-	out = malloc(n + 1);
-	if (!out)
-		return NULL;
-	o = out;
-	for (const char *p = value; *p; p++) {
-		*o++ = *p;
-		if (*p == ',')
-			*o++ = ',';
-	}
-	*o = '\0';
-	return out;
 }
 
 /* One "key[=value]" parameter, quoted when the value has a space. */
@@ -252,72 +234,66 @@ static void args_release_kept(struct args *a)
 	a->nkept = a->capkept = 0;
 }
 
-static void append_device(struct args *a, const struct qd_device *d, const struct qd_vm_config *cfg,
-			  bool nested)
+/* Every part of a device spec as its option and value (devspec_opts.c escapes the values). */
+static void push_spec(struct args *a, struct qd_spec *spec, int r)
 {
-	const char *legacy = nested ? ",disable-modern=true" : "";
-	const char *id = esc(a, d->id);
+	if (r < 0) {
+		a->failed = r;
+		return;
+	}
+	for (size_t i = 0; i < spec->n; i++) {
+		char *opts = qd_part_to_opts(&spec->part[i]);
+
+		if (!opts) {
+			a->failed = -ENOMEM;
+			break;
+		}
+		push(a, "%s", qd_part_option(spec->part[i].kind));
+		push(a, "%s", opts);
+		free(opts);
+	}
+	qd_spec_clear(spec);
+}
+
+/* A cold-plugged device: the same spec (devspec.c) a hot-plug of its kind sends QEMU. */
+static void append_device(struct args *a, const struct qd_device *d,
+			  const struct qd_vm_config *cfg, const struct qd_spec_host *host)
+{
+	struct qd_spec spec = {0};
+	int r = 0;
 
 	switch (d->kind) {
 	case QD_DEVICE_9P:
-		push(a, "-device");
-		push(a, "virtio-9p-pci%s,fsdev=extra-9p-%s,mount_tag=%s", legacy, id,
-		     esc(a, d->tag));
-		push(a, "-fsdev");
-		push(a, "local,id=extra-9p-%s,path=%s,security_model=none", id, esc(a, d->path));
+		r = qd_spec_9p(d->id, d->path, d->tag, host, &spec);
 		break;
 	case QD_DEVICE_SERIAL:
-		push(a, "-device");
-		push(a, "virtserialport,chardev=%s,id=%s,name=%s", id, id, esc(a, d->tag));
-		push(a, "-chardev");
-		push(a, "socket,id=%s,path=%s,server=on,wait=off", id, esc(a, d->path));
+		r = qd_spec_serial(d->id, d->path, d->tag, &spec);
 		break;
-	case QD_DEVICE_TAP:
-		push(a, "-netdev");
-		push(a, "tap,id=network-%s,vhost=on,ifname=%s,script=no,downscript=no", id,
-		     esc(a, d->ifname));
-		push(a, "-device");
-		if (d->mac)
-			push(a, "driver=virtio-net-pci,netdev=network-%s,mac=%s%s", id,
-			     esc(a, d->mac), legacy);
-		else
-			push(a, "driver=virtio-net-pci,netdev=network-%s%s", id, legacy);
-		break;
-	case QD_DEVICE_DRIVE:
-		push(a, "-drive");
-		push(a, "id=drive-%s,file=%s,aio=threads,format=%s,if=none%s", id, esc(a, d->path),
-		     esc(a, d->format ? d->format : "raw"), d->read_only ? ",readonly=on" : "");
-		push(a, "-device");
-		if (cfg->block_driver == QD_BLOCK_VIRTIO_SCSI)
-			push(a, "scsi-hd,bus=scsi0.0,drive=drive-%s,id=%s", id, id);
-		else
-			push(a, "virtio-blk-pci%s,drive=drive-%s,id=%s,scsi=off,config-wce=off",
-			     legacy, id, id);
-		break;
-	case QD_DEVICE_VFIO:
-		push(a, "-device");
-		push(a, "vfio-pci,host=%s,id=%s", esc(a, d->bdf), id);
-		break;
-	case QD_DEVICE_VHOST_USER:
-		push(a, "-chardev");
-		push(a, "socket,id=char-%s,path=%s", id, esc(a, d->path));
-		if (!strcmp(d->tag, "net")) {
-			push(a, "-netdev");
-			push(a, "type=vhost-user,id=net-%s,chardev=char-%s,vhostforce=on", id, id);
-			push(a, "-device");
-			if (d->mac)
-				push(a, "virtio-net-pci,netdev=net-%s,mac=%s", id, esc(a, d->mac));
-			else
-				push(a, "virtio-net-pci,netdev=net-%s", id);
-		} else if (!strcmp(d->tag, "blk")) {
-			push(a, "-device");
-			push(a, "vhost-user-blk-pci,id=%s,chardev=char-%s", id, id);
-		} else {
-			push(a, "-device");
-			push(a, "vhost-user-fs-pci,id=%s,chardev=char-%s,tag=%s", id, id, id);
-		}
+	case QD_DEVICE_TAP: {
+		const struct qd_spec_nic nic = {
+		    .id = d->id, .mac = d->mac, .queues = 1, .ifname = d->ifname, .vhost = true};
+
+		r = qd_spec_nic(&nic, NULL, host, &spec);
 		break;
 	}
+	case QD_DEVICE_DRIVE: {
+		const struct qd_block_device disk = {
+		    .id = d->id, .path = d->path, .format = d->format, .read_only = d->read_only};
+
+		if (cfg->block_driver == QD_BLOCK_VIRTIO_SCSI)
+			r = qd_spec_scsi_disk(&disk, NULL, &spec);
+		else
+			r = qd_spec_virtio_disk(&disk, NULL, host, &spec);
+		break;
+	}
+	case QD_DEVICE_VFIO:
+		r = qd_spec_vfio(d->id, d->bdf, NULL, &spec);
+		break;
+	case QD_DEVICE_VHOST_USER:
+		r = qd_spec_vhost_user(d->id, d->path, d->tag, d->mac, &spec);
+		break;
+	}
+	push_spec(a, &spec, r);
 }
 
 int qd_build_argv(const struct qd_vm_config *cfg, const struct qd_launch_params *lp, char ***out,
@@ -327,6 +303,8 @@ int qd_build_argv(const struct qd_vm_config *cfg, const struct qd_launch_params 
 	_cleanup_free_ char *cmdline = NULL;
 	const char *root_bus = cfg->machine == QD_MACHINE_Q35 ? "pcie.0" : "pci.0";
 	bool kvm = !strcmp(cfg->accel, "kvm"), needs_shared = false;
+	const struct qd_spec_host host = {.nested_kvm = lp->nested && kvm};
+	struct qd_spec spec = {0};
 	int r;
 
 	for (size_t i = 0; i < cfg->ndevices; i++)
@@ -364,18 +342,19 @@ int qd_build_argv(const struct qd_vm_config *cfg, const struct qd_launch_params 
 
 	if (lp->qmp_fd >= 0) {
 		push(&a, "-chardev");
-		push(&a, "socket,id=qmp0,fd=%d,server=on,wait=off", lp->qmp_fd);
+		push(&a, "socket,id=" QD_ID_QMP_CHAR ",fd=%d,server=on,wait=off", lp->qmp_fd);
 		push(&a, "-mon");
-		push(&a, "chardev=qmp0,mode=control");
+		push(&a, "chardev=" QD_ID_QMP_CHAR ",mode=control");
 	} else if (!strchr(lp->qmp_path, '=')) {
 		push(&a, "-qmp");
 		push(&a, "unix:%s,server=on,wait=off", esc(&a, lp->qmp_path));
 	} else {
 		/* -qmp unix:PATH takes "a=b" in PATH for a key: the long form has path= itself. */
 		push(&a, "-chardev");
-		push(&a, "socket,id=qmp0,path=%s,server=on,wait=off", esc(&a, lp->qmp_path));
+		push(&a, "socket,id=" QD_ID_QMP_CHAR ",path=%s,server=on,wait=off",
+		     esc(&a, lp->qmp_path));
 		push(&a, "-mon");
-		push(&a, "chardev=qmp0,mode=control");
+		push(&a, "chardev=" QD_ID_QMP_CHAR ",mode=control");
 	}
 	push(&a, "-m");
 	push(&a, "%uM,slots=%u,maxmem=%lluM", cfg->memory_mb, cfg->memory_slots,
@@ -385,16 +364,10 @@ int qd_build_argv(const struct qd_vm_config *cfg, const struct qd_launch_params 
 	for (size_t i = 0; lp->state && i < lp->state->nbridges; i++) {
 		const struct qd_bridge *b = &lp->state->bridges[i];
 
-		push(&a, "-device");
-		push(&a, "pci-bridge,bus=%s,id=%s,chassis_nr=%d,shpc=on,addr=%x", root_bus,
-		     esc(&a, b->id), b->chassis, b->addr);
+		push_spec(&a, &spec, qd_spec_bridge(b->id, root_bus, b->chassis, b->addr, &spec));
 	}
-	push(&a, "-device");
-	push(&a, "virtio-serial-pci%s,id=serial0", lp->nested ? ",disable-modern=true" : "");
-	push(&a, "-device");
-	push(&a, "virtconsole,chardev=charconsole0,id=console0");
-	push(&a, "-chardev");
-	push(&a, "socket,id=charconsole0,path=%s,server=on,wait=off", esc(&a, lp->console_path));
+	push_spec(&a, &spec, qd_spec_serial_controller(&host, &spec));
+	push_spec(&a, &spec, qd_spec_console(lp->console_path, &spec));
 	if (cfg->image && !cfg->initrd) {
 		struct stat st;
 
@@ -403,22 +376,15 @@ int qd_build_argv(const struct qd_vm_config *cfg, const struct qd_launch_params 
 			goto fail;
 		}
 		push(&a, "-device");
-		push(&a, "nvdimm,id=nv0,memdev=mem0");
+		push(&a, "nvdimm,id=" QD_ID_NVDIMM ",memdev=" QD_ID_NVDIMM_MEM);
 		push(&a, "-object");
-		push(&a, "memory-backend-file,id=mem0,mem-path=%s,size=%lld", esc(&a, cfg->image),
-		     (long long)st.st_size);
+		push(&a, "memory-backend-file,id=" QD_ID_NVDIMM_MEM ",mem-path=%s,size=%lld",
+		     esc(&a, cfg->image), (long long)st.st_size);
 	}
-	if (cfg->block_driver == QD_BLOCK_VIRTIO_SCSI) {
-		if (cfg->iothreads) {
-			push(&a, "-object");
-			push(&a, "iothread,id=iothread-scsi0");
-		}
-		push(&a, "-device");
-		push(&a, "virtio-scsi-pci%s,id=scsi0%s", lp->nested ? ",disable-modern=true" : "",
-		     cfg->iothreads ? ",iothread=iothread-scsi0" : "");
-	}
+	if (cfg->block_driver == QD_BLOCK_VIRTIO_SCSI)
+		push_spec(&a, &spec, qd_spec_scsi_controller(cfg->iothreads, &host, &spec));
 	for (size_t i = 0; i < cfg->ndevices; i++)
-		append_device(&a, &cfg->devices[i], cfg, lp->nested);
+		append_device(&a, &cfg->devices[i], cfg, &host);
 
 	push(&a, "-rtc");
 	push(&a, "base=utc,driftfix=slew");
@@ -437,22 +403,22 @@ int qd_build_argv(const struct qd_vm_config *cfg, const struct qd_launch_params 
 	if (cfg->hugepages) {
 		push(&a, "-object");
 		push(&a,
-		     "memory-backend-file,id=dimm1,size=%uM,mem-path=/dev/hugepages,share=on,"
+		     "memory-backend-file,id=" QD_ID_RAM ",size=%uM,mem-path=/dev/hugepages,share=on,"
 		     "prealloc=on",
 		     cfg->memory_mb);
 		push(&a, "-numa");
-		push(&a, "node,memdev=dimm1");
+		push(&a, "node,memdev=" QD_ID_RAM);
 	} else if (needs_shared) {
 		push(&a, "-object");
-		push(&a, "memory-backend-file,id=dimm1,size=%uM,mem-path=/dev/shm,share=on%s",
+		push(&a, "memory-backend-file,id=" QD_ID_RAM ",size=%uM,mem-path=/dev/shm,share=on%s",
 		     cfg->memory_mb, cfg->mem_prealloc ? ",prealloc=on" : "");
 		push(&a, "-numa");
-		push(&a, "node,memdev=dimm1");
+		push(&a, "node,memdev=" QD_ID_RAM);
 	} else if (cfg->mem_prealloc) {
 		push(&a, "-object");
-		push(&a, "memory-backend-ram,id=dimm1,size=%uM,prealloc=on", cfg->memory_mb);
+		push(&a, "memory-backend-ram,id=" QD_ID_RAM ",size=%uM,prealloc=on", cfg->memory_mb);
 		push(&a, "-numa");
-		push(&a, "node,memdev=dimm1");
+		push(&a, "node,memdev=" QD_ID_RAM);
 	}
 	if (cfg->realtime || cfg->mlock) {
 		push(&a, "-overcommit");

@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 
+#include "devspec.h"
 #include "qemudrv.h"
 #include "state.h"
 
@@ -27,8 +28,6 @@ struct qd_launch_params {
 int qd_build_argv(const struct qd_vm_config *cfg, const struct qd_launch_params *lp, char ***out,
 		  qd_error *err);
 
-/* qd_escape_opt() - @value for QEMU's "a=b,c=d" syntax: every ',' doubled (malloc'd). */
-char *qd_escape_opt(const char *value);
 
 /*
  * qd_kernel_cmdline() - arch defaults, debug/quiet, panic=1, initcall_debug,

@@ -882,6 +882,212 @@ QD_PUBLIC int qd_vm_add_vfio(struct qd_vm *vm, const char *id, const char *bdf, 
 QD_PUBLIC int qd_vm_remove_vfio(struct qd_vm *vm, const char *id, int timeout_ms, qd_error *err);
 
 /**
+ * struct qd_plug_result - the outcome of one device of a batch
+ * @code:     0 plugged, or its negative errno (as the one-device call returns)
+ * @location: where the guest finds it (malloc'd, as the one-device call's),
+ *            or NULL
+ * @error:    what went wrong when @code < 0
+ *
+ * Release with qd_plug_results_clear().
+ */
+struct qd_plug_result {
+	int code;
+	char *location;
+	qd_error error;
+};
+
+/**
+ * qd_plug_results_clear() - free what a batch put in @results
+ * @results: the array; NULL is allowed
+ * @n:       its length
+ */
+QD_PUBLIC void qd_plug_results_clear(struct qd_plug_result *results, size_t n);
+
+/**
+ * qd_vm_add_blocks() - hot-plug several disks at once, pipelined
+ * @vm:         a started VM
+ * @devs:       the disks, as qd_vm_add_block() takes them
+ * @n:          how many
+ * @timeout_ms: deadline for all of QEMU's replies, >= 0
+ * @results:    @n entries, each filled with its disk's outcome (also on
+ *              failure), or NULL
+ * @err:        error details, or NULL
+ *
+ * Every disk is checked (ids unique, in the batch too; a slot each) before
+ * anything is sent: one that cannot be plugged refuses the whole batch
+ * (its entry says why, the others are -ECANCELED). Then the disks are
+ * recorded (one state save), and the blockdev-add and device_add of all of
+ * them go out in one write; QEMU answers in order. A disk QEMU refused is
+ * undone as in qd_vm_add_block() (its node deleted, its slot freed) without
+ * touching the others; one whose answer was lost is settled as there. The
+ * state is saved once more only if something was undone.
+ *
+ * Return: 0 when every disk was plugged; else the first failure's errno,
+ * @err saying how many were not plugged (each @results entry says why).
+ */
+QD_PUBLIC int qd_vm_add_blocks(struct qd_vm *vm, const struct qd_block_device *devs, size_t n,
+			       int timeout_ms, struct qd_plug_result *results, qd_error *err);
+
+/* Memory devices (qd_vm_add_memory()). */
+enum qd_memory_model {
+	QD_MEMORY_DIMM = 0,   /* pc-dimm: a DIMM slot, the whole size at once (ACPI) */
+	QD_MEMORY_VIRTIO_MEM, /* virtio-mem-pci on a bridge slot: the guest takes it in blocks */
+};
+
+/* What backs a memory device's RAM on the host. */
+enum qd_memory_backend {
+	QD_MEMORY_RAM = 0, /* memory-backend-ram: anonymous memory */
+	QD_MEMORY_FILE,	   /* memory-backend-file: @mem_path (hugetlbfs for huge pages) */
+	QD_MEMORY_MEMFD,   /* memory-backend-memfd: shareable, huge pages with @hugepages */
+};
+
+/**
+ * struct qd_memory_device - memory to hot-plug
+ * @id:           device id, unique in the VM; its backend is "mem-<id>"
+ * @size_mb:      size in MiB (> 0)
+ * @model:        pc-dimm or virtio-mem
+ * @backend:      what backs it
+ * @mem_path:     FILE: a file, or a directory to create one in (e.g. a
+ *                hugetlbfs mount); required there, refused elsewhere
+ * @shared:       share=on: other processes (vhost-user backends) may map it
+ * @hugepages:    MEMFD: huge pages (hugetlb=on); FILE: refused (the mount
+ *                decides)
+ * @prealloc:     allocate it all when plugged (pc-dimm only)
+ * @requested_mb: virtio-mem: how much of @size_mb the guest is asked to
+ *                take; 0 means all of it
+ */
+struct qd_memory_device {
+	const char *id;
+	unsigned long long size_mb;
+	enum qd_memory_model model;
+	enum qd_memory_backend backend;
+	const char *mem_path;
+	bool shared;
+	bool hugepages;
+	bool prealloc;
+	unsigned long long requested_mb;
+};
+
+/**
+ * qd_vm_add_memory() - hot-plug memory (pc-dimm, or virtio-mem)
+ * @vm:         a started VM
+ * @dev:        the memory
+ * @timeout_ms: deadline of each QMP command, >= 0
+ * @location:   receives where it is (malloc'd): "dimm<slot>@0x<address>" for
+ *              a DIMM, "BB/SS" for virtio-mem; or NULL
+ * @err:        error details, or NULL
+ *
+ * Checked first, nothing sent on failure: the VM's memory_slots (a DIMM
+ * takes one; the root image's NVDIMM takes one too) and max_memory_mb (boot
+ * memory, the NVDIMM and every hot-plugged device count), a bridge slot for
+ * virtio-mem, and whether this QEMU has virtio-mem-pci at all. Then the
+ * device is recorded, the backend object added (object-add), the device
+ * added (device_add) and query-memory-devices asked to confirm it. A step
+ * QEMU refuses undoes the ones before it (object-del); a lost answer is
+ * settled as for disks.
+ *
+ * Return: 0; -ENOSPC (no free slot, or over max_memory_mb); -EOPNOTSUPP
+ * (QEMU has no virtio-mem-pci); -EEXIST; -EINVAL (a bad field); -EREMOTEIO
+ * with QEMU's error; another errno.
+ */
+QD_PUBLIC int qd_vm_add_memory(struct qd_vm *vm, const struct qd_memory_device *dev,
+			       int timeout_ms, char **location, qd_error *err);
+
+/**
+ * qd_vm_remove_memory() - hot-unplug memory
+ * @vm:         a started VM
+ * @id:         its id
+ * @timeout_ms: deadline for each wait (the guest releasing it, QEMU
+ *              deleting it), >= 0
+ * @err:        error details, or NULL
+ *
+ * A DIMM: device_del, wait for DEVICE_DELETED (the guest must offline the
+ * memory and eject it), object-del. virtio-mem: its requested size is set
+ * to 0 first (qom-set) and the guest's release awaited
+ * (MEMORY_DEVICE_SIZE_CHANGE, or query-memory-devices), then as a DIMM.
+ * As for disks, a device QEMU no longer knows counts as removed, and a
+ * backend QEMU does not delete keeps the record for the next removal.
+ *
+ * Return: as qd_vm_remove_block().
+ */
+QD_PUBLIC int qd_vm_remove_memory(struct qd_vm *vm, const char *id, int timeout_ms, qd_error *err);
+
+/**
+ * struct qd_net_device - a NIC to hot-plug: virtio-net-pci on tap descriptors
+ * @id:        device id, unique in the VM; its netdev is "net-<id>"
+ * @mac:       its MAC address ("52:54:00:12:34:56"), or NULL for QEMU's
+ * @tap_fds:   one tap descriptor per queue (opened with IFF_TAP, and
+ *             IFF_MULTI_QUEUE for more than one); the caller keeps them,
+ *             QEMU gets copies
+ * @queues:    how many (1..QD_NET_MAX_QUEUES); more than one is multi-queue
+ * @vhost:     vhost-net in the kernel (QEMU opens /dev/vhost-net)
+ * @vhost_fds: NULL, or @queues descriptors of /dev/vhost-net for QEMU to use
+ *             (then @vhost is implied)
+ */
+struct qd_net_device {
+	const char *id;
+	const char *mac;
+	const int *tap_fds;
+	unsigned queues;
+	bool vhost;
+	const int *vhost_fds;
+};
+
+/* The most queues a hot-plugged NIC may have. */
+#define QD_NET_MAX_QUEUES 64
+
+/**
+ * qd_vm_add_net() - hot-plug a NIC (virtio-net-pci on a bridge slot)
+ * @vm:         a started VM
+ * @dev:        the NIC
+ * @timeout_ms: deadline of each QMP command, >= 0
+ * @location:   receives "BB/SS" (malloc'd), or NULL
+ * @err:        error details, or NULL
+ *
+ * Checked first (id, MAC, descriptors open, a free slot), nothing sent on
+ * failure. Then the NIC is recorded, each descriptor passed with getfd
+ * (SCM_RIGHTS) as "fd-<id>-<queue>" / "vhostfd-<id>-<queue>", the netdev
+ * added (netdev_add of a tap with those fds) and the device (device_add,
+ * with @mac, and mq and vectors for more queues). A step QEMU refuses undoes
+ * the ones before it (netdev_del, closefd); a lost answer is settled as for
+ * disks.
+ *
+ * Return: as qd_vm_add_block().
+ */
+QD_PUBLIC int qd_vm_add_net(struct qd_vm *vm, const struct qd_net_device *dev, int timeout_ms,
+			    char **location, qd_error *err);
+
+/**
+ * qd_vm_add_nets() - hot-plug several NICs at once, pipelined
+ * @vm:         a started VM
+ * @devs:       the NICs
+ * @n:          how many
+ * @timeout_ms: deadline for all of QEMU's replies, >= 0
+ * @results:    @n entries, each filled with its NIC's outcome, or NULL
+ * @err:        error details, or NULL
+ *
+ * As qd_vm_add_blocks(), with each NIC's descriptors passed first.
+ *
+ * Return: as qd_vm_add_blocks().
+ */
+QD_PUBLIC int qd_vm_add_nets(struct qd_vm *vm, const struct qd_net_device *devs, size_t n,
+			     int timeout_ms, struct qd_plug_result *results, qd_error *err);
+
+/**
+ * qd_vm_remove_net() - hot-unplug a NIC
+ * @vm:         a started VM
+ * @id:         its id
+ * @timeout_ms: deadline for DEVICE_DELETED, >= 0
+ * @err:        error details, or NULL
+ *
+ * device_del, wait for QEMU to delete the device, then netdev_del (QEMU
+ * would take the netdev away from under a NIC that is still there).
+ *
+ * Return: as qd_vm_remove_block().
+ */
+QD_PUBLIC int qd_vm_remove_net(struct qd_vm *vm, const char *id, int timeout_ms, qd_error *err);
+
+/**
  * qd_vm_attach() - take over a QEMU this VM started before the caller restarted
  * @vm:         a VM from qd_vm_new() (its state names the QEMU)
  * @timeout_ms: deadline, >= 0

@@ -99,7 +99,7 @@ def test_qemu_refuses_its_command_line(tmp_path):
     proc = qdctl_run(short_tmpdir(), cfg, check=3)
     assert proc.stderr == (
         "qdctl: start: QEMU exited with status 1 before QMP was ready: fakeqemu: -device "
-        "vfio-pci,host=01:00.0,id=gpu0: vfio /sys/bus/pci/devices/0000:01:00.0: no such host "
+        "vfio-pci,id=gpu0,host=01:00.0: vfio /sys/bus/pci/devices/0000:01:00.0: no such host "
         "device: No such file or directory\n")
 
 
@@ -161,10 +161,11 @@ def test_comma_in_a_file_name_cannot_inject_an_option(tmp_path):
     c.negotiate()
     state = c.execute("x-fakeqemu-state")
     nodes = {n["node-name"]: n for n in state["block-nodes"]}
-    # -drive id=drive-d0 names a BlockBackend; its root node is implicit (#blockNNN).
-    root = {b["name"]: b["node-name"] for b in state["block-backends"]}["drive-d0"]
-    assert nodes[root]["filename"] == str(img)
-    assert nodes[root]["driver"] == "raw" and nodes[root]["read-only"] is False
+    # -blockdev: the format node is drive-d0 (as a hot-plugged disk's), over QEMU's file node.
+    fmt = nodes["drive-d0"]
+    assert fmt["driver"] == "raw" and fmt["read-only"] is False and fmt["device"] == "d0"
+    assert nodes[fmt["file"]]["driver"] == "file"
+    assert nodes[fmt["file"]]["filename"] == str(img)
     c.send("quit")
     c.wait_closed()
 
