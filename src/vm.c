@@ -20,6 +20,7 @@
 #include "launch.h"
 #include "log.h"
 #include "qmp_client.h"
+#include "qmp_commands.h"
 #include "state.h"
 #include "vm_dir.h"
 #include "vm_private.h"
@@ -627,7 +628,7 @@ static int simple_command(struct qd_vm *vm, const char *cmd, int timeout_ms, qd_
 	pthread_mutex_lock(&vm->lock);
 	r = qd_vm_connect(vm, timeout_ms, err);
 	if (r == 0)
-		r = qd_qmp_execute(vm->qmp, cmd, NULL, timeout_ms, NULL, err);
+		r = qd_qmpc_simple(vm->qmp, cmd, timeout_ms, NULL, err);
 	pthread_mutex_unlock(&vm->lock);
 	return r;
 }
@@ -652,7 +653,7 @@ int qd_vm_status(struct qd_vm *vm, int timeout_ms, char **out, qd_error *err)
 	pthread_mutex_lock(&vm->lock);
 	r = qd_vm_connect(vm, timeout_ms, err);
 	if (r == 0)
-		r = qd_qmp_execute(vm->qmp, "query-status", NULL, timeout_ms, &ret, err);
+		r = qd_qmpc_simple(vm->qmp, "query-status", timeout_ms, &ret, err);
 	pthread_mutex_unlock(&vm->lock);
 	if (r < 0)
 		return r;
@@ -669,7 +670,7 @@ static int terminate(struct qd_vm *vm, int timeout_ms, qd_error *err)
 		qd_error ignored = {0};
 
 		/* QEMU may have just died: a failing quit is not an error. */
-		if (qd_qmp_execute(vm->qmp, "quit", NULL, timeout_ms, NULL, &ignored) < 0)
+		if (qd_qmpc_simple(vm->qmp, "quit", timeout_ms, NULL, &ignored) < 0)
 			qd_log(&vm->log, QD_LOG_INFO, "quit: %s", ignored.message);
 		qd_error_clear(&ignored);
 	}
