@@ -7,6 +7,7 @@
 
 #include "config.h"
 #include "error.h"
+#include "names.h"
 
 #define DEFAULT_RUN_DIR "/run/qemudrv"
 #define MAX_BRIDGES	5
@@ -40,17 +41,13 @@ bool qd_word_valid(const char *s, const char *punct)
 	return true;
 }
 
-/* Ids qemudrv gives its own devices, chardevs and objects on the command line. */
-bool qd_config_reserved_id(const char *id)
+bool qd_mac_valid(const char *m)
 {
-	static const char *const ids[] = {"serial0",	    "console0", "charconsole0", "scsi0",
-					  "iothread-scsi0", "qmp0",	"nv0",		"mem0",
-					  "dimm1",	    NULL};
-
-	for (int i = 0; ids[i]; i++)
-		if (!strcmp(ids[i], id))
-			return true;
-	return !strncmp(id, "pci-bridge-", 11) || qd_id_is_vcpu(id);
+	for (int i = 0; i < 6; i++, m += 3)
+		if (!isxdigit((unsigned char)m[0]) || !isxdigit((unsigned char)m[1]) ||
+		    m[2] != (i == 5 ? '\0' : ':'))
+			return false;
+	return true;
 }
 
 bool qd_bdf_valid(const char *s)
@@ -72,18 +69,6 @@ bool qd_bdf_valid(const char *s)
 	return strlen(s) == (n == 4 ? 12u : 7u) && slot < 32 && fn < 8;
 }
 
-bool qd_id_is_vcpu(const char *id)
-{
-	const char *p = id;
-
-	if (strncmp(p, "cpu-", 4) != 0 || !p[4])
-		return false;
-	for (p += 4; *p; p++)
-		if (!isdigit((unsigned char)*p))
-			return false;
-	return true;
-}
-
 static int check_device(const struct qd_device *d, size_t i, const struct qd_vm_config *cfg,
 			qd_error *err)
 {
@@ -96,11 +81,11 @@ static int check_device(const struct qd_device *d, size_t i, const struct qd_vm_
 				    "%s.id '%s' is not a valid id (letters, digits, '-', '.', '_', "
 				    "starting with a letter)",
 				    field, d->id ? d->id : "");
-	if (qd_id_is_vcpu(d->id))
+	if (qd_name_is_vcpu(d->id))
 		return qd_error_set(err, -EINVAL,
 				    "%s.id '%s' is reserved for hot-plugged vCPUs (cpu-N)", field,
 				    d->id);
-	if (qd_config_reserved_id(d->id))
+	if (qd_name_is_reserved(d->id))
 		return qd_error_set(
 		    err, -EINVAL, "%s.id '%s' is reserved for qemudrv's own devices", field, d->id);
 	for (size_t j = 0; j < i; j++)

@@ -22,19 +22,13 @@ int qd_config_resolve(const struct qd_vm_config *in, const struct qd_host_facts 
 /* qd_id_valid() - letters, digits, '-', '.', '_', starting with a letter (QEMU's rule). */
 bool qd_id_valid(const char *id);
 
-/*
- * qd_config_reserved_id() - ids qemudrv gives its own devices (serial0, scsi0,
- * pci-bridge-N, ...) and its hot-plugged vCPUs (cpu-N).
- */
-bool qd_config_reserved_id(const char *id);
-
 /* qd_word_valid() - @s is not empty and only letters, digits and characters of @punct. */
 bool qd_word_valid(const char *s, const char *punct);
 
+/* qd_mac_valid() - whether @m is a MAC address as QEMU takes it, "xx:xx:xx:xx:xx:xx" in hex. */
+bool qd_mac_valid(const char *m);
+
 /* qd_bdf_valid() - whether @s is a host PCI address, [DDDD:]BB:SS.F in hex. */
 bool qd_bdf_valid(const char *s);
-
-/* qd_id_is_vcpu() - whether @id is in the hot-plugged vCPUs' namespace, "cpu-<digits>". */
-bool qd_id_is_vcpu(const char *id);
 
 #endif

@@ -65,3 +65,21 @@ int qd_error_check_timeout(qd_error *err, int timeout_ms)
 				    timeout_ms);
 	return 0;
 }
+
+void qd_error_append(qd_error *err, const char *fmt, ...)
+{
+	va_list ap;
+	char *more = NULL, *joined;
+
+	if (!err || !err->message)
+		return;
+	va_start(ap, fmt);
+	if (vasprintf(&more, fmt, ap) < 0)
+		more = NULL;
+	va_end(ap);
+	if (more && asprintf(&joined, "%s%s", err->message, more) >= 0) {
+		free(err->message);
+		err->message = joined;
+	}
+	free(more);
+}

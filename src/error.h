@@ -18,6 +18,9 @@ int qd_error_set_qmp(qd_error *err, const char *qmp_class, const char *desc);
 /* qd_error_copy() - deep-copy @src into @dst (if not NULL); returns src->code. */
 int qd_error_copy(qd_error *dst, const qd_error *src);
 
+/* qd_error_append() - add formatted text to the end of @err's message (none: nothing). */
+void qd_error_append(qd_error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 /* qd_error_check_timeout() - -EINVAL with a clear message for a negative timeout. */
 int qd_error_check_timeout(qd_error *err, int timeout_ms);
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* hotplug.c - shared steps of hot-plug: state saving, device presence, confirmed device_del */
+/* hotplug.c - hot-plug's shared parts: state saving, ids and slots, presence, confirmed unplug */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,8 +10,12 @@
 #include "deadline.h"
 #include "error.h"
 #include "hotplug.h"
+#include "config.h"
+#include "names.h"
 #include "qmp_claims.h"
 #include "qmp_client.h"
+#include "qmp_commands.h"
+#include "utf8.h"
 
 /*
  * A guest may refuse an unplug after the removal gave up waiting: the record
@@ -72,47 +77,9 @@ int qd_hp_save(struct qd_vm *vm, qd_error *err)
 	return r;
 }
 
-void qd_hp_strv_free(char **v)
-{
-	for (char **p = v; p && *p; p++)
-		free(*p);
-	free(v);
-}
-
 int qd_hp_peripheral(struct qd_vm *vm, int timeout_ms, char ***out, qd_error *err)
 {
-	_cleanup_json_ json_object *args = json_object_new_object(), *ret = NULL;
-	char **v;
-	size_t n, k = 0;
-	int r;
-
-	*out = NULL;
-	json_object_object_add(args, "path", json_object_new_string("/machine/peripheral"));
-	r = qd_qmp_execute(vm->qmp, "qom-list", args, timeout_ms, &ret, err);
-	if (r < 0)
-		return r;
-	n = json_object_array_length(ret);
-	v = calloc(n + 1, sizeof(char *));
-	if (!v)
-		return qd_error_set(err, -ENOMEM, "out of memory");
-	for (size_t i = 0; i < n; i++) {
-		json_object *e = json_object_array_get_idx(ret, i), *name, *type;
-
-		if (json_object_object_get_ex(e, "name", &name) &&
-		    json_object_object_get_ex(e, "type", &type) &&
-		    !strncmp(json_object_get_string(type), "child<", 6))
-			v[k++] = strdup(json_object_get_string(name));
-	}
-	*out = v;
-	return 0;
-}
-
-bool qd_hp_has(char **ids, const char *id)
-{
-	for (char **p = ids; p && *p; p++)
-		if (!strcmp(*p, id))
-			return true;
-	return false;
+	return qd_qmpc_qom_children(vm->qmp, "/machine/peripheral", timeout_ms, out, err);
 }
 
 int qd_hp_gone_from_peripheral(struct qd_vm *vm, const char *id, int timeout_ms, qd_error *err)
@@ -122,8 +89,8 @@ int qd_hp_gone_from_peripheral(struct qd_vm *vm, const char *id, int timeout_ms,
 
 	if (r < 0)
 		return r;
-	r = !qd_hp_has(ids, id);
-	qd_hp_strv_free(ids);
+	r = !qd_strv_has(ids, id);
+	qd_strv_free(ids);
 	return r;
 }
 
@@ -220,7 +187,6 @@ static int refused(const char *id, int ost_code, qd_error *err)
 int qd_hp_device_del(struct qd_vm *vm, const char *id, const char *alt_path, qd_hp_gone_fn gone,
 		     int timeout_ms, qd_error *err)
 {
-	_cleanup_json_ json_object *args = json_object_new_object();
 	struct unplug u = {.id = id, .alt_path = alt_path};
 	struct qd_qmp_watch *w = NULL;
 	int64_t deadline = qd_deadline_after_ms(timeout_ms);
@@ -230,9 +196,8 @@ int qd_hp_device_del(struct qd_vm *vm, const char *id, const char *alt_path, qd_
 	r = qd_qmp_watch_new_pred(vm->qmp, unplug_event, &u, &w, err);
 	if (r < 0)
 		return r;
-	json_object_object_add(args, "id", json_object_new_string(id));
-	r = qd_qmp_execute(vm->qmp, "device_del", args, timeout_ms, NULL, err);
-	if (r == -EREMOTEIO && err && err->qmp_class && !strcmp(err->qmp_class, "DeviceNotFound")) {
+	r = qd_qmpc_device_del(vm->qmp, id, timeout_ms, err);
+	if (r == -ENOENT) {
 		qd_log(&vm->log, QD_LOG_INFO, "device_del %s: QEMU no longer has it", id);
 		qd_error_clear(err);
 		r = 0;
@@ -298,4 +263,198 @@ void qd_hp_claim(struct qd_vm *vm, const char *id)
 void qd_hp_unclaim(struct qd_vm *vm, const char *id)
 {
 	qd_qmp_unclaim(vm->qmp, id);
+}
+
+bool qd_hp_can_ask(struct qd_vm *vm)
+{
+	return vm->qmp && !qd_qmp_broken(vm->qmp, NULL);
+}
+
+struct qd_bridge *qd_hp_bridge(struct qd_vm *vm, const char *id)
+{
+	for (size_t i = 0; id && i < vm->st.nbridges; i++)
+		if (!strcmp(vm->st.bridges[i].id, id))
+			return &vm->st.bridges[i];
+	return NULL;
+}
+
+void qd_hp_append(qd_error *err, const char *fmt, ...)
+{
+	va_list ap;
+	char *more = NULL;
+
+	va_start(ap, fmt);
+	if (vasprintf(&more, fmt, ap) < 0)
+		more = NULL;
+	va_end(ap);
+	if (more)
+		qd_error_append(err, "; %s", more);
+	free(more);
+}
+
+struct qd_spec_host qd_hp_spec_host(const struct qd_vm *vm)
+{
+	return (struct qd_spec_host){.nested_kvm = vm->nested && !strcmp(vm->cfg.accel, "kvm")};
+}
+
+int qd_hp_check_new_id(struct qd_vm *vm, const char *id, qd_error *err)
+{
+	if (!qd_id_valid(id))
+		return qd_error_set(err, -EINVAL,
+				    "device id '%s' is not valid (letters, digits, '-', '.', '_', "
+				    "starting with a letter)",
+				    id && qd_utf8_valid(id) ? id : "");
+	if (qd_state_find_device(&vm->st, id))
+		return qd_error_set(err, -EEXIST, "device id '%s' is already hot-plugged", id);
+	for (size_t i = 0; i < vm->cfg.ndevices; i++)
+		if (!strcmp(vm->cfg.devices[i].id, id))
+			return qd_error_set(err, -EEXIST, "device id '%s' is a cold-plugged device",
+					    id);
+	for (size_t i = 0; i < vm->st.nvcpus; i++)
+		if (!strcmp(vm->st.vcpus[i].id, id))
+			return qd_error_set(err, -EEXIST, "device id '%s' is a hot-plugged vCPU",
+					    id);
+	if (qd_hp_bridge(vm, id))
+		return qd_error_set(err, -EEXIST, "device id '%s' is a PCI bridge", id);
+	/* vCPUs are cpu-<n>: a device called so would block a later vCPU hot-add. */
+	if (qd_name_is_vcpu(id))
+		return qd_error_set(err, -EINVAL,
+				    "device id '%s' is reserved for hot-plugged vCPUs (cpu-N)", id);
+	if (qd_name_is_reserved(id))
+		return qd_error_set(err, -EEXIST, "device id '%s' is one of qemudrv's own devices",
+				    id);
+	return 0;
+}
+
+int qd_hp_check_utf8(const char *what, const char *id, const char *v, qd_error *err)
+{
+	if (v && !qd_utf8_valid(v))
+		return qd_error_set(err, -EINVAL, "%s of device %s is not valid UTF-8", what, id);
+	return 0;
+}
+
+int qd_hp_take_slot(struct qd_vm *vm, const char *id, struct qd_bridge **bridge, int *slot,
+		    qd_error *err)
+{
+	for (size_t i = 0; i < vm->st.nbridges; i++)
+		for (int s = 1; s < QD_BRIDGE_SLOTS; s++) { /* slot 0: the SHPC's */
+			struct qd_bridge *b = &vm->st.bridges[i];
+
+			if (b->slots[s])
+				continue;
+			b->slots[s] = strdup(id);
+			if (!b->slots[s])
+				return qd_error_set(err, -ENOMEM, "out of memory");
+			*bridge = b;
+			*slot = s;
+			return 0;
+		}
+	if (!vm->st.nbridges)
+		return qd_error_set(err, -ENOSPC, "VM %s has no PCI bridges to hot-plug into",
+				    vm->cfg.id);
+	return qd_error_set(err, -ENOSPC, "all %zu PCI bridge slots are in use",
+			    vm->st.nbridges * (QD_BRIDGE_SLOTS - 1));
+}
+
+void qd_hp_release_slot(struct qd_vm *vm, const char *bridge_id, int slot, const char *id)
+{
+	struct qd_bridge *b = qd_hp_bridge(vm, bridge_id);
+
+	if (b && slot > 0 && slot < QD_BRIDGE_SLOTS && b->slots[slot] &&
+	    !strcmp(b->slots[slot], id)) {
+		free(b->slots[slot]);
+		b->slots[slot] = NULL;
+	}
+}
+
+char *qd_hp_location(const struct qd_bridge *b, int slot)
+{
+	char *s;
+
+	return asprintf(&s, "%02x/%02x", b->addr, slot) < 0 ? NULL : s;
+}
+
+/*
+ * The device is gone: delete its backends, then forget the record. A
+ * backend QEMU does not delete keeps the record (unplugging), and the error
+ * says so: the next removal of the id finds the device gone and tries again.
+ */
+static int finish_unplug(struct qd_vm *vm, const char *id, int timeout_ms, qd_error *err)
+{
+	struct qd_device_record *rec = qd_state_find_device(&vm->st, id);
+	qd_error e = {0};
+	int r = qd_hp_delete_backends(vm, rec, false, timeout_ms, &e);
+
+	if (r < 0) {
+		rec = qd_state_find_device(&vm->st, id);
+		if (rec) {
+			rec->unplugging = true;
+			qd_hp_save(vm, NULL);
+		}
+		r = qd_error_set(err, r,
+				 "device %s was unplugged but its %s; it stays recorded until a "
+				 "removal of %s deletes it",
+				 id, e.message ? e.message : strerror(-r), id);
+		qd_error_clear(&e);
+		return r;
+	}
+	qd_hp_forget(vm, id);
+	return qd_hp_save(vm, err);
+}
+
+int qd_hp_remove(struct qd_vm *vm, const char *id, const enum qd_hotplug_kind *kinds, size_t nkinds,
+		 const char *what,
+		 int (*before)(struct qd_vm *vm, struct qd_device_record *rec, int timeout_ms,
+			       qd_error *err),
+		 int timeout_ms, qd_error *err)
+{
+	struct qd_device_record *rec;
+	_cleanup_free_ char *copy = NULL;
+	bool ours = false;
+	int r;
+
+	r = qd_hp_begin(vm, timeout_ms, err);
+	if (r < 0)
+		return r;
+	rec = id ? qd_state_find_device(&vm->st, id) : NULL;
+	for (size_t i = 0; rec && i < nkinds; i++)
+		ours |= rec->kind == kinds[i];
+	if (!ours) {
+		r = qd_error_set(err, -ENOENT, "no hot-plugged %s device '%s'", what,
+				 id && qd_utf8_valid(id) ? id : "");
+		goto out;
+	}
+	copy = strdup(id);
+	if (!copy) {
+		r = qd_error_set(err, -ENOMEM, "out of memory");
+		goto out;
+	}
+	if (before) {
+		r = before(vm, rec, timeout_ms, err);
+		if (r < 0)
+			goto out;
+		rec = qd_state_find_device(&vm->st, copy);
+	}
+	/*
+	 * Not saved before device_del: should the outcome be lost, the record as
+	 * it was (plugged) is settled the same way by reconcile, from QEMU.
+	 */
+	rec->unplugging = true;
+	r = qd_hp_device_del(vm, copy, NULL, qd_hp_gone_from_peripheral, timeout_ms, err);
+	rec = qd_state_find_device(&vm->st, copy);
+	if (r == 0) {
+		r = finish_unplug(vm, copy, timeout_ms, err);
+	} else if (r == -EREMOTEIO || r == -EBUSY) {
+		/* Refused (by QEMU or by the guest): it stays plugged, as saved. */
+		rec->unplugging = false;
+	} else {
+		qd_error save_err = {0};
+
+		/* Timed out, or the outcome is lost: QEMU may be unplugging it. */
+		qd_hp_save(vm, &save_err);
+		qd_error_clear(&save_err);
+	}
+out:
+	pthread_mutex_unlock(&vm->lock);
+	return r;
 }

@@ -8,7 +8,9 @@
 #include "cleanup.h"
 #include "error.h"
 #include "hotplug.h"
+#include "names.h"
 #include "qmp_client.h"
+#include "qmp_commands.h"
 
 struct free_slot {
 	json_object *props; /* borrowed from the query result */
@@ -39,7 +41,7 @@ static int cpu_gone(struct qd_vm *vm, const char *id, int timeout_ms, qd_error *
 	_cleanup_json_ json_object *ret = NULL;
 	int r;
 
-	r = qd_qmp_execute(vm->qmp, "query-cpus-fast", NULL, timeout_ms, &ret, err);
+	r = qd_qmpc_simple(vm->qmp, "query-cpus-fast", timeout_ms, &ret, err);
 	if (r < 0)
 		return r;
 	return !qd_hp_cpu_listed(ret, id);
@@ -63,52 +65,37 @@ static bool id_in_use(struct qd_vm *vm, const char *id)
 static void next_vcpu_id(struct qd_vm *vm, char *id, size_t size)
 {
 	for (;;) {
-		snprintf(id, size, "cpu-%u", vm->st.vcpu_seq);
+		qd_name_vcpu(vm->st.vcpu_seq, id, size);
 		if (!id_in_use(vm, id))
 			return;
 		vm->st.vcpu_seq++;
 	}
 }
 
+/*
+ * One vCPU through the hot-plug transaction (hotplug.h): recorded and saved
+ * as plugged before device_add, with exactly the ids QEMU reported for the
+ * slot; an outcome that is not known is saved as plugging, for the next add
+ * or reconcile.
+ */
 static int add_one(struct qd_vm *vm, const struct free_slot *s, int timeout_ms, qd_error *err)
 {
-	_cleanup_json_ json_object *args = json_object_new_object();
+	struct qd_txn t = {.vcpu = true};
 	char id[32];
 	int r;
 
 	next_vcpu_id(vm, id, sizeof(id));
-	json_object_object_add(args, "driver", json_object_new_string(s->type));
-	json_object_object_add(args, "id", json_object_new_string(id));
-	/* Exactly the ids QEMU reported for the slot (socket/die/core/thread/node). */
-	json_object_object_foreach(s->props, key, val)
-	    json_object_object_add(args, key, json_object_get(val));
-	/*
-	 * Recorded and saved before device_add: a lost reply leaves a trace. Saved
-	 * as plugged, so that the usual outcome needs no second save; an outcome
-	 * that is not known is saved as plugging, for the next add or reconcile.
-	 */
+	t.rec.id = id;
+	for (int i = 0; i < 4; i++)
+		t.vcpu_slot[i] = s->key[i];
+	r = qd_spec_vcpu(id, s->type, s->props, &t.spec);
+	if (r < 0)
+		return qd_error_set(err, r, "out of memory");
 	vm->st.vcpu_seq++;
-	if (qd_state_add_vcpu(&vm->st, id, prop(s->props, "socket-id"), prop(s->props, "die-id"),
-			      prop(s->props, "core-id"), prop(s->props, "thread-id")) < 0)
-		return qd_error_set(err, -ENOMEM, "out of memory");
-	qd_hp_claim(vm, id);
-	r = qd_hp_save(vm, err);
+	r = qd_txn_run(vm, &t, 1, false, timeout_ms, err);
 	if (r == 0)
-		r = qd_qmp_execute(vm->qmp, "device_add", args, timeout_ms, NULL, err);
-	if (r == 0) {
 		qd_log(&vm->log, QD_LOG_INFO, "hot-added vCPU %s", id);
-		return 0;
-	}
-	if (r == -ETIMEDOUT || qd_qmp_broken(vm->qmp, NULL)) {
-		vm->st.vcpus[vm->st.nvcpus - 1].plugging = true;
-		qd_hp_save(vm, NULL);
-		return r; /* outcome unknown: the record stays for the next add or reconcile */
-	}
-	/* Refused by QEMU (or the intent could not be saved): nothing was plugged. */
-	qd_state_remove_vcpu(&vm->st, id);
-	qd_hp_unclaim(vm, id);
-	vm->st.vcpu_seq--; /* the id is free again */
-	qd_hp_save(vm, NULL);
+	qd_txn_clear(&t);
 	return r;
 }
 
@@ -126,7 +113,7 @@ static int settle_plugging_vcpus(struct qd_vm *vm, int timeout_ms, qd_error *err
 		pending |= vm->st.vcpus[i].plugging;
 	if (!pending)
 		return 0;
-	r = qd_qmp_execute(vm->qmp, "query-cpus-fast", NULL, timeout_ms, &cpus, err);
+	r = qd_qmpc_simple(vm->qmp, "query-cpus-fast", timeout_ms, &cpus, err);
 	if (r < 0)
 		return r;
 	for (size_t i = vm->st.nvcpus; i-- > 0;) {
@@ -182,7 +169,7 @@ int qd_vm_add_vcpus(struct qd_vm *vm, unsigned n, int timeout_ms, unsigned *adde
 		if (n == 0)
 			goto out;
 	}
-	r = qd_qmp_execute(vm->qmp, "query-hotpluggable-cpus", NULL, timeout_ms, &list, err);
+	r = qd_qmpc_simple(vm->qmp, "query-hotpluggable-cpus", timeout_ms, &list, err);
 	if (r < 0)
 		goto out;
 	len = json_object_array_length(list);

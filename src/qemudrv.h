@@ -748,6 +748,8 @@ enum qd_capability {
 	QD_CAP_BLOCK_HOTPLUG = 1 << 0, /* virtio-blk on bridges, or scsi-hd */
 	QD_CAP_CPU_HOTPLUG = 1 << 1,
 	QD_CAP_VFIO_HOTPLUG = 1 << 2,
+	QD_CAP_MEMORY_HOTPLUG = 1 << 3, /* pc-dimm (memory_slots, max_memory_mb) */
+	QD_CAP_NET_HOTPLUG = 1 << 4,	/* virtio-net on bridges */
 };
 
 /**

@@ -9,6 +9,8 @@
 #include "cleanup.h"
 #include "error.h"
 #include "hotplug.h"
+#include "names.h"
+#include "qmp_commands.h"
 
 static void note(char **report, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -30,11 +32,6 @@ static void note(char **report, const char *fmt, ...)
 	free(line);
 }
 
-static int cpus_present(struct qd_vm *vm, int timeout_ms, json_object **out, qd_error *err)
-{
-	return qd_qmp_execute(vm->qmp, "query-cpus-fast", NULL, timeout_ms, out, err);
-}
-
 static bool recorded_node(struct qd_vm *vm, const char *node)
 {
 	for (size_t i = 0; i < vm->st.ndevices; i++)
@@ -43,51 +40,90 @@ static bool recorded_node(struct qd_vm *vm, const char *node)
 	return false;
 }
 
-/* Block nodes named like ours ("drive-*") that no device record owns: left by a crash. */
-static int delete_orphan_nodes(struct qd_vm *vm, int timeout_ms, char **report, qd_error *err)
+static bool recorded_memdev(struct qd_vm *vm, const char *id)
+{
+	for (size_t i = 0; i < vm->st.ndevices; i++)
+		if (vm->st.devices[i].memdev && !strcmp(vm->st.devices[i].memdev, id))
+			return true;
+	return false;
+}
+
+/* Whether a device uses block node @name (query-block: the root node of its backend). */
+static bool node_attached(json_object *blocks, const char *name)
+{
+	for (size_t j = 0; j < json_object_array_length(blocks); j++) {
+		json_object *ins, *node;
+
+		if (json_object_object_get_ex(json_object_array_get_idx(blocks, j), "inserted",
+					      &ins) &&
+		    json_object_object_get_ex(ins, "node-name", &node) &&
+		    !strcmp(json_object_get_string(node), name))
+			return true;
+	}
+	return false;
+}
+
+static void delete_orphan(struct qd_vm *vm, enum qd_part_kind kind, const char *name,
+			  int timeout_ms, char **report)
+{
+	struct qd_device_record orphan = {.node = kind == QD_PART_BLOCKDEV ? (char *)name : NULL,
+					  .memdev = kind == QD_PART_OBJECT ? (char *)name : NULL};
+	const char *what = kind == QD_PART_BLOCKDEV ? "block node" : "memory backend";
+	qd_error e = {0};
+
+	if (qd_hp_delete_backends(vm, &orphan, false, timeout_ms, &e) == 0)
+		note(report, "deleted %s %s, left by an interrupted hot-plug", what, name);
+	else
+		note(report, "%s %s has no device but could not be deleted: %s", what, name,
+		     e.message);
+	qd_error_clear(&e);
+}
+
+/*
+ * Block nodes and memory backends named like ours (names.h) that no record
+ * owns and no device uses: left by a crash, or by a rollback that failed.
+ * Cold-plugged disks' nodes have the same names and are in use by their
+ * devices, so they are never taken for orphans.
+ */
+static int delete_orphans(struct qd_vm *vm, int timeout_ms, char **report, qd_error *err)
 {
 	_cleanup_json_ json_object *nodes = NULL, *blocks = NULL;
-	int r = qd_qmp_execute(vm->qmp, "query-named-block-nodes", NULL, timeout_ms, &nodes, err);
+	char **objects = NULL;
+	int r = qd_qmpc_simple(vm->qmp, "query-named-block-nodes", timeout_ms, &nodes, err);
 
 	if (r == 0)
-		r = qd_qmp_execute(vm->qmp, "query-block", NULL, timeout_ms, &blocks, err);
+		r = qd_qmpc_simple(vm->qmp, "query-block", timeout_ms, &blocks, err);
+	if (r == 0)
+		r = qd_qmpc_qom_children(vm->qmp, "/objects", timeout_ms, &objects, err);
 	if (r < 0)
 		return r;
 	for (size_t i = 0; i < json_object_array_length(nodes); i++) {
 		const char *name = json_object_get_string(
 		    json_object_object_get(json_object_array_get_idx(nodes, i), "node-name"));
-		bool attached = false;
-		_cleanup_json_ json_object *args = NULL;
-		qd_error e = {0};
 
-		if (!name || strncmp(name, "drive-", 6) != 0 || recorded_node(vm, name))
-			continue;
-		for (size_t j = 0; j < vm->cfg.ndevices; j++)
-			if (!strcmp(name + 6, vm->cfg.devices[j].id))
-				attached = true; /* a cold-plugged -drive */
-		for (size_t j = 0; !attached && j < json_object_array_length(blocks); j++) {
-			json_object *ins;
-
-			if (json_object_object_get_ex(json_object_array_get_idx(blocks, j),
-						      "inserted", &ins) &&
-			    !strcmp(
-				json_object_get_string(json_object_object_get(ins, "node-name")),
-				name))
-				attached = true;
-		}
-		if (attached)
-			continue;
-		args = json_object_new_object();
-		json_object_object_add(args, "node-name", json_object_new_string(name));
-		if (qd_qmp_execute(vm->qmp, "blockdev-del", args, timeout_ms, NULL, &e) == 0)
-			note(report, "deleted block node %s, left by an interrupted hot-plug",
-			     name);
-		else
-			note(report, "block node %s has no device but could not be deleted: %s",
-			     name, e.message);
-		qd_error_clear(&e);
+		if (name && qd_name_is_node(name) && !recorded_node(vm, name) &&
+		    !node_attached(blocks, name))
+			delete_orphan(vm, QD_PART_BLOCKDEV, name, timeout_ms, report);
 	}
+	for (char **p = objects; p && *p; p++)
+		if (qd_name_is_memdev(*p) && !recorded_memdev(vm, *p))
+			delete_orphan(vm, QD_PART_OBJECT, *p, timeout_ms, report);
+	qd_strv_free(objects);
 	return 0;
+}
+
+/* Whether @id is something of the VM's own making that the state need not record. */
+static bool known_device(struct qd_vm *vm, const char *id)
+{
+	if (qd_state_find_device(&vm->st, id) || qd_name_is_own_device(id) || qd_hp_bridge(vm, id))
+		return true;
+	for (size_t j = 0; j < vm->st.nvcpus; j++)
+		if (!strcmp(vm->st.vcpus[j].id, id))
+			return true;
+	for (size_t j = 0; j < vm->cfg.ndevices; j++)
+		if (!strcmp(vm->cfg.devices[j].id, id))
+			return true;
+	return false;
 }
 
 int qd_vm_reconcile(struct qd_vm *vm, int timeout_ms, char **report, qd_error *err)
@@ -102,7 +138,7 @@ int qd_vm_reconcile(struct qd_vm *vm, int timeout_ms, char **report, qd_error *e
 	r = qd_hp_begin(vm, timeout_ms, err);
 	if (r < 0)
 		return r;
-	r = cpus_present(vm, timeout_ms, &cpus, err);
+	r = qd_qmpc_simple(vm->qmp, "query-cpus-fast", timeout_ms, &cpus, err);
 	if (r == 0)
 		r = qd_hp_peripheral(vm, timeout_ms, &ids, err);
 	if (r < 0)
@@ -127,10 +163,10 @@ int qd_vm_reconcile(struct qd_vm *vm, int timeout_ms, char **report, qd_error *e
 	}
 	for (size_t i = vm->st.ndevices; i-- > 0;) {
 		struct qd_device_record *rec = &vm->st.devices[i];
-		struct qd_bridge *b = NULL;
 		_cleanup_free_ char *id = strdup(rec->id);
+		qd_error e = {0};
 
-		if (qd_hp_has(ids, id)) {
+		if (qd_strv_has(ids, id)) {
 			if (rec->plugging) {
 				rec->plugging = false;
 				note(&text, "device %s: its hot-plug completed", id);
@@ -138,50 +174,36 @@ int qd_vm_reconcile(struct qd_vm *vm, int timeout_ms, char **report, qd_error *e
 			}
 			continue;
 		}
+		/*
+		 * What it owns goes too (a plug that did not happen may have passed
+		 * descriptors). A block node or memory backend left behind is found
+		 * by the orphan pass below; a netdev could not be, so its record stays.
+		 */
+		if (qd_hp_delete_backends(vm, rec, rec->plugging, timeout_ms, &e) < 0 &&
+		    rec->netdev) {
+			note(&text, "device %s is no longer in QEMU but %s; it stays recorded", id,
+			     e.message);
+			qd_error_clear(&e);
+			continue;
+		}
+		qd_error_clear(&e);
+		rec = &vm->st.devices[i];
 		note(&text,
 		     rec->plugging     ? "device %s: its hot-plug did not happen; undone"
 		     : rec->unplugging ? "device %s: its unplug completed; finished it"
 				       : "device %s is no longer in QEMU: removed from the state",
 		     id);
-		if (rec->node) {
-			_cleanup_json_ json_object *args = json_object_new_object();
-			qd_error e = {0};
-
-			json_object_object_add(args, "node-name",
-					       json_object_new_string(rec->node));
-			qd_qmp_execute(vm->qmp, "blockdev-del", args, timeout_ms, NULL, &e);
-			qd_error_clear(&e);
-		}
-		for (size_t j = 0; rec->bridge && j < vm->st.nbridges; j++)
-			if (!strcmp(vm->st.bridges[j].id, rec->bridge))
-				b = &vm->st.bridges[j];
-		if (b && rec->slot > 0) {
-			free(b->slots[rec->slot]);
-			b->slots[rec->slot] = NULL;
-		}
-		qd_state_remove_device(&vm->st, id);
-		qd_hp_unclaim(vm, id);
+		qd_hp_forget(vm, id);
 		changed = true;
 	}
-	for (char **p = ids; p && *p; p++) {
-		bool known = qd_state_find_device(&vm->st, *p) != NULL;
-
-		for (size_t j = 0; !known && j < vm->st.nvcpus; j++)
-			known = !strcmp(vm->st.vcpus[j].id, *p);
-		for (size_t j = 0; !known && j < vm->st.nbridges; j++)
-			known = !strcmp(vm->st.bridges[j].id, *p);
-		for (size_t j = 0; !known && j < vm->cfg.ndevices; j++)
-			known = !strcmp(vm->cfg.devices[j].id, *p);
-		known = known || !strcmp(*p, "serial0") || !strcmp(*p, "console0") ||
-			!strcmp(*p, "scsi0") || !strcmp(*p, "nv0");
-		if (!known)
+	for (char **p = ids; p && *p; p++)
+		if (!known_device(vm, *p))
 			note(&text, "QEMU has device %s, which the state does not record", *p);
-	}
-	r = delete_orphan_nodes(vm, timeout_ms, &text, err);
+	r = delete_orphans(vm, timeout_ms, &text, err);
 	if (r == 0 && changed)
 		r = qd_hp_save(vm, err);
 out:
-	qd_hp_strv_free(ids);
+	qd_strv_free(ids);
 	pthread_mutex_unlock(&vm->lock);
 	if (report)
 		*report = text ? text : strdup("");

@@ -8,16 +8,32 @@
 
 #include "cleanup.h"
 #include "error.h"
+#include "names.h"
 #include "state.h"
 
 /*
- * The file: {"version": 1, "uuid": "...", "bridges": [{"id", "addr",
- * "chassis", "slots": {"1": "dev-id", ...}}], "vcpus": [{"id", "socket-id",
- * "die-id", "core-id", "thread-id"}], "devices": [{"id", "kind", "node",
- * "bridge", "slot", "scsi-id", "lun", "bdf", "unplugging"}]}
+ * The file: {"version": 1, "uuid": "...", "qemu-pid", "vcpu-seq", "bridges":
+ * [{"id", "addr", "chassis", "slots": {"1": "dev-id", ...}}], "vcpus": [{"id",
+ * "socket-id", "die-id", "core-id", "thread-id", "plugging"}], "devices":
+ * [{"id", "kind", "node", "netdev", "memdev", "bridge", "slot", "scsi-id",
+ * "lun", "bdf", "mac", "queues", "size-mb", "unplugging", "plugging"}]}. A
+ * device has the members of its kind (state_check.c); newer kinds only add
+ * members, so version 1 reads every file this one writes.
  */
 
-static const char *const kind_names[] = {NULL, "virtio-blk", "scsi-hd", "vfio"};
+static const char *const kind_names[] = {NULL,		"virtio-blk", "scsi-hd",   "vfio",
+					 "virtio-net", "pc-dimm",    "virtio-mem"};
+
+static void free_record_strings(struct qd_device_record *d)
+{
+	free(d->id);
+	free(d->node);
+	free(d->netdev);
+	free(d->memdev);
+	free(d->bridge);
+	free(d->bdf);
+	free(d->mac);
+}
 
 void qd_state_clear(struct qd_state *st)
 {
@@ -28,12 +44,8 @@ void qd_state_clear(struct qd_state *st)
 	}
 	for (size_t i = 0; i < st->nvcpus; i++)
 		free(st->vcpus[i].id);
-	for (size_t i = 0; i < st->ndevices; i++) {
-		free(st->devices[i].id);
-		free(st->devices[i].node);
-		free(st->devices[i].bridge);
-		free(st->devices[i].bdf);
-	}
+	for (size_t i = 0; i < st->ndevices; i++)
+		free_record_strings(&st->devices[i]);
 	free(st->bridges);
 	free(st->vcpus);
 	free(st->devices);
@@ -102,10 +114,17 @@ int qd_state_add_device(struct qd_state *st, const struct qd_device_record *rec)
 	*d = *rec;
 	d->id = strdup(rec->id);
 	d->node = dup_or_null(rec->node);
+	d->netdev = dup_or_null(rec->netdev);
+	d->memdev = dup_or_null(rec->memdev);
 	d->bridge = dup_or_null(rec->bridge);
 	d->bdf = dup_or_null(rec->bdf);
-	if (!d->id)
+	d->mac = dup_or_null(rec->mac);
+	if (!d->id || (rec->node && !d->node) || (rec->netdev && !d->netdev) ||
+	    (rec->memdev && !d->memdev) || (rec->bridge && !d->bridge) || (rec->bdf && !d->bdf) ||
+	    (rec->mac && !d->mac)) {
+		free_record_strings(d);
 		return -ENOMEM;
+	}
 	st->ndevices++;
 	return 0;
 }
@@ -122,10 +141,7 @@ void qd_state_remove_device(struct qd_state *st, const char *id)
 {
 	for (size_t i = 0; i < st->ndevices; i++)
 		if (!strcmp(st->devices[i].id, id)) {
-			free(st->devices[i].id);
-			free(st->devices[i].node);
-			free(st->devices[i].bridge);
-			free(st->devices[i].bdf);
+			free_record_strings(&st->devices[i]);
 			memmove(&st->devices[i], &st->devices[i + 1],
 				(st->ndevices - i - 1) * sizeof(st->devices[0]));
 			st->ndevices--;
@@ -139,7 +155,7 @@ void qd_state_remove_device(struct qd_state *st, const char *id)
 /* Bridge @i of a VM: its id, root-bus slot and chassis number. */
 static void bridge_spec(unsigned i, char *id, size_t size, int *addr, int *chassis)
 {
-	snprintf(id, size, "pci-bridge-%u", i);
+	qd_name_bridge(i, id, size);
 	*addr = BRIDGE_FIRST_ADDR + (int)i;
 	*chassis = (int)i + 1;
 }
@@ -251,11 +267,19 @@ json_object *qd_state_to_json(const struct qd_state *st)
 		add_str(j, "id", d->id);
 		add_str(j, "kind", kind_names[d->kind]);
 		add_str(j, "node", d->node);
+		add_str(j, "netdev", d->netdev);
+		add_str(j, "memdev", d->memdev);
 		add_str(j, "bridge", d->bridge);
 		json_object_object_add(j, "slot", json_object_new_int(d->slot));
 		json_object_object_add(j, "scsi-id", json_object_new_int(d->scsi_id));
 		json_object_object_add(j, "lun", json_object_new_int(d->lun));
 		add_str(j, "bdf", d->bdf);
+		add_str(j, "mac", d->mac);
+		if (d->kind == QD_HOTPLUG_VIRTIO_NET)
+			json_object_object_add(j, "queues", json_object_new_int((int)d->queues));
+		if (d->size_mb)
+			json_object_object_add(j, "size-mb",
+					       json_object_new_int64((int64_t)d->size_mb));
 		json_object_object_add(j, "unplugging", json_object_new_boolean(d->unplugging));
 		json_object_object_add(j, "plugging", json_object_new_boolean(d->plugging));
 		json_object_array_add(devices, j);
@@ -292,7 +316,8 @@ static json_object *member(struct reader *rd, json_object *o, const char *key, e
 	return v;
 }
 
-static int int_member(struct reader *rd, json_object *o, const char *key, int min, int max)
+static int64_t int64_member(struct reader *rd, json_object *o, const char *key, int64_t min,
+			    int64_t max)
 {
 	json_object *v = member(rd, o, key, json_type_int, true);
 	int64_t n;
@@ -301,11 +326,18 @@ static int int_member(struct reader *rd, json_object *o, const char *key, int mi
 		return min;
 	n = json_object_get_int64(v);
 	if (n < min || n > max) {
-		rd->r = qd_error_set(rd->err, -EBADMSG, "state: %s%s'%s' is %lld, outside %d..%d",
-				     rd->where, *rd->where ? " " : "", key, (long long)n, min, max);
+		rd->r = qd_error_set(rd->err, -EBADMSG,
+				     "state: %s%s'%s' is %lld, outside %lld..%lld", rd->where,
+				     *rd->where ? " " : "", key, (long long)n, (long long)min,
+				     (long long)max);
 		return min;
 	}
-	return (int)n;
+	return n;
+}
+
+static int int_member(struct reader *rd, json_object *o, const char *key, int min, int max)
+{
+	return (int)int64_member(rd, o, key, min, max);
 }
 
 /* Every member of @o is one of @known (NULL-terminated): a typo is not silently ignored. */
@@ -348,9 +380,9 @@ int qd_state_from_json(json_object *o, struct qd_state *st, qd_error *err)
 	static const char *const bridge_members[] = {"id", "addr", "chassis", "slots", NULL};
 	static const char *const vcpu_members[] = {"id",	"socket-id", "die-id", "core-id",
 						   "thread-id", "plugging",  NULL};
-	static const char *const device_members[] = {"id",	   "kind",     "node", "bridge",
-						     "slot",	   "scsi-id",  "lun",  "bdf",
-						     "unplugging", "plugging", NULL};
+	static const char *const device_members[] = {
+	    "id",  "kind", "node", "netdev", "memdev",	   "bridge",   "slot", "scsi-id", "lun",
+	    "bdf", "mac",  "queues", "size-mb", "unplugging", "plugging", NULL};
 
 	memset(st, 0, sizeof(*st));
 	if (!json_object_is_type(o, json_type_object))
@@ -445,18 +477,26 @@ int qd_state_from_json(json_object *o, struct qd_state *st, qd_error *err)
 		only_members(&rd, d, device_members);
 		rec.id = (char *)str_member(&rd, d, "id", true);
 		kind = str_member(&rd, d, "kind", true);
-		for (int k = 1; kind && k <= QD_HOTPLUG_VFIO; k++)
+		for (int k = 1; kind && k <= QD_HOTPLUG_KIND_MAX; k++)
 			if (!strcmp(kind, kind_names[k]))
 				rec.kind = (enum qd_hotplug_kind)k;
 		if (!rd.r && !rec.kind)
 			rd.r = qd_error_set(err, -EBADMSG, "state: %s has unknown kind '%s'",
 					    rd.where, kind);
 		rec.node = (char *)str_member(&rd, d, "node", false);
+		rec.netdev = (char *)str_member(&rd, d, "netdev", false);
+		rec.memdev = (char *)str_member(&rd, d, "memdev", false);
 		rec.bridge = (char *)str_member(&rd, d, "bridge", false);
 		rec.slot = int_member(&rd, d, "slot", 0, QD_BRIDGE_SLOTS - 1);
 		rec.scsi_id = int_member(&rd, d, "scsi-id", 0, 255);
 		rec.lun = int_member(&rd, d, "lun", 0, 16383);
 		rec.bdf = (char *)str_member(&rd, d, "bdf", false);
+		rec.mac = (char *)str_member(&rd, d, "mac", false);
+		if (json_object_object_get_ex(d, "queues", NULL))
+			rec.queues = (unsigned)int_member(&rd, d, "queues", 1, QD_NET_MAX_QUEUES);
+		if (json_object_object_get_ex(d, "size-mb", NULL))
+			rec.size_mb = (unsigned long long)int64_member(&rd, d, "size-mb", 1,
+								       (int64_t)1 << 40);
 		unpl = member(&rd, d, "unplugging", json_type_boolean, false);
 		rec.unplugging = unpl && json_object_get_boolean(unpl);
 		unpl = member(&rd, d, "plugging", json_type_boolean, false);

@@ -30,19 +30,31 @@ enum qd_hotplug_kind {
 	QD_HOTPLUG_VIRTIO_BLK = 1,
 	QD_HOTPLUG_SCSI_HD,
 	QD_HOTPLUG_VFIO,
+	QD_HOTPLUG_VIRTIO_NET,
+	QD_HOTPLUG_PC_DIMM,
+	QD_HOTPLUG_VIRTIO_MEM,
+	QD_HOTPLUG_KIND_MAX = QD_HOTPLUG_VIRTIO_MEM,
 };
 
-/* struct qd_device_record - a hot-plugged device. */
+/*
+ * struct qd_device_record - a hot-plugged device, and what it owns in
+ * QEMU's other namespaces (its backends, named as names.h says).
+ */
 struct qd_device_record {
 	char *id;
 	enum qd_hotplug_kind kind;
-	char *node;   /* block node name, or NULL */
+	char *node;   /* disks: the block node */
+	char *netdev; /* NICs: the netdev */
+	char *memdev; /* memory: the backend object */
 	char *bridge; /* bridge id for PCI devices, or NULL */
 	int slot;
 	int scsi_id, lun;
-	char *bdf;	 /* VFIO host address */
-	bool unplugging; /* device_del sent, removal not confirmed */
-	bool plugging;	 /* device_add sent, its outcome not known yet */
+	char *bdf;		 /* VFIO host address */
+	char *mac;		 /* NICs: the MAC given, or NULL */
+	unsigned queues;	 /* NICs: tap queues (descriptors passed) */
+	unsigned long long size_mb; /* memory */
+	bool unplugging;	 /* device_del sent, removal not confirmed */
+	bool plugging;		 /* device_add sent, its outcome not known yet */
 };
 
 /* struct qd_state - everything qemudrv keeps about a VM across restarts. */

@@ -6,6 +6,7 @@
 
 #include "config.h"
 #include "error.h"
+#include "names.h"
 #include "state.h"
 
 /*
@@ -17,10 +18,10 @@
  * it is; the first problem is named.
  */
 
-/* QEMU's rule for block node names: a letter, then letters, digits, '-', '.', '_'; 31 at most. */
+/* QEMU's rule for block node names: an id (config.h) of QD_NODE_NAME_MAX characters at most. */
 static bool node_name_valid(const char *n)
 {
-	return qd_id_valid(n) && strlen(n) <= 31;
+	return qd_id_valid(n) && strlen(n) <= QD_NODE_NAME_MAX;
 }
 
 static const struct qd_bridge *bridge_named(const struct qd_state *st, const char *id)
@@ -79,7 +80,7 @@ static int check_vcpus(const struct qd_state *st, qd_error *err)
 	for (size_t i = 0; i < st->nvcpus; i++) {
 		const char *id = st->vcpus[i].id;
 
-		if (!qd_id_is_vcpu(id))
+		if (!qd_name_is_vcpu(id))
 			return qd_error_set(err, -EBADMSG,
 					    "state: vcpu %zu id '%s' is not a vCPU id (cpu-N)", i,
 					    id);
@@ -92,44 +93,82 @@ static int check_vcpus(const struct qd_state *st, qd_error *err)
 	return 0;
 }
 
-/* The members a device of each kind has, and only those. */
+/* The members a device of each kind has (the others it must not have). */
+static const struct shape {
+	const char *name; /* in messages */
+	bool pci;	  /* a bridge slot */
+	bool scsi;	  /* a SCSI id and LUN */
+	bool node, netdev, memdev, bdf, size;
+	bool mac;	  /* may have one */
+} shapes[] = {
+    [QD_HOTPLUG_VIRTIO_BLK] = {"a virtio-blk disk", .pci = true, .node = true},
+    [QD_HOTPLUG_SCSI_HD] = {"a SCSI disk", .scsi = true, .node = true},
+    [QD_HOTPLUG_VFIO] = {"VFIO", .pci = true, .bdf = true},
+    [QD_HOTPLUG_VIRTIO_NET] = {"a NIC", .pci = true, .netdev = true, .mac = true},
+    [QD_HOTPLUG_PC_DIMM] = {"a DIMM", .memdev = true, .size = true},
+    [QD_HOTPLUG_VIRTIO_MEM] = {"virtio-mem", .pci = true, .memdev = true, .size = true},
+};
+
+/* A name that goes back to QEMU in a delete command: a member it must or must not have. */
+static int check_name(size_t i, const struct qd_device_record *d, const struct shape *sh,
+		      bool wanted, const char *member, const char *value, bool (*valid)(const char *),
+		      const char *what, qd_error *err)
+{
+	if (wanted && (!value || !valid(value)))
+		return qd_error_set(err, -EBADMSG, "state: device %zu (%s) needs a valid %s, not '%s'",
+				    i, d->id, what, value ? value : "");
+	if (!wanted && value)
+		return qd_error_set(err, -EBADMSG, "state: device %zu (%s) is %s but has a %s", i,
+				    d->id, sh->name, member);
+	return 0;
+}
+
 static int check_device_shape(const struct qd_state *st, size_t i, qd_error *err)
 {
 	const struct qd_device_record *d = &st->devices[i];
-	bool pci = d->kind == QD_HOTPLUG_VIRTIO_BLK || d->kind == QD_HOTPLUG_VFIO;
-	bool block = d->kind != QD_HOTPLUG_VFIO;
+	const struct shape *sh = &shapes[d->kind];
 	const struct qd_bridge *b;
+	int r;
 
-	if (block && (!d->node || !node_name_valid(d->node)))
-		return qd_error_set(
-		    err, -EBADMSG, "state: device %zu (%s) needs a valid block node name, not '%s'",
-		    i, d->id, d->node ? d->node : "");
-	if (!block && d->node)
-		return qd_error_set(err, -EBADMSG, "state: device %zu (%s) is VFIO but has a node",
-				    i, d->id);
-	if (d->kind == QD_HOTPLUG_VFIO && (!d->bdf || !qd_bdf_valid(d->bdf)))
+	if ((r = check_name(i, d, sh, sh->node, "node", d->node, node_name_valid, "block node name",
+			    err)) ||
+	    (r = check_name(i, d, sh, sh->netdev, "netdev", d->netdev, qd_id_valid, "netdev id",
+			    err)) ||
+	    (r = check_name(i, d, sh, sh->memdev, "memdev", d->memdev, qd_id_valid,
+			    "memory backend id", err)))
+		return r;
+	if (sh->bdf && (!d->bdf || !qd_bdf_valid(d->bdf)))
 		return qd_error_set(err, -EBADMSG,
 				    "state: device %zu (%s) needs a host PCI address, not '%s'", i,
 				    d->id, d->bdf ? d->bdf : "");
-	if (d->kind != QD_HOTPLUG_VFIO && d->bdf)
+	if (!sh->bdf && d->bdf)
 		return qd_error_set(err, -EBADMSG,
 				    "state: device %zu (%s) has a host PCI address but is not VFIO",
 				    i, d->id);
-	if (!pci) {
+	if (d->mac && (!sh->mac || !qd_mac_valid(d->mac)))
+		return qd_error_set(err, -EBADMSG, "state: device %zu (%s) has a bad MAC '%s'", i,
+				    d->id, d->mac);
+	if (d->kind == QD_HOTPLUG_VIRTIO_NET ? d->queues < 1 : d->queues != 0)
+		return qd_error_set(err, -EBADMSG, "state: device %zu (%s) has %u queues", i,
+				    d->id, d->queues);
+	if (sh->size != (d->size_mb > 0))
+		return qd_error_set(err, -EBADMSG, "state: device %zu (%s) is %s but has %s size",
+				    i, d->id, sh->name, d->size_mb ? "a" : "no");
+	if (!sh->scsi && (d->scsi_id || d->lun))
+		return qd_error_set(err, -EBADMSG,
+				    "state: device %zu (%s) is %s but has a SCSI id or LUN", i,
+				    d->id, sh->name);
+	if (sh->scsi && d->lun > 255)
+		return qd_error_set(err, -EBADMSG,
+				    "state: device %zu (%s) has LUN %d, outside 0..255", i, d->id,
+				    d->lun);
+	if (!sh->pci) {
 		if (d->bridge || d->slot)
-			return qd_error_set(
-			    err, -EBADMSG,
-			    "state: device %zu (%s) is a SCSI disk but has a PCI slot", i, d->id);
-		if (d->lun > 255)
 			return qd_error_set(err, -EBADMSG,
-					    "state: device %zu (%s) has LUN %d, outside 0..255", i,
-					    d->id, d->lun);
+					    "state: device %zu (%s) is %s but has a PCI slot", i,
+					    d->id, sh->name);
 		return 0;
 	}
-	if (d->scsi_id || d->lun)
-		return qd_error_set(err, -EBADMSG,
-				    "state: device %zu (%s) is on PCI but has a SCSI id or LUN", i,
-				    d->id);
 	b = bridge_named(st, d->bridge);
 	if (!b)
 		return qd_error_set(
@@ -174,12 +213,25 @@ static int check_devices(const struct qd_state *st, qd_error *err)
 			return qd_error_set(
 			    err, -EBADMSG, "state: device %zu (%s) is both plugging and unplugging",
 			    i, d->id);
-		for (size_t j = 0; d->node && j < i; j++)
-			if (st->devices[j].node && !strcmp(st->devices[j].node, d->node))
+		for (size_t j = 0; j < i; j++) {
+			const struct qd_device_record *e = &st->devices[j];
+
+			if (d->node && e->node && !strcmp(e->node, d->node))
 				return qd_error_set(
 				    err, -EBADMSG,
 				    "state: devices %zu and %zu have the same node '%s'", j, i,
 				    d->node);
+			if (d->netdev && e->netdev && !strcmp(e->netdev, d->netdev))
+				return qd_error_set(
+				    err, -EBADMSG,
+				    "state: devices %zu and %zu have the same netdev '%s'", j, i,
+				    d->netdev);
+			if (d->memdev && e->memdev && !strcmp(e->memdev, d->memdev))
+				return qd_error_set(
+				    err, -EBADMSG,
+				    "state: devices %zu and %zu have the same memdev '%s'", j, i,
+				    d->memdev);
+		}
 		for (size_t j = 0; d->kind == QD_HOTPLUG_SCSI_HD && j < i; j++)
 			if (st->devices[j].kind == QD_HOTPLUG_SCSI_HD &&
 			    st->devices[j].scsi_id == d->scsi_id && st->devices[j].lun == d->lun)
