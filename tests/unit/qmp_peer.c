@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <linux/sockios.h>
 
@@ -32,9 +33,49 @@ struct qmp_peer {
 	size_t done;
 	char failure[1024];
 	char last_id[256];
+	char unanswered[32][256]; /* ids of the commands read and not answered, oldest first */
+	int nunanswered;
 	struct json_tokener *tok;
 	bool in_msg; /* a message has started in the tokener */
+	int msg_fds[8]; /* descriptors that came with the message being read */
+	int nmsg_fds;
 };
+
+static void close_msg_fds(struct qmp_peer *p)
+{
+	for (int i = 0; i < p->nmsg_fds; i++)
+		close(p->msg_fds[i]);
+	p->nmsg_fds = 0;
+}
+
+/* One byte, and any descriptors that came with it (SCM_RIGHTS). */
+static ssize_t read_byte(struct qmp_peer *p, char *c)
+{
+	union {
+		char buf[CMSG_SPACE(8 * sizeof(int))];
+		struct cmsghdr align;
+	} control;
+	struct iovec iov = {.iov_base = c, .iov_len = 1};
+	struct msghdr msg = {
+	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf,
+	    .msg_controllen = sizeof(control.buf)};
+	ssize_t n = recvmsg(p->fd, &msg, MSG_CMSG_CLOEXEC);
+
+	for (struct cmsghdr *h = n > 0 ? CMSG_FIRSTHDR(&msg) : NULL; h; h = CMSG_NXTHDR(&msg, h)) {
+		if (h->cmsg_level != SOL_SOCKET || h->cmsg_type != SCM_RIGHTS)
+			continue;
+		for (size_t i = 0; i < (h->cmsg_len - CMSG_LEN(0)) / sizeof(int); i++) {
+			int fd;
+
+			memcpy(&fd, CMSG_DATA(h) + i * sizeof(int), sizeof(int));
+			if (p->nmsg_fds < 8)
+				p->msg_fds[p->nmsg_fds++] = fd;
+			else
+				close(fd);
+		}
+	}
+	return n;
+}
 
 static void peer_fail(struct qmp_peer *p, const char *fmt, ...)
 {
@@ -63,7 +104,7 @@ static json_object *peer_read(struct qmp_peer *p, bool *eof)
 			peer_fail(p, "peer: timed out waiting for a message");
 			return NULL;
 		}
-		n = read(p->fd, &c, 1);
+		n = read_byte(p, &c);
 		if (n <= 0) {
 			*eof = true;
 			return NULL;
@@ -108,16 +149,35 @@ static void peer_write_all(struct qmp_peer *p, const char *buf, size_t len, bool
 	}
 }
 
-static void peer_send(struct qmp_peer *p, const char *text, bool bytewise)
+/* @id is answered: it leaves the list of those waiting. */
+static void answered(struct qmp_peer *p, const char *id)
+{
+	for (int i = 0; i < p->nunanswered; i++)
+		if (!strcmp(p->unanswered[i], id)) {
+			memmove(p->unanswered[i], p->unanswered[i + 1],
+				(size_t)(p->nunanswered - i - 1) * sizeof(p->unanswered[0]));
+			p->nunanswered--;
+			return;
+		}
+}
+
+/* @text with "@ID@" as the last command's id, or with @oldest the oldest one waiting. */
+static void peer_send(struct qmp_peer *p, const char *text, bool bytewise, bool oldest)
 {
 	const char *mark = strstr(text, "@ID@");
-	char *buf;
+	char id[256], *buf;
 
 	if (!mark) {
 		peer_write_all(p, text, strlen(text), bytewise);
 		return;
 	}
-	if (asprintf(&buf, "%.*s%s%s", (int)(mark - text), text, p->last_id, mark + 4) < 0)
+	if (oldest && !p->nunanswered) {
+		peer_fail(p, "peer: ANSWER with no command waiting for an answer");
+		return;
+	}
+	snprintf(id, sizeof(id), "%s", oldest ? p->unanswered[0] : p->last_id);
+	answered(p, id);
+	if (asprintf(&buf, "%.*s%s%s", (int)(mark - text), text, id, mark + 4) < 0)
 		abort();
 	peer_write_all(p, buf, strlen(buf), bytewise);
 	free(buf);
@@ -132,6 +192,9 @@ static void remember_id(struct qmp_peer *p, json_object *msg)
 			 json_object_to_json_string_ext(id, JSON_C_TO_STRING_PLAIN));
 	else
 		snprintf(p->last_id, sizeof(p->last_id), "null");
+	if (p->nunanswered < 32)
+		snprintf(p->unanswered[p->nunanswered++], sizeof(p->unanswered[0]), "%s",
+			 p->last_id);
 }
 
 static const char *command_of(json_object *msg)
@@ -154,6 +217,21 @@ static void step_expect(struct qmp_peer *p, const struct peer_step *s)
 		return;
 	}
 	remember_id(p, msg);
+	if (s->op == PEER_EXPECT_FD) {
+		struct stat got, want;
+
+		if (p->nmsg_fds != 1)
+			peer_fail(p, "peer: '%s' came with %d descriptors, expected one", s->text,
+				  p->nmsg_fds);
+		else if (fstat(p->msg_fds[0], &got) < 0 || fstat(s->count, &want) < 0 ||
+			 got.st_dev != want.st_dev || got.st_ino != want.st_ino)
+			peer_fail(p, "peer: '%s' came with a descriptor of another file (fd %d)",
+				  s->text, s->count);
+	} else if (p->nmsg_fds) {
+		peer_fail(p, "peer: %d descriptors came with '%s', which takes none", p->nmsg_fds,
+			  command_of(msg));
+	}
+	close_msg_fds(p);
 	if (s->op == PEER_EXPECT_RAW) {
 		json_object *want = json_tokener_parse(s->text);
 
@@ -240,9 +318,13 @@ static void *peer_main(void *arg)
 		switch (s->op) {
 		case PEER_SEND:
 		case PEER_SEND_BYTEWISE:
-			peer_send(p, s->text, s->op == PEER_SEND_BYTEWISE);
+			peer_send(p, s->text, s->op == PEER_SEND_BYTEWISE, false);
+			break;
+		case PEER_ANSWER:
+			peer_send(p, s->text, false, true);
 			break;
 		case PEER_EXPECT:
+		case PEER_EXPECT_FD:
 		case PEER_EXPECT_RAW:
 			step_expect(p, s);
 			break;
@@ -295,6 +377,7 @@ void peer_finish(struct qmp_peer *p)
 	size_t done, nsteps;
 
 	pthread_join(p->thread, NULL);
+	close_msg_fds(p);
 	if (p->fd >= 0)
 		close(p->fd);
 	json_tokener_free(p->tok);
