@@ -405,11 +405,8 @@ static int finish_unplug(struct qd_vm *vm, const char *id, int timeout_ms, qd_er
 	return qd_hp_save(vm, err);
 }
 
-int qd_hp_remove(struct qd_vm *vm, const char *id, const enum qd_hotplug_kind *kinds, size_t nkinds,
-		 const char *what,
-		 int (*before)(struct qd_vm *vm, struct qd_device_record *rec, int timeout_ms,
-			       qd_error *err),
-		 int timeout_ms, qd_error *err)
+int qd_hp_remove(struct qd_vm *vm, const char *id, const struct qd_hp_unplug *how, int timeout_ms,
+		 qd_error *err)
 {
 	struct qd_device_record *rec;
 	_cleanup_free_ char *copy = NULL;
@@ -420,10 +417,10 @@ int qd_hp_remove(struct qd_vm *vm, const char *id, const enum qd_hotplug_kind *k
 	if (r < 0)
 		return r;
 	rec = id ? qd_state_find_device(&vm->st, id) : NULL;
-	for (size_t i = 0; rec && i < nkinds; i++)
-		ours |= rec->kind == kinds[i];
+	for (size_t i = 0; rec && i < how->nkinds; i++)
+		ours |= rec->kind == how->kinds[i];
 	if (!ours) {
-		r = qd_error_set(err, -ENOENT, "no hot-plugged %s device '%s'", what,
+		r = qd_error_set(err, -ENOENT, "no hot-plugged %s device '%s'", how->what,
 				 id && qd_utf8_valid(id) ? id : "");
 		goto out;
 	}
@@ -432,8 +429,8 @@ int qd_hp_remove(struct qd_vm *vm, const char *id, const enum qd_hotplug_kind *k
 		r = qd_error_set(err, -ENOMEM, "out of memory");
 		goto out;
 	}
-	if (before) {
-		r = before(vm, rec, timeout_ms, err);
+	if (how->before) {
+		r = how->before(vm, rec, how->ctx, timeout_ms, err);
 		if (r < 0)
 			goto out;
 		rec = qd_state_find_device(&vm->st, copy);
@@ -450,6 +447,8 @@ int qd_hp_remove(struct qd_vm *vm, const char *id, const enum qd_hotplug_kind *k
 	} else if (r == -EREMOTEIO || r == -EBUSY) {
 		/* Refused (by QEMU or by the guest): it stays plugged, as saved. */
 		rec->unplugging = false;
+		if (how->refused)
+			how->refused(vm, copy, how->ctx, timeout_ms);
 	} else {
 		qd_error save_err = {0};
 

@@ -167,15 +167,30 @@ int qd_hp_plug(struct qd_vm *vm, const struct qd_hp_kind *kind, const void *devs
 int qd_hp_settle_earlier(struct qd_vm *vm, const char *id, int timeout_ms, qd_error *err);
 
 /*
- * qd_hp_remove() - hot-unplug device @id of one of @kinds (lock held,
- * connected): device_del, the wait for QEMU to delete it, its backends.
- * @before, when set, runs first (virtio-mem: release the memory).
+ * struct qd_hp_unplug - what a removal of one kind of device needs
+ * @kinds:   the record kinds it removes
+ * @what:    its name in messages
+ * @before:  run before device_del (virtio-mem: release the memory), or NULL
+ * @refused: QEMU or the guest refused the unplug: put back what @before
+ *           changed, or NULL
+ * @ctx:     passed to both
  */
-int qd_hp_remove(struct qd_vm *vm, const char *id, const enum qd_hotplug_kind *kinds, size_t nkinds,
-		 const char *what,
-		 int (*before)(struct qd_vm *vm, struct qd_device_record *rec, int timeout_ms,
-			       qd_error *err),
-		 int timeout_ms, qd_error *err);
+struct qd_hp_unplug {
+	const enum qd_hotplug_kind *kinds;
+	size_t nkinds;
+	const char *what;
+	int (*before)(struct qd_vm *vm, struct qd_device_record *rec, void *ctx, int timeout_ms,
+		      qd_error *err);
+	void (*refused)(struct qd_vm *vm, const char *id, void *ctx, int timeout_ms);
+	void *ctx;
+};
+
+/*
+ * qd_hp_remove() - hot-unplug device @id (takes the lock, connects):
+ * device_del, the wait for QEMU to delete it, its backends.
+ */
+int qd_hp_remove(struct qd_vm *vm, const char *id, const struct qd_hp_unplug *how, int timeout_ms,
+		 qd_error *err);
 
 /*
  * qd_hp_check_new_id() - @id may name a new device: valid, and nothing of

@@ -138,7 +138,9 @@ int qd_vm_remove_block(struct qd_vm *vm, const char *id, int timeout_ms, qd_erro
 {
 	static const enum qd_hotplug_kind kinds[] = {QD_HOTPLUG_VIRTIO_BLK, QD_HOTPLUG_SCSI_HD};
 
-	return qd_hp_remove(vm, id, kinds, 2, "block", NULL, timeout_ms, err);
+	const struct qd_hp_unplug how = {.kinds = kinds, .nkinds = 2, .what = "block"};
+
+	return qd_hp_remove(vm, id, &how, timeout_ms, err);
 }
 
 /* ---- VFIO ------------------------------------------------------------------------------------- */
@@ -207,5 +209,7 @@ int qd_vm_remove_vfio(struct qd_vm *vm, const char *id, int timeout_ms, qd_error
 {
 	static const enum qd_hotplug_kind kinds[] = {QD_HOTPLUG_VFIO};
 
-	return qd_hp_remove(vm, id, kinds, 1, "VFIO", NULL, timeout_ms, err);
+	const struct qd_hp_unplug how = {.kinds = kinds, .nkinds = 1, .what = "VFIO"};
+
+	return qd_hp_remove(vm, id, &how, timeout_ms, err);
 }

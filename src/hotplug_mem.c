@@ -190,52 +190,95 @@ int qd_vm_add_memory(struct qd_vm *vm, const struct qd_memory_device *dev, int t
 	return qd_hp_plug(vm, &memory_kind, dev, 1, false, timeout_ms, location, NULL, err);
 }
 
-/* The plugged size of virtio-mem device @id now (query-memory-devices), or -errno. */
-static int64_t plugged_size(struct qd_vm *vm, const char *id, int timeout_ms, qd_error *err)
+/* A member of virtio-mem device @id's entry in query-memory-devices, or -errno (0: gone). */
+static int64_t memory_member(struct qd_vm *vm, const char *id, const char *member, int timeout_ms,
+			     qd_error *err)
 {
 	_cleanup_json_ json_object *dev = NULL;
-	json_object *size;
+	json_object *v;
 	int r = qd_qmpc_memory_device(vm->qmp, id, timeout_ms, &dev, err);
 
 	if (r < 0)
 		return r;
 	if (!dev)
 		return 0; /* gone: nothing left plugged */
-	if (!json_object_object_get_ex(dev, "size", &size))
-		return qd_error_set(err, -EPROTO, "query-memory-devices gives %s no size", id);
-	return json_object_get_int64(size);
+	if (!json_object_object_get_ex(dev, member, &v))
+		return qd_error_set(err, -EPROTO, "query-memory-devices gives %s no %s", id, member);
+	return json_object_get_int64(v);
+}
+
+/* What a virtio-mem removal changed: its requested size, put back should the unplug fail. */
+struct virtio_mem_release {
+	int64_t requested; /* bytes; -1: not changed */
+};
+
+static int set_requested(struct qd_vm *vm, const char *id, int64_t bytes, int timeout_ms,
+			 qd_error *err)
+{
+	_cleanup_free_ char *path = NULL;
+	_cleanup_json_ json_object *v = json_object_new_int64(bytes);
+
+	if (!v || asprintf(&path, "/machine/peripheral/%s", id) < 0)
+		return qd_error_set(err, -ENOMEM, "out of memory");
+	return qd_qmpc_qom_set(vm->qmp, path, "requested-size", v, timeout_ms, err);
+}
+
+/* The unplug did not happen: the guest is asked to take the memory again. */
+static void restore_virtio_mem(struct qd_vm *vm, const char *id, void *ctx, int timeout_ms)
+{
+	struct virtio_mem_release *rel = ctx;
+	qd_error e = {0};
+
+	if (rel->requested < 0)
+		return;
+	if (set_requested(vm, id, rel->requested, timeout_ms, &e) < 0)
+		qd_log(&vm->log, QD_LOG_WARNING,
+		       "memory device %s: its requested size could not be put back to %" PRId64
+		       " bytes: %s",
+		       id, rel->requested, e.message ? e.message : "");
+	rel->requested = -1;
+	qd_error_clear(&e);
 }
 
 /*
- * virtio-mem goes only once the guest gave its memory back: the requested
- * size is set to 0, and the device's size awaited (MEMORY_DEVICE_SIZE_CHANGE,
- * armed before the request; query-memory-devices decides).
+ * virtio-mem goes only once the guest gave its memory back (QEMU refuses
+ * the unplug of a device with memory plugged, or any virtio-mem unplug
+ * before 8.1): the requested size is set to 0, and the device's size
+ * awaited (MEMORY_DEVICE_SIZE_CHANGE, armed before the request;
+ * query-memory-devices decides). Should that, or the unplug, fail, the
+ * requested size is put back.
  */
-static int release_virtio_mem(struct qd_vm *vm, struct qd_device_record *rec, int timeout_ms,
-			      qd_error *err)
+static int release_virtio_mem(struct qd_vm *vm, struct qd_device_record *rec, void *ctx,
+			      int timeout_ms, qd_error *err)
 {
-	_cleanup_free_ char *path = NULL, *id = strdup(rec->id);
-	_cleanup_json_ json_object *zero = json_object_new_int64(0);
+	struct virtio_mem_release *rel = ctx;
+	_cleanup_free_ char *id = strdup(rec->id);
 	struct qd_qmp_watch *w = NULL;
 	int64_t deadline = qd_deadline_after_ms(timeout_ms), size;
 	int r;
 
+	rel->requested = -1;
 	if (rec->kind != QD_HOTPLUG_VIRTIO_MEM)
 		return 0;
-	if (!id || !zero || asprintf(&path, "/machine/peripheral/%s", rec->id) < 0)
+	if (!id)
 		return qd_error_set(err, -ENOMEM, "out of memory");
+	size = memory_member(vm, id, "requested-size", timeout_ms, err);
+	if (size <= 0)
+		return (int)size; /* gone (the unplug finds it so), or an error */
 	r = qd_qmp_watch_new(vm->qmp, "MEMORY_DEVICE_SIZE_CHANGE", "id", id, &w, err);
 	if (r < 0)
 		return r;
-	r = qd_qmpc_qom_set(vm->qmp, path, "requested-size", zero, timeout_ms, err);
+	r = set_requested(vm, id, 0, timeout_ms, err);
 	if (r == -ENOENT) {
 		/* QEMU no longer has it: the unplug finds it gone. */
 		qd_error_clear(err);
 		r = 0;
 		goto out;
 	}
+	if (r == 0)
+		rel->requested = size;
 	while (r == 0) {
-		size = plugged_size(vm, id, timeout_ms, err);
+		size = memory_member(vm, id, "size", timeout_ms, err);
 		if (size <= 0) {
 			r = (int)size;
 			break;
@@ -247,6 +290,8 @@ static int release_virtio_mem(struct qd_vm *vm, struct qd_device_record *rec, in
 					 " bytes within %d ms; it stays plugged",
 					 id, size, timeout_ms);
 	}
+	if (r < 0)
+		restore_virtio_mem(vm, id, rel, timeout_ms);
 out:
 	qd_qmp_watch_free(vm->qmp, w);
 	return r;
@@ -255,6 +300,9 @@ out:
 int qd_vm_remove_memory(struct qd_vm *vm, const char *id, int timeout_ms, qd_error *err)
 {
 	static const enum qd_hotplug_kind kinds[] = {QD_HOTPLUG_PC_DIMM, QD_HOTPLUG_VIRTIO_MEM};
+	struct virtio_mem_release rel = {-1};
+	const struct qd_hp_unplug how = {kinds, 2, "memory", release_virtio_mem, restore_virtio_mem,
+					 &rel};
 
-	return qd_hp_remove(vm, id, kinds, 2, "memory", release_virtio_mem, timeout_ms, err);
+	return qd_hp_remove(vm, id, &how, timeout_ms, err);
 }

@@ -143,5 +143,7 @@ int qd_vm_remove_net(struct qd_vm *vm, const char *id, int timeout_ms, qd_error 
 {
 	static const enum qd_hotplug_kind kinds[] = {QD_HOTPLUG_VIRTIO_NET};
 
-	return qd_hp_remove(vm, id, kinds, 1, "NIC", NULL, timeout_ms, err);
+	const struct qd_hp_unplug how = {.kinds = kinds, .nkinds = 1, .what = "NIC"};
+
+	return qd_hp_remove(vm, id, &how, timeout_ms, err);
 }

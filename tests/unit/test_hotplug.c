@@ -642,6 +642,10 @@ static void test_memory_refused_is_undone(void **state)
 	hp_finish(&h);
 }
 
+#define VIRTIO_MEM_LIST                                                                           \
+	"[{\"type\": \"virtio-mem\", \"data\": {\"id\": \"v0\", \"size\": 536870912, "          \
+	"\"requested-size\": 536870912, \"max-size\": 1073741824}}]"
+
 /*
  * virtio-mem: asked for first; on a bridge slot with its requested size;
  * removal asks the guest to give the memory back (requested-size 0) and
@@ -661,8 +665,9 @@ static void test_memory_virtio_mem(void **state)
 			"\"0x1\"}"),
 	    REPLY_OK,
 	    EXPECT("query-memory-devices"),
-	    RETURN("[{\"type\": \"virtio-mem\", \"data\": {\"id\": \"v0\", \"size\": 536870912, "
-		   "\"requested-size\": 536870912, \"max-size\": 1073741824}}]"),
+	    RETURN(VIRTIO_MEM_LIST),
+	    EXPECT("query-memory-devices"),
+	    RETURN(VIRTIO_MEM_LIST),
 	    EXPECT_ARGS("qom-set", "{\"path\": \"/machine/peripheral/v0\", \"property\": "
 				   "\"requested-size\", \"value\": 0}"),
 	    REPLY_OK,
@@ -692,6 +697,44 @@ static void test_memory_virtio_mem(void **state)
 	assert_int_equal(h.vm->st.ndevices, 0);
 	assert_true(slot_free(h.vm, 1));
 	free(where);
+	hp_finish(&h);
+}
+
+/* QEMU before 8.1 refuses any virtio-mem unplug: the guest is given its memory back. */
+static void test_memory_virtio_mem_unplug_refused(void **state)
+{
+	const struct peer_step steps[] = {
+	    EXPECT_ARGS("qom-list-types", "{\"implements\": \"virtio-mem-pci\"}"),
+	    RETURN("[{\"name\": \"virtio-mem-pci\", \"parent\": \"virtio-mem-pci-base\"}]"),
+	    EXPECT("object-add"),
+	    REPLY_OK,
+	    EXPECT("device_add"),
+	    REPLY_OK,
+	    EXPECT("query-memory-devices"),
+	    RETURN(VIRTIO_MEM_LIST),
+	    EXPECT("query-memory-devices"),
+	    RETURN(VIRTIO_MEM_LIST),
+	    EXPECT_ARGS("qom-set", "{\"path\": \"/machine/peripheral/v0\", \"property\": "
+				   "\"requested-size\", \"value\": 0}"),
+	    REPLY_OK,
+	    EXPECT("query-memory-devices"),
+	    RETURN("[{\"type\": \"virtio-mem\", \"data\": {\"id\": \"v0\", \"size\": 0}}]"),
+	    EXPECT_ARGS("device_del", "{\"id\": \"v0\"}"),
+	    ERROR_REPLY("GenericError", "virtio based memory devices cannot be unplugged."),
+	    EXPECT_ARGS("qom-set", "{\"path\": \"/machine/peripheral/v0\", \"property\": "
+				   "\"requested-size\", \"value\": 536870912}"),
+	    REPLY_OK,
+	};
+	const struct qd_memory_device m = {
+	    .id = "v0", .size_mb = 1024, .model = QD_MEMORY_VIRTIO_MEM, .requested_mb = 512};
+	struct hp h = {0};
+
+	(void)state;
+	hp_start(&h, NULL, steps, sizeof(steps) / sizeof(steps[0]));
+	assert_int_equal(qd_vm_add_memory(h.vm, &m, T, NULL, &h.err), 0);
+	assert_int_equal(qd_vm_remove_memory(h.vm, "v0", T, &h.err), -EREMOTEIO);
+	assert_string_equal(h.err.message, "virtio based memory devices cannot be unplugged.");
+	assert_false(qd_state_find_device(&h.vm->st, "v0")->unplugging);
 	hp_finish(&h);
 }
 
@@ -1317,6 +1360,7 @@ int main(void)
 	    cmocka_unit_test(test_memory_backends),
 	    cmocka_unit_test(test_memory_refused_is_undone),
 	    cmocka_unit_test(test_memory_virtio_mem),
+	    cmocka_unit_test(test_memory_virtio_mem_unplug_refused),
 	    cmocka_unit_test(test_memory_no_virtio_mem),
 	    cmocka_unit_test(test_memory_bad_input),
 	    cmocka_unit_test(test_net),
