@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "devices.h"
 #include "qdctl.h"
 #include "qemudrv.h"
 
@@ -20,8 +21,13 @@ static void usage(FILE *f)
 	      "operations:\n"
 	      "  start | attach | stop | destroy | status | caps | reconcile | qmp-socket\n"
 	      "  add-vcpus N | remove-vcpus N\n"
-	      "  add-block ID PATH [INDEX] | remove-block ID\n"
+	      "  add-block ID PATH [INDEX] [format=FMT] [read-only] | remove-block ID\n"
 	      "  add-vfio ID BDF | remove-vfio ID\n"
+	      "  add-memory ID SIZE_MB [model=dimm|virtio-mem] [backend=ram|file|memfd]\n"
+	      "             [path=MEM_PATH] [shared] [hugepages] [prealloc] [requested=MB]\n"
+	      "           | remove-memory ID\n"
+	      "  add-net ID [tap=NAME] [queues=N] [mac=MAC] [vhost] | remove-net ID\n"
+	      "    (add-net opens the tap itself, created when absent: it needs CAP_NET_ADMIN)\n"
 	      "\n"
 	      "options:\n"
 	      "  -q, --qemu PATH      QEMU binary (default: the config's, else fakeqemu)\n"
@@ -86,8 +92,114 @@ static int parse_uint(const char *s, unsigned *out)
 	return 0;
 }
 
+/*
+ * The words after an op's own arguments that say more about it: "key=value"
+ * for a key of @keys, or a flag of @flags; the first other word ends them (the
+ * next op). *@i is advanced past them. Return: 0, or -2 for a key or value
+ * the op does not take (said on stderr).
+ */
+static int take_words(int argc, char **argv, int *i, const char *const *keys,
+		      const char *const *flags, const char **values, bool *set)
+{
+	for (; *i < argc; (*i)++) {
+		const char *w = argv[*i], *eq = strchr(w, '=');
+		int k;
+
+		if (!eq) {
+			k = qdctl_choice(flags, w);
+			if (k < 0)
+				return 0;
+			set[k] = true;
+			continue;
+		}
+		for (k = 0; keys[k] && (strncmp(keys[k], w, (size_t)(eq - w)) ||
+					keys[k][eq - w]); k++)
+			;
+		if (!keys[k]) {
+			fprintf(stderr, "qdctl: unknown key '%.*s'\n", (int)(eq - w), w);
+			return -2;
+		}
+		values[k] = eq + 1;
+	}
+	return 0;
+}
+
+static int parse_ull(const char *s, unsigned long long *out)
+{
+	char *end;
+
+	if (!s || *s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	*out = strtoull(s, &end, 10);
+	return errno || *end ? -1 : 0;
+}
+
+static int op_add_memory(struct qd_vm *vm, int argc, char **argv, int *i, int timeout,
+			 char **text, qd_error *err)
+{
+	static const char *const keys[] = {"model", "backend", "path", "requested", NULL};
+	static const char *const flags[] = {"shared", "hugepages", "prealloc", NULL};
+	const char *v[4] = {0};
+	bool f[3] = {0};
+	struct qd_memory_device m = {0};
+	int model, backend;
+
+	if (*i + 1 >= argc || parse_ull(argv[*i + 1], &m.size_mb) < 0)
+		return -2;
+	m.id = argv[*i];
+	*i += 2;
+	if (take_words(argc, argv, i, keys, flags, v, f) < 0)
+		return -2;
+	model = v[0] ? qdctl_choice(qdctl_memory_models, v[0]) : QD_MEMORY_DIMM;
+	backend = v[1] ? qdctl_choice(qdctl_memory_backends, v[1]) : QD_MEMORY_RAM;
+	if (model < 0 || backend < 0 || (v[3] && parse_ull(v[3], &m.requested_mb) < 0)) {
+		fprintf(stderr, "qdctl: add-memory: model is dimm or virtio-mem, backend ram, file "
+				"or memfd, requested a number of MiB\n");
+		return -2;
+	}
+	m.model = (enum qd_memory_model)model;
+	m.backend = (enum qd_memory_backend)backend;
+	m.mem_path = v[2];
+	m.shared = f[0];
+	m.hugepages = f[1];
+	m.prealloc = f[2];
+	return qd_vm_add_memory(vm, &m, timeout, text, err);
+}
+
+static int op_add_net(struct qd_vm *vm, int argc, char **argv, int *i, int timeout, char **text,
+		      json_object **extra, qd_error *err)
+{
+	static const char *const keys[] = {"tap", "queues", "mac", NULL};
+	static const char *const flags[] = {"vhost", NULL};
+	const char *v[3] = {0};
+	bool f[1] = {0};
+	struct qd_net_device n = {0};
+	struct qdctl_taps taps;
+	int r;
+
+	if (*i >= argc)
+		return -2;
+	n.id = argv[(*i)++];
+	if (take_words(argc, argv, i, keys, flags, v, f) < 0 ||
+	    (v[1] && parse_uint(v[1], &n.queues) < 0))
+		return -2;
+	if (!v[1])
+		n.queues = 1;
+	n.mac = v[2];
+	n.vhost = f[0];
+	r = qdctl_taps_open(v[0], n.queues, &taps, err);
+	if (r < 0)
+		return r;
+	n.tap_fds = taps.fds;
+	r = qd_vm_add_net(vm, &n, timeout, text, err);
+	*extra = json_object_new_string(taps.name);
+	qdctl_taps_close(&taps);
+	return r;
+}
+
 /* Run the operation at @argv[*i]; advance *i past its arguments. 0, -1 failed, -2 usage. */
-static int run_op(struct qd_vm *vm, int argc, char **argv, int *i, int timeout)
+static int run_one(struct qd_vm *vm, int argc, char **argv, int *i, int timeout)
 {
 	const char *op = argv[(*i)++];
 	qd_error err = {0};
@@ -121,12 +233,7 @@ static int run_op(struct qd_vm *vm, int argc, char **argv, int *i, int timeout)
 
 		r = 0;
 		o = result(op, 0, &err);
-		json_object_object_add(o, "block",
-				       json_object_new_boolean(caps & QD_CAP_BLOCK_HOTPLUG));
-		json_object_object_add(o, "cpu",
-				       json_object_new_boolean(caps & QD_CAP_CPU_HOTPLUG));
-		json_object_object_add(o, "vfio",
-				       json_object_new_boolean(caps & QD_CAP_VFIO_HOTPLUG));
+		qdctl_caps_json(caps, o);
 	} else if (!strcmp(op, "reconcile")) {
 		r = qd_vm_reconcile(vm, timeout, &text, &err);
 		o = result(op, r, &err);
@@ -152,7 +259,9 @@ static int run_op(struct qd_vm *vm, int argc, char **argv, int *i, int timeout)
 		json_object_object_add(o, op[0] == 'a' ? "added" : "removed",
 				       json_object_new_int((int)done));
 	} else if (!strcmp(op, "add-block")) {
+		static const char *const keys[] = {"format", NULL}, *const flags[] = {"read-only", NULL};
 		struct qd_block_device d = {0};
+		bool read_only = false;
 
 		if (!ARG(0) || !ARG(1))
 			return -2;
@@ -161,6 +270,9 @@ static int run_op(struct qd_vm *vm, int argc, char **argv, int *i, int timeout)
 		*i += 2;
 		if (ARG(0) && parse_uint(ARG(0), &d.index) == 0)
 			(*i)++;
+		if (take_words(argc, argv, i, keys, flags, &d.format, &read_only) < 0)
+			return -2;
+		d.read_only = read_only;
 		r = qd_vm_add_block(vm, &d, timeout, &text, &err);
 		o = result(op, r, &err);
 		if (r == 0)
@@ -173,13 +285,36 @@ static int run_op(struct qd_vm *vm, int argc, char **argv, int *i, int timeout)
 		o = result(op, r, &err);
 		if (r == 0)
 			json_object_object_add(o, "location", json_object_new_string(text));
-	} else if (!strcmp(op, "remove-block") || !strcmp(op, "remove-vfio")) {
+	} else if (!strcmp(op, "add-memory")) {
+		r = op_add_memory(vm, argc, argv, i, timeout, &text, &err);
+		if (r == -2)
+			return -2;
+		o = result(op, r, &err);
+		if (r == 0)
+			json_object_object_add(o, "location", json_object_new_string(text));
+	} else if (!strcmp(op, "add-net")) {
+		json_object *tap = NULL;
+
+		r = op_add_net(vm, argc, argv, i, timeout, &text, &tap, &err);
+		if (r == -2)
+			return -2;
+		o = result(op, r, &err);
+		if (r == 0)
+			json_object_object_add(o, "location", json_object_new_string(text));
+		if (tap)
+			json_object_object_add(o, "tap", tap);
+	} else if (!strcmp(op, "remove-block") || !strcmp(op, "remove-vfio") ||
+		   !strcmp(op, "remove-memory") || !strcmp(op, "remove-net")) {
 		if (!ARG(0))
 			return -2;
 		if (!strcmp(op, "remove-block"))
 			r = qd_vm_remove_block(vm, ARG(0), timeout, &err);
-		else
+		else if (!strcmp(op, "remove-vfio"))
 			r = qd_vm_remove_vfio(vm, ARG(0), timeout, &err);
+		else if (!strcmp(op, "remove-memory"))
+			r = qd_vm_remove_memory(vm, ARG(0), timeout, &err);
+		else
+			r = qd_vm_remove_net(vm, ARG(0), timeout, &err);
 		(*i)++;
 		o = result(op, r, &err);
 	} else {
@@ -191,6 +326,16 @@ static int run_op(struct qd_vm *vm, int argc, char **argv, int *i, int timeout)
 	free(text);
 	qd_error_clear(&err);
 	return r < 0 ? -1 : 0;
+}
+
+/* As run_one(); on a usage error *@i is just past the op, which the message names. */
+static int run_op(struct qd_vm *vm, int argc, char **argv, int *i, int timeout)
+{
+	int at = *i, r = run_one(vm, argc, argv, i, timeout);
+
+	if (r == -2)
+		*i = at + 1;
+	return r;
 }
 
 int qdctl_vm_main(int argc, char **argv)
