@@ -590,7 +590,10 @@ static bool backends_props(const struct obj *o, struct props *p)
 
 static bool backend_props(const struct obj *o, struct props *p)
 {
-	const char *type = backend_child_type(o->backend->id);
+	const char *type;
+
+	current_bkind = o->bkind; /* a backend's own path, not only /objects' listing */
+	type = backend_child_type(o->backend->id);
 
 	return props_from_type(type, p);
 }
