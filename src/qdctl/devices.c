@@ -12,8 +12,8 @@
 #include "devices.h"
 #include "qdctl.h"
 
-const char *const qdctl_memory_models[] = {[QD_MEMORY_DIMM] = "dimm",
-					   [QD_MEMORY_VIRTIO_MEM] = "virtio-mem", NULL};
+const char *const qdctl_memory_models[] = {
+    [QD_MEMORY_DIMM] = "dimm", [QD_MEMORY_VIRTIO_MEM] = "virtio-mem", NULL};
 const char *const qdctl_memory_backends[] = {
     [QD_MEMORY_RAM] = "ram", [QD_MEMORY_FILE] = "file", [QD_MEMORY_MEMFD] = "memfd", NULL};
 
@@ -44,11 +44,14 @@ int qdctl_taps_open(const char *name, unsigned queues, struct qdctl_taps *t, qd_
 		if (fd < 0) {
 			r = -errno;
 			qdctl_taps_close(t);
-			return qdctl_error_set(err, r, "cannot open /dev/net/tun: %s", strerror(-r));
+			return qdctl_error_set(err, r, "cannot open /dev/net/tun: %s",
+					       strerror(-r));
 		}
 		/* A vnet header for virtio-net's offloads; one flag set for every queue. */
-		ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR | (queues > 1 ? IFF_MULTI_QUEUE : 0);
-		memcpy(ifr.ifr_name, t->name, sizeof(t->name) < IFNAMSIZ ? sizeof(t->name) : IFNAMSIZ);
+		ifr.ifr_flags =
+		    IFF_TAP | IFF_NO_PI | IFF_VNET_HDR | (queues > 1 ? IFF_MULTI_QUEUE : 0);
+		memcpy(ifr.ifr_name, t->name,
+		       sizeof(t->name) < IFNAMSIZ ? sizeof(t->name) : IFNAMSIZ);
 		if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
 			r = -errno;
 			close(fd);
@@ -64,6 +67,16 @@ int qdctl_taps_open(const char *name, unsigned queues, struct qdctl_taps *t, qd_
 	return 0;
 }
 
+bool qdctl_taps_usable(void)
+{
+	struct qdctl_taps t;
+
+	if (qdctl_taps_open(NULL, 1, &t, NULL) < 0)
+		return false;
+	qdctl_taps_close(&t);
+	return true;
+}
+
 void qdctl_taps_close(struct qdctl_taps *t)
 {
 	for (unsigned i = 0; i < t->n; i++)
@@ -76,8 +89,10 @@ void qdctl_caps_json(unsigned caps, json_object *o)
 	static const struct {
 		const char *name;
 		unsigned bit;
-	} kinds[] = {{"block", QD_CAP_BLOCK_HOTPLUG}, {"cpu", QD_CAP_CPU_HOTPLUG},
-		     {"vfio", QD_CAP_VFIO_HOTPLUG},   {"memory", QD_CAP_MEMORY_HOTPLUG},
+	} kinds[] = {{"block", QD_CAP_BLOCK_HOTPLUG},
+		     {"cpu", QD_CAP_CPU_HOTPLUG},
+		     {"vfio", QD_CAP_VFIO_HOTPLUG},
+		     {"memory", QD_CAP_MEMORY_HOTPLUG},
 		     {"net", QD_CAP_NET_HOTPLUG}};
 
 	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
@@ -96,9 +111,9 @@ json_object *qdctl_plug_results_json(const char *const *ids, const struct qd_plu
 		json_object_object_add(e, "id", json_object_new_string(ids[i] ? ids[i] : ""));
 		json_object_object_add(e, "ok", json_object_new_boolean(res[i].code == 0));
 		if (res[i].code == 0) {
-			json_object_object_add(e, "location",
-					       json_object_new_string(res[i].location ? res[i].location
-										      : ""));
+			json_object_object_add(
+			    e, "location",
+			    json_object_new_string(res[i].location ? res[i].location : ""));
 		} else {
 			json_object *why = json_object_new_object();
 

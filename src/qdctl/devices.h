@@ -35,6 +35,9 @@ struct qdctl_taps {
  */
 int qdctl_taps_open(const char *name, unsigned queues, struct qdctl_taps *t, qd_error *err);
 
+/* qdctl_taps_usable() - whether qdctl can create a tap device here (tried, then let go). */
+bool qdctl_taps_usable(void);
+
 /* qdctl_taps_close() - close qdctl's copies (QEMU has its own). */
 void qdctl_taps_close(struct qdctl_taps *t);
 

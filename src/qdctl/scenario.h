@@ -37,6 +37,8 @@ enum sc_param_type {
 	SC_PARAM_OBJECT,
 	SC_PARAM_SIGNAL, /* "KILL", "SIGTERM", "SEGV", ... */
 	SC_PARAM_REGEX,	 /* a POSIX extended regular expression (checked at parse time) */
+	SC_PARAM_CHOICE, /* one of the strings of @choices */
+	SC_PARAM_LIST,	 /* a non-empty array of objects, each with the members @members */
 };
 
 /* struct sc_param - one member an op takes. */
@@ -44,6 +46,8 @@ struct sc_param {
 	const char *name;
 	enum sc_param_type type;
 	bool required;
+	const char *const *choices;	/* SC_PARAM_CHOICE: NULL-terminated */
+	const struct sc_param *members; /* SC_PARAM_LIST: NULL-name-terminated */
 };
 
 /* Op flags. */
@@ -152,6 +156,7 @@ struct scenario {
 	json_object
 	    *known; /* known issues: [{"qemu": GLOB, "accel", "fake", "outcome", "reason"}] */
 	bool needs_kvm;
+	bool needs_taps; /* qdctl must be able to create tap devices (add-net) */
 	int timeout_ms;
 	int boot_timeout_ms;
 	struct sc_step *steps;

@@ -288,6 +288,111 @@ static json_object *node_names(struct sc_ctx *ctx, json_object *failures)
 }
 
 static void check_names(json_object *failures, const char *what, json_object *want,
+			json_object *have, bool present);
+
+/* The ids query-memory-devices lists. */
+static json_object *memory_ids(struct sc_ctx *ctx, json_object *failures)
+{
+	json_object *ret = NULL, *ids = NULL;
+
+	if (ask(ctx, "query-memory-devices", NULL, &ret, failures) == 0) {
+		ids = json_object_new_array();
+		for (size_t i = 0; i < json_object_array_length(ret); i++) {
+			json_object *data, *id;
+
+			if (json_object_object_get_ex(json_object_array_get_idx(ret, i), "data",
+						      &data) &&
+			    json_object_object_get_ex(data, "id", &id))
+				json_object_array_add(ids, json_object_get(id));
+		}
+	}
+	json_object_put(ret);
+	return ids;
+}
+
+/* The children of /objects (memory backends, iothreads, ...). */
+static json_object *object_ids(struct sc_ctx *ctx, json_object *failures)
+{
+	json_object *args = json_object_new_object(), *ret = NULL, *ids = NULL;
+
+	json_object_object_add(args, "path", json_object_new_string("/objects"));
+	if (ask(ctx, "qom-list", args, &ret, failures) == 0) {
+		ids = json_object_new_array();
+		for (size_t i = 0; i < json_object_array_length(ret); i++) {
+			json_object *e = json_object_array_get_idx(ret, i), *name, *type;
+
+			if (json_object_object_get_ex(e, "name", &name) &&
+			    json_object_object_get_ex(e, "type", &type) &&
+			    !strncmp(json_object_get_string(type), "child<", 6))
+				json_object_array_add(ids, json_object_get(name));
+		}
+	}
+	json_object_put(ret);
+	json_object_put(args);
+	return ids;
+}
+
+/*
+ * The names of the network clients (netdevs and NICs): QMP lists them
+ * nowhere, so HMP's "info network" is read, one "name: ..." a line (a NIC's
+ * peer indented under it as " \ name: ...").
+ */
+static json_object *netdev_ids(struct sc_ctx *ctx, json_object *failures)
+{
+	json_object *args = json_object_new_object(), *ret = NULL, *ids = NULL;
+
+	json_object_object_add(args, "command-line", json_object_new_string("info network"));
+	if (ask(ctx, "human-monitor-command", args, &ret, failures) == 0) {
+		const char *text = json_object_get_string(ret);
+
+		ids = json_object_new_array();
+		while (text && *text) {
+			const char *end = strchr(text, '\n'), *colon;
+			size_t len = end ? (size_t)(end - text) : strlen(text);
+
+			while (len && (*text == ' ' || *text == '\\')) {
+				text++;
+				len--;
+			}
+			colon = memchr(text, ':', len);
+			if (colon && colon > text)
+				json_object_array_add(
+				    ids, json_object_new_string_len(text, (int)(colon - text)));
+			text += len;
+			if (*text == '\n')
+				text++;
+		}
+	}
+	json_object_put(ret);
+	json_object_put(args);
+	return ids;
+}
+
+/* A pair of expectations ("<what>_present", "<what>_absent") checked against @list(). */
+static void check_listed(struct sc_ctx *ctx, json_object *want, json_object *failures,
+			 const char *what, json_object *(*list)(struct sc_ctx *, json_object *))
+{
+	char present[64], absent[64], label[80];
+	json_object *v, *have;
+
+	snprintf(present, sizeof(present), "%s_present", what);
+	snprintf(absent, sizeof(absent), "%s_absent", what);
+	if (!json_object_object_get_ex(want, present, NULL) &&
+	    !json_object_object_get_ex(want, absent, NULL))
+		return;
+	have = list(ctx, failures);
+	if (json_object_object_get_ex(want, present, &v)) {
+		snprintf(label, sizeof(label), "qemu.%s", present);
+		check_names(failures, label, v, have, true);
+	}
+	if (json_object_object_get_ex(want, absent, &v)) {
+		snprintf(label, sizeof(label), "qemu.%s", absent);
+		check_names(failures, label, v, have, false);
+	}
+	json_object_put(have);
+}
+
+static void check_names(json_object *failures, const char *what, json_object *want,
 			json_object *have, bool present)
 {
 	for (size_t i = 0; have && i < json_object_array_length(want); i++) {
@@ -347,6 +452,9 @@ static void check_qemu(struct sc_ctx *ctx, json_object *want, json_object *failu
 		check_names(failures, "qemu.nodes_present", v, nodes, true);
 	if (json_object_object_get_ex(want, "nodes_absent", &v))
 		check_names(failures, "qemu.nodes_absent", v, nodes, false);
+	check_listed(ctx, want, failures, "memory", memory_ids);
+	check_listed(ctx, want, failures, "objects", object_ids);
+	check_listed(ctx, want, failures, "netdevs", netdev_ids);
 	json_object_put(devs);
 	json_object_put(nodes);
 }

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "devices.h"
 #include "proc.h"
 #include "qdctl.h"
 #include "scenario_ctx.h"
@@ -138,12 +139,7 @@ static int op_caps(struct sc_ctx *ctx, const struct sc_step *s, json_object *res
 	if (r < 0)
 		return r;
 	caps = qd_vm_capabilities(ctx->vm);
-	json_object_object_add(result, "block",
-			       json_object_new_boolean(!!(caps & QD_CAP_BLOCK_HOTPLUG)));
-	json_object_object_add(result, "cpu",
-			       json_object_new_boolean(!!(caps & QD_CAP_CPU_HOTPLUG)));
-	json_object_object_add(result, "vfio",
-			       json_object_new_boolean(!!(caps & QD_CAP_VFIO_HOTPLUG)));
+	qdctl_caps_json(caps, result);
 	return 0;
 }
 
@@ -231,32 +227,167 @@ static int op_remove_vcpus(struct sc_ctx *ctx, const struct sc_step *s, json_obj
 	return r;
 }
 
+/* @o's member @name (a step, or an entry of a list parameter). */
+static const char *str_member(json_object *o, const char *name)
+{
+	json_object *v;
+
+	return json_object_object_get_ex(o, name, &v) ? json_object_get_string(v) : NULL;
+}
+
+/*
+ * A disk from its description (a step, or an entry of add-blocks): a sparse
+ * image of size_mb is made for it when it gives no path (*@image: free it).
+ */
+static int block_of(struct sc_ctx *ctx, json_object *o, struct qd_block_device *dev, char **image,
+		    qd_error *err)
+{
+	json_object *v;
+
+	*dev = (struct qd_block_device){.id = str_member(o, "id"),
+					.path = str_member(o, "path"),
+					.format = str_member(o, "format")};
+	*image = NULL;
+	if (json_object_object_get_ex(o, "read_only", &v))
+		dev->read_only = json_object_get_boolean(v);
+	if (json_object_object_get_ex(o, "index", &v))
+		dev->index = (unsigned)json_object_get_int(v);
+	if (!dev->path) {
+		*image = sc_ctx_image(ctx, dev->id,
+				      json_object_object_get_ex(o, "size_mb", &v)
+					  ? (unsigned)json_object_get_int(v)
+					  : 8,
+				      err);
+		if (!*image)
+			return err->code;
+		dev->path = *image;
+	}
+	return 0;
+}
+
 static int op_add_block(struct sc_ctx *ctx, const struct sc_step *s, json_object *result,
 			qd_error *err)
 {
-	struct qd_block_device dev = {0};
+	struct qd_block_device dev;
 	char *image = NULL, *location = NULL;
 	int r = need_vm(ctx, err);
 
+	if (r == 0)
+		r = block_of(ctx, s->json, &dev, &image, err);
 	if (r < 0)
 		return r;
-	dev.id = str_param(s, "id");
-	dev.path = str_param(s, "path");
-	if (!dev.path) {
-		image = sc_ctx_image(ctx, dev.id, uint_param(s, "size_mb", 8), err);
-		if (!image)
-			return err->code;
-		dev.path = image;
-	}
-	dev.format = str_param(s, "format");
-	dev.read_only = bool_param(s, "read_only", false);
-	dev.index = uint_param(s, "index", 0);
 	r = qd_vm_add_block(ctx->vm, &dev, ctx->timeout_ms, &location, err);
 	if (r == 0)
 		json_object_object_add(result, "location", json_object_new_string(location));
 	free(location);
 	free(image);
 	return r;
+}
+
+/* add-blocks: the disks of "disks" in one pipelined batch; result {"results": [...]}. */
+static int op_add_blocks(struct sc_ctx *ctx, const struct sc_step *s, json_object *result,
+			 qd_error *err)
+{
+	json_object *list = obj_param(s, "disks");
+	size_t n = json_object_array_length(list);
+	struct qd_block_device *devs = calloc(n, sizeof(*devs));
+	struct qd_plug_result *res = calloc(n, sizeof(*res));
+	const char **ids = calloc(n, sizeof(*ids));
+	char **images = calloc(n, sizeof(*images));
+	int r = need_vm(ctx, err);
+
+	if (r == 0 && (!devs || !res || !ids || !images))
+		r = qdctl_error_set(err, -ENOMEM, "out of memory");
+	for (size_t i = 0; r == 0 && i < n; i++) {
+		r = block_of(ctx, json_object_array_get_idx(list, i), &devs[i], &images[i], err);
+		ids[i] = devs[i].id;
+	}
+	if (r == 0) {
+		r = qd_vm_add_blocks(ctx->vm, devs, n, ctx->timeout_ms, res, err);
+		json_object_object_add(result, "results", qdctl_plug_results_json(ids, res, n));
+		qd_plug_results_clear(res, n);
+	}
+	for (size_t i = 0; images && i < n; i++)
+		free(images[i]);
+	free(images);
+	free(ids);
+	free(res);
+	free(devs);
+	return r;
+}
+
+static int op_add_memory(struct sc_ctx *ctx, const struct sc_step *s, json_object *result,
+			 qd_error *err)
+{
+	struct qd_memory_device m = {
+	    .id = str_param(s, "id"),
+	    .size_mb = uint_param(s, "size_mb", 0),
+	    .mem_path = str_param(s, "mem_path"),
+	    .shared = bool_param(s, "shared", false),
+	    .hugepages = bool_param(s, "hugepages", false),
+	    .prealloc = bool_param(s, "prealloc", false),
+	    .requested_mb = uint_param(s, "requested_mb", 0),
+	};
+	char *location = NULL;
+	int r = need_vm(ctx, err);
+
+	if (r < 0)
+		return r;
+	/* The parser checked the names. */
+	if (str_param(s, "model"))
+		m.model =
+		    (enum qd_memory_model)qdctl_choice(qdctl_memory_models, str_param(s, "model"));
+	if (str_param(s, "backend"))
+		m.backend = (enum qd_memory_backend)qdctl_choice(qdctl_memory_backends,
+								 str_param(s, "backend"));
+	r = qd_vm_add_memory(ctx->vm, &m, ctx->timeout_ms, &location, err);
+	if (r == 0)
+		json_object_object_add(result, "location", json_object_new_string(location));
+	free(location);
+	return r;
+}
+
+static int op_remove_memory(struct sc_ctx *ctx, const struct sc_step *s, json_object *result,
+			    qd_error *err)
+{
+	int r = need_vm(ctx, err);
+
+	(void)result;
+	return r < 0 ? r : qd_vm_remove_memory(ctx->vm, str_param(s, "id"), ctx->timeout_ms, err);
+}
+
+/* A NIC from its description: its tap opened by qdctl (QEMU gets copies). */
+static int op_add_net(struct sc_ctx *ctx, const struct sc_step *s, json_object *result,
+		      qd_error *err)
+{
+	struct qd_net_device n = {.id = str_param(s, "id"),
+				  .mac = str_param(s, "mac"),
+				  .queues = uint_param(s, "queues", 1),
+				  .vhost = bool_param(s, "vhost", false)};
+	struct qdctl_taps taps;
+	char *location = NULL;
+	int r = need_vm(ctx, err);
+
+	if (r == 0)
+		r = qdctl_taps_open(str_param(s, "tap"), n.queues, &taps, err);
+	if (r < 0)
+		return r;
+	n.tap_fds = taps.fds;
+	r = qd_vm_add_net(ctx->vm, &n, ctx->timeout_ms, &location, err);
+	if (r == 0)
+		json_object_object_add(result, "location", json_object_new_string(location));
+	free(location);
+	qdctl_taps_close(&taps);
+	return r;
+}
+
+static int op_remove_net(struct sc_ctx *ctx, const struct sc_step *s, json_object *result,
+			 qd_error *err)
+{
+	int r = need_vm(ctx, err);
+
+	(void)result;
+	return r < 0 ? r : qd_vm_remove_net(ctx->vm, str_param(s, "id"), ctx->timeout_ms, err);
 }
 
 static int op_remove_block(struct sc_ctx *ctx, const struct sc_step *s, json_object *result,
@@ -392,7 +523,18 @@ static int op_guest_wait(struct sc_ctx *ctx, const struct sc_step *s, json_objec
 
 /* ---- the table --------------------------------------------------------------------------- */
 
-#define NO_PARAMS ((const struct sc_param[]){{NULL, 0, false}})
+#define NO_PARAMS ((const struct sc_param[]){{NULL, 0, false, NULL, NULL}})
+
+/* What a disk takes, in add-block and in each entry of add-blocks. */
+#define DISK_PARAMS(id_required)                                                                   \
+	{"id", SC_PARAM_STRING, id_required, NULL, NULL},                                          \
+	    {"path", SC_PARAM_STRING, false, NULL, NULL},                                          \
+	    {"size_mb", SC_PARAM_UINT, false, NULL, NULL},                                         \
+	    {"format", SC_PARAM_STRING, false, NULL, NULL},                                        \
+	    {"read_only", SC_PARAM_BOOL, false, NULL, NULL},                                       \
+	{                                                                                          \
+		"index", SC_PARAM_UINT, false, NULL, NULL                                          \
+	}
 
 const struct sc_op sc_ops[] = {
     {"start", NULL, "launch QEMU and wait for QMP (guest level: and for the guest's shell)",
@@ -401,61 +543,108 @@ const struct sc_op sc_ops[] = {
     {"pause", NULL, "stop the vCPUs", NO_PARAMS, 0, op_pause},
     {"resume", NULL, "run the vCPUs again", NO_PARAMS, 0, op_resume},
     {"status", NULL, "QEMU's run state: result {\"status\"}", NO_PARAMS, 0, op_status},
-    {"caps", NULL, "what the VM can hot-plug: result {\"block\", \"cpu\", \"vfio\"}", NO_PARAMS, 0,
-     op_caps},
+    {"caps", NULL,
+     "what the VM can hot-plug: result {\"block\", \"cpu\", \"vfio\", \"memory\", \"net\"}",
+     NO_PARAMS, 0, op_caps},
     {"restart", NULL,
      "the client restarts: a new handle reloads the state and attaches to the running QEMU",
-     (const struct sc_param[]){{"attach", SC_PARAM_BOOL, false}, {NULL, 0, false}}, SC_OP_NO_VM,
-     op_restart},
+     (const struct sc_param[]){{"attach", SC_PARAM_BOOL, false, NULL, NULL},
+			       {NULL, 0, false, NULL, NULL}},
+     SC_OP_NO_VM, op_restart},
     {"reconcile", NULL, "make the state agree with QEMU: result {\"report\"}", NO_PARAMS, 0,
      op_reconcile},
     {"kill", "signal", "send QEMU a signal (default KILL) and wait for it to end",
-     (const struct sc_param[]){{"signal", SC_PARAM_SIGNAL, false}, {NULL, 0, false}}, 0, op_kill},
+     (const struct sc_param[]){{"signal", SC_PARAM_SIGNAL, false, NULL, NULL},
+			       {NULL, 0, false, NULL, NULL}},
+     0, op_kill},
     {"add-vcpus", "count", "hot-add vCPUs: result {\"added\"}",
-     (const struct sc_param[]){{"count", SC_PARAM_UINT, true}, {NULL, 0, false}}, 0, op_add_vcpus},
+     (const struct sc_param[]){{"count", SC_PARAM_UINT, true, NULL, NULL},
+			       {NULL, 0, false, NULL, NULL}},
+     0, op_add_vcpus},
     {"remove-vcpus", "count", "hot-remove vCPUs, last added first: result {\"removed\"}",
-     (const struct sc_param[]){{"count", SC_PARAM_UINT, true}, {NULL, 0, false}}, 0,
-     op_remove_vcpus},
+     (const struct sc_param[]){{"count", SC_PARAM_UINT, true, NULL, NULL},
+			       {NULL, 0, false, NULL, NULL}},
+     0, op_remove_vcpus},
     {"add-block", "id",
      "hot-plug a disk (a sparse image of size_mb made when no path): result {\"location\"}",
-     (const struct sc_param[]){{"id", SC_PARAM_STRING, true},
-			       {"path", SC_PARAM_STRING, false},
-			       {"size_mb", SC_PARAM_UINT, false},
-			       {"format", SC_PARAM_STRING, false},
-			       {"read_only", SC_PARAM_BOOL, false},
-			       {"index", SC_PARAM_UINT, false},
-			       {NULL, 0, false}},
-     0, op_add_block},
-    {"remove-block", "id", "hot-unplug a disk",
-     (const struct sc_param[]){{"id", SC_PARAM_STRING, true}, {NULL, 0, false}}, 0,
-     op_remove_block},
-    {"add-vfio", "id", "hot-plug a host PCI device: result {\"location\"}",
+     (const struct sc_param[]){DISK_PARAMS(true), {NULL, 0, false, NULL, NULL}}, 0, op_add_block},
+    {"add-blocks", NULL,
+     "hot-plug several disks pipelined (each as add-block takes it): result {\"results\": "
+     "[{\"id\", \"ok\", \"location\" or \"error\"}]}",
      (const struct sc_param[]){
-	 {"id", SC_PARAM_STRING, true}, {"host", SC_PARAM_STRING, true}, {NULL, 0, false}},
+	 {"disks", SC_PARAM_LIST, true, NULL,
+	  (const struct sc_param[]){DISK_PARAMS(true), {NULL, 0, false, NULL, NULL}}},
+	 {NULL, 0, false, NULL, NULL}},
+     0, op_add_blocks},
+    {"remove-block", "id", "hot-unplug a disk",
+     (const struct sc_param[]){{"id", SC_PARAM_STRING, true, NULL, NULL},
+			       {NULL, 0, false, NULL, NULL}},
+     0, op_remove_block},
+    {"add-vfio", "id", "hot-plug a host PCI device: result {\"location\"}",
+     (const struct sc_param[]){{"id", SC_PARAM_STRING, true, NULL, NULL},
+			       {"host", SC_PARAM_STRING, true, NULL, NULL},
+			       {NULL, 0, false, NULL, NULL}},
      0, op_add_vfio},
     {"remove-vfio", "id", "hot-unplug a host PCI device",
-     (const struct sc_param[]){{"id", SC_PARAM_STRING, true}, {NULL, 0, false}}, 0, op_remove_vfio},
+     (const struct sc_param[]){{"id", SC_PARAM_STRING, true, NULL, NULL},
+			       {NULL, 0, false, NULL, NULL}},
+     0, op_remove_vfio},
+    {"add-memory", "id",
+     "hot-plug memory (pc-dimm, or virtio-mem on a bridge slot): result {\"location\"}",
+     (const struct sc_param[]){{"id", SC_PARAM_STRING, true, NULL, NULL},
+			       {"size_mb", SC_PARAM_UINT, true, NULL, NULL},
+			       {"model", SC_PARAM_CHOICE, false, qdctl_memory_models, NULL},
+			       {"backend", SC_PARAM_CHOICE, false, qdctl_memory_backends, NULL},
+			       {"mem_path", SC_PARAM_STRING, false, NULL, NULL},
+			       {"shared", SC_PARAM_BOOL, false, NULL, NULL},
+			       {"hugepages", SC_PARAM_BOOL, false, NULL, NULL},
+			       {"prealloc", SC_PARAM_BOOL, false, NULL, NULL},
+			       {"requested_mb", SC_PARAM_UINT, false, NULL, NULL},
+			       {NULL, 0, false, NULL, NULL}},
+     0, op_add_memory},
+    {"remove-memory", "id", "hot-unplug memory",
+     (const struct sc_param[]){{"id", SC_PARAM_STRING, true, NULL, NULL},
+			       {NULL, 0, false, NULL, NULL}},
+     0, op_remove_memory},
+    {"add-net", "id",
+     "hot-plug a NIC on a tap qdctl opens (tap: its name, else the kernel's): result "
+     "{\"location\"}",
+     (const struct sc_param[]){{"id", SC_PARAM_STRING, true, NULL, NULL},
+			       {"tap", SC_PARAM_STRING, false, NULL, NULL},
+			       {"queues", SC_PARAM_UINT, false, NULL, NULL},
+			       {"mac", SC_PARAM_STRING, false, NULL, NULL},
+			       {"vhost", SC_PARAM_BOOL, false, NULL, NULL},
+			       {NULL, 0, false, NULL, NULL}},
+     0, op_add_net},
+    {"remove-net", "id", "hot-unplug a NIC",
+     (const struct sc_param[]){{"id", SC_PARAM_STRING, true, NULL, NULL},
+			       {NULL, 0, false, NULL, NULL}},
+     0, op_remove_net},
     {"qmp", "execute", "a raw QMP command on the VM's connection: result {\"return\"}",
-     (const struct sc_param[]){{"execute", SC_PARAM_STRING, true},
-			       {"arguments", SC_PARAM_OBJECT, false},
-			       {NULL, 0, false}},
+     (const struct sc_param[]){{"execute", SC_PARAM_STRING, true, NULL, NULL},
+			       {"arguments", SC_PARAM_OBJECT, false, NULL, NULL},
+			       {NULL, 0, false, NULL, NULL}},
      0, op_qmp},
     {"wait-event", "event",
      "wait for an event (one already seen counts, each is taken once): result {\"event\", "
      "\"data\"}",
-     (const struct sc_param[]){
-	 {"event", SC_PARAM_STRING, true}, {"data", SC_PARAM_OBJECT, false}, {NULL, 0, false}},
+     (const struct sc_param[]){{"event", SC_PARAM_STRING, true, NULL, NULL},
+			       {"data", SC_PARAM_OBJECT, false, NULL, NULL},
+			       {NULL, 0, false, NULL, NULL}},
      0, op_wait_event},
     {"fault", NULL, "add a fakeqemu fault rule now (x-fakeqemu-fault)",
-     (const struct sc_param[]){{"rule", SC_PARAM_OBJECT, true}, {NULL, 0, false}}, SC_OP_FAKE_ONLY,
-     op_fault},
+     (const struct sc_param[]){{"rule", SC_PARAM_OBJECT, true, NULL, NULL},
+			       {NULL, 0, false, NULL, NULL}},
+     SC_OP_FAKE_ONLY, op_fault},
     {"guest-run", "command",
      "run a shell command in the test guest: result {\"output\", \"status\"}",
-     (const struct sc_param[]){{"command", SC_PARAM_STRING, true}, {NULL, 0, false}}, SC_OP_CONSOLE,
-     op_guest_run},
+     (const struct sc_param[]){{"command", SC_PARAM_STRING, true, NULL, NULL},
+			       {NULL, 0, false, NULL, NULL}},
+     SC_OP_CONSOLE, op_guest_run},
     {"guest-wait", "pattern", "wait for a console line matching a pattern: result {\"line\"}",
-     (const struct sc_param[]){{"pattern", SC_PARAM_REGEX, true}, {NULL, 0, false}}, SC_OP_CONSOLE,
-     op_guest_wait},
+     (const struct sc_param[]){{"pattern", SC_PARAM_REGEX, true, NULL, NULL},
+			       {NULL, 0, false, NULL, NULL}},
+     SC_OP_CONSOLE, op_guest_wait},
     {NULL, NULL, NULL, NULL, 0, NULL},
 };
 

@@ -209,8 +209,13 @@ static int parse_state_expect(struct parser *p, json_object *o)
 static int parse_qemu_expect(struct parser *p, json_object *o)
 {
 	static const char *const allowed[] = {
-	    "running",	      "status",	       "cpus",	       "devices_present",
-	    "devices_absent", "nodes_present", "nodes_absent", NULL,
+	    "running",	      "status",
+	    "cpus",	      "devices_present",
+	    "devices_absent", "nodes_present",
+	    "nodes_absent",   "memory_present",
+	    "memory_absent",  "objects_present",
+	    "objects_absent", "netdevs_present",
+	    "netdevs_absent", NULL,
 	};
 
 	if (want_type(p, "expect.qemu", o, json_type_object, "an object") < 0 ||
@@ -366,6 +371,9 @@ static int parse_expect(struct parser *p, json_object *o, struct sc_expect *e)
 
 static const char *const step_common[] = {"op", "name", "comment", "timeout_ms", "expect"};
 
+static int check_params(struct parser *p, const struct sc_param *params, json_object *o,
+			const char *opname, bool step);
+
 static int check_param(struct parser *p, const struct sc_param *param, json_object *v)
 {
 	switch (param->type) {
@@ -394,7 +402,76 @@ static int check_param(struct parser *p, const struct sc_param *param, json_obje
 		regfree(&re);
 		return 0;
 	}
+	case SC_PARAM_CHOICE: {
+		char list[256] = "";
+
+		for (const char *const *c = param->choices; *c; c++)
+			if (json_object_is_type(v, json_type_string) &&
+			    !strcmp(*c, json_object_get_string(v)))
+				return 0;
+		for (const char *const *c = param->choices; *c; c++)
+			snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s",
+				 c == param->choices ? "" : ", ", *c);
+		return fail(p, "'%s': must be one of %s", param->name, list);
 	}
+	case SC_PARAM_LIST: {
+		char where[sizeof(p->where)];
+		int r = 0;
+
+		if (want_type(p, param->name, v, json_type_array, "an array of objects") < 0)
+			return -EINVAL;
+		if (!json_object_array_length(v))
+			return fail(p, "'%s': must not be empty", param->name);
+		memcpy(where, p->where, sizeof(where));
+		for (size_t i = 0; r == 0 && i < json_object_array_length(v); i++) {
+			json_object *e = json_object_array_get_idx(v, i);
+
+			snprintf(p->where, sizeof(p->where), "%s%s[%zu]: ", where, param->name, i);
+			if (!json_object_is_type(e, json_type_object))
+				r = fail(p, "must be an object");
+			else
+				r = check_params(p, param->members, e, param->name, false);
+		}
+		memcpy(p->where, where, sizeof(where));
+		return r;
+	}
+	}
+	return 0;
+}
+
+/*
+ * The members of @o against @params: each known and of its type, the
+ * required ones there. A step (@step) also has the members every step has.
+ */
+static int check_params(struct parser *p, const struct sc_param *params, json_object *o,
+			const char *opname, bool step)
+{
+	json_object_object_foreach(o, key, val)
+	{
+		const struct sc_param *param = NULL;
+		bool common = false;
+
+		for (size_t i = 0; step && i < sizeof(step_common) / sizeof(step_common[0]); i++)
+			common |= !strcmp(step_common[i], key);
+		for (const struct sc_param *q = params; q && q->name; q++)
+			if (!strcmp(q->name, key))
+				param = q;
+		if (param) {
+			if (check_param(p, param, val) < 0)
+				return -EINVAL;
+		} else if (!common) {
+			char list[512] = "";
+
+			for (const struct sc_param *q = params; q && q->name; q++)
+				snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s",
+					 q == params ? "" : ", ", q->name);
+			return fail(p, "unknown member '%s' (%s takes: %s%s)", key, opname, list,
+				    step ? ", and name, comment, timeout_ms, expect" : "");
+		}
+	}
+	for (const struct sc_param *q = params; q && q->name; q++)
+		if (q->required && !json_object_object_get_ex(o, q->name, NULL))
+			return fail(p, "'%s': required", q->name);
 	return 0;
 }
 
@@ -430,34 +507,8 @@ static int parse_step(struct parser *p, json_object *o, size_t index, struct sc_
 		return fail(p, "'op': unknown op '%s' (known: %s)", opname, ops);
 	}
 	snprintf(p->where, sizeof(p->where), "step %zu (%s): ", index, opname);
-	json_object_object_foreach(o, key, val)
-	{
-		const struct sc_param *param = NULL;
-		bool common = false;
-
-		for (size_t i = 0; i < sizeof(step_common) / sizeof(step_common[0]); i++)
-			common |= !strcmp(step_common[i], key);
-		for (const struct sc_param *q = s->op->params; q && q->name; q++)
-			if (!strcmp(q->name, key))
-				param = q;
-		if (param) {
-			if (check_param(p, param, val) < 0)
-				return -EINVAL;
-		} else if (!common) {
-			char list[512] = "";
-
-			for (const struct sc_param *q = s->op->params; q && q->name; q++)
-				snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s, ",
-					 q->name);
-			return fail(p,
-				    "unknown member '%s' (%s takes: %sand name, comment, "
-				    "timeout_ms, expect)",
-				    key, opname, list);
-		}
-	}
-	for (const struct sc_param *q = s->op->params; q && q->name; q++)
-		if (q->required && !json_object_object_get_ex(o, q->name, NULL))
-			return fail(p, "'%s': required", q->name);
+	if (check_params(p, s->op->params, o, opname, true) < 0)
+		return -EINVAL;
 	if (json_object_object_get_ex(o, "name", &v)) {
 		if (want_type(p, "name", v, json_type_string, "a string") < 0)
 			return -EINVAL;
@@ -813,14 +864,17 @@ int sc_parse_file(const char *path, struct scenario **out, char **errmsg)
 
 			if (!strcmp(req, "kvm")) {
 				sc->needs_kvm = true;
+			} else if (!strcmp(req, "taps")) {
+				sc->needs_taps = true;
 			} else if (!strcmp(req, "fakeqemu")) {
 				sc->fake_only = true;
 				sc->fake_only_reason =
 				    strdup("it says so (\"requires\": fakeqemu)");
 			} else {
 				fail(&p,
-				     "'requires'[%zu]: unknown requirement '%s' (fakeqemu, kvm)", i,
-				     req);
+				     "'requires'[%zu]: unknown requirement '%s' (fakeqemu, kvm, "
+				     "taps)",
+				     i, req);
 				goto bad;
 			}
 		}

@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "devices.h"
 #include "proc.h"
 #include "qdctl.h"
 #include "scenario_run.h"
@@ -305,6 +306,10 @@ static const char *not_applicable(const struct scenario *sc, struct sc_target *t
 	}
 	if (sc->needs_kvm && !sc_kvm_usable())
 		return "it needs KVM and /dev/kvm cannot be opened";
+	if (sc->needs_taps && !qdctl_taps_usable())
+		return "it needs tap devices, and qdctl cannot create one here (no /dev/net/tun, "
+		       "or "
+		       "no CAP_NET_ADMIN)";
 	if (sc->level == SC_LEVEL_GUEST && t->fake)
 		sc_guest_choose_accel(t, opts);
 	if (sc->level == SC_LEVEL_GUEST && !t->fake) {

@@ -55,15 +55,30 @@ BAD = [
     ("step-not-object", scenario([START, "stop"]), "{f}: step 2: must be an object, not a string"),
     ("no-op", scenario([START, {"id": "d0"}]),
      "{f}: step 2: 'op': required, a string: one of start, stop, pause, resume, status, caps, "
-     "restart, reconcile, kill, add-vcpus, remove-vcpus, add-block, remove-block, add-vfio, "
-     "remove-vfio, qmp, wait-event, fault, guest-run, guest-wait"),
+     "restart, reconcile, kill, add-vcpus, remove-vcpus, add-block, add-blocks, remove-block, "
+     "add-vfio, remove-vfio, add-memory, remove-memory, add-net, remove-net, qmp, wait-event, "
+     "fault, guest-run, guest-wait"),
     ("unknown-op", scenario([START, {"op": "add-disk", "id": "d0"}]),
      "{f}: step 2: 'op': unknown op 'add-disk' (known: start, stop, pause, resume, status, caps, "
-     "restart, reconcile, kill, add-vcpus, remove-vcpus, add-block, remove-block, add-vfio, "
-     "remove-vfio, qmp, wait-event, fault, guest-run, guest-wait)"),
+     "restart, reconcile, kill, add-vcpus, remove-vcpus, add-block, add-blocks, remove-block, "
+     "add-vfio, remove-vfio, add-memory, remove-memory, add-net, remove-net, qmp, wait-event, "
+     "fault, guest-run, guest-wait)"),
     ("unknown-member", scenario([START, {"op": "add-block", "id": "d0", "sise_mb": 8}]),
      "{f}: step 2 (add-block): unknown member 'sise_mb' (add-block takes: id, path, size_mb, "
      "format, read_only, index, and name, comment, timeout_ms, expect)"),
+    ("bad-choice", scenario([START, {"op": "add-memory", "id": "m0", "size_mb": 64,
+                                     "model": "nvdimm"}]),
+     "{f}: step 2 (add-memory): 'model': must be one of dimm, virtio-mem"),
+    ("list-not-array", scenario([START, {"op": "add-blocks", "disks": {"id": "d0"}}]),
+     "{f}: step 2 (add-blocks): 'disks': must be an array of objects, not an object"),
+    ("list-empty", scenario([START, {"op": "add-blocks", "disks": []}]),
+     "{f}: step 2 (add-blocks): 'disks': must not be empty"),
+    ("list-entry-member", scenario([START, {"op": "add-blocks", "disks": [{"id": "d0"},
+                                                                        {"id": "d1", "ro": 1}]}]),
+     "{f}: step 2 (add-blocks): disks[1]: unknown member 'ro' (disks takes: id, path, size_mb, "
+     "format, read_only, index)"),
+    ("list-entry-required", scenario([START, {"op": "add-blocks", "disks": [{"path": "/x"}]}]),
+     "{f}: step 2 (add-blocks): disks[0]: 'id': required"),
     ("wrong-type", scenario([START, {"op": "add-block", "id": "d0", "index": "3"}]),
      "{f}: step 2 (add-block): 'index': must be a non-negative integer, not a string"),
     ("negative", scenario([START, {"op": "add-vcpus", "count": -1}]),
@@ -111,7 +126,7 @@ BAD = [
     ("signal", scenario([START, {"op": "kill", "signal": "SIGFOO"}]),
      "{f}: step 2 (kill): 'signal': unknown signal 'SIGFOO' (KILL, TERM, SEGV, ABRT, ...)"),
     ("requires", scenario([START], requires=["gpu"]),
-     "{f}: 'requires'[0]: unknown requirement 'gpu' (fakeqemu, kvm)"),
+     "{f}: 'requires'[0]: unknown requirement 'gpu' (fakeqemu, kvm, taps)"),
     ("known-reason", scenario([START], known=[{"qemu": "7.2.*"}]),
      "{f}: 'known[0].reason': required: a string saying what is known"),
 ]
