@@ -117,13 +117,18 @@ def plugged_cpu_ids(qemu):
 # ---- capabilities ------------------------------------------------------------------------
 
 @pytest.mark.parametrize("config, caps", [
-    ({"machine": "pc", "bridges": 1}, {"block": True, "cpu": True, "vfio": True}),
-    ({"machine": "pc", "bridges": 0}, {"block": False, "cpu": True, "vfio": False}),
+    ({"machine": "pc", "bridges": 1},
+     {"block": True, "cpu": True, "vfio": True, "memory": True, "net": True}),
+    ({"machine": "pc", "bridges": 0},
+     {"block": False, "cpu": True, "vfio": False, "memory": True, "net": False}),
     ({"machine": "pc", "bridges": 0, "block_driver": "virtio-scsi"},
-     {"block": True, "cpu": True, "vfio": False}),
+     {"block": True, "cpu": True, "vfio": False, "memory": True, "net": False}),
     ({"machine": "pc", "bridges": 2, "block_driver": "virtio-scsi"},
-     {"block": True, "cpu": True, "vfio": True}),
-], ids=["pc-bridges", "pc-no-bridges", "virtio-scsi-no-bridges", "virtio-scsi-bridges"])
+     {"block": True, "cpu": True, "vfio": True, "memory": True, "net": True}),
+    ({"machine": "pc", "bridges": 1, "memory_mb": 512, "max_memory_mb": 512},
+     {"block": True, "cpu": True, "vfio": True, "memory": False, "net": True}),
+], ids=["pc-bridges", "pc-no-bridges", "virtio-scsi-no-bridges", "virtio-scsi-bridges",
+        "no-room-for-memory"])
 def test_capabilities(make_vm, config, caps):
     vm = make_vm(start=False, **config)
     res = vm.run("caps", expect_rc=0)
