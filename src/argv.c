@@ -256,8 +256,8 @@ static void push_spec(struct args *a, struct qd_spec *spec, int r)
 }
 
 /* A cold-plugged device: the same spec (devspec.c) a hot-plug of its kind sends QEMU. */
-static void append_device(struct args *a, const struct qd_device *d,
-			  const struct qd_vm_config *cfg, const struct qd_spec_host *host)
+static void append_device(struct args *a, const struct qd_device *d, const struct qd_vm_config *cfg,
+			  const struct qd_spec_host *host)
 {
 	struct qd_spec spec = {0};
 	int r = 0;
@@ -403,20 +403,23 @@ int qd_build_argv(const struct qd_vm_config *cfg, const struct qd_launch_params 
 	if (cfg->hugepages) {
 		push(&a, "-object");
 		push(&a,
-		     "memory-backend-file,id=" QD_ID_RAM ",size=%uM,mem-path=/dev/hugepages,share=on,"
+		     "memory-backend-file,id=" QD_ID_RAM
+		     ",size=%uM,mem-path=/dev/hugepages,share=on,"
 		     "prealloc=on",
 		     cfg->memory_mb);
 		push(&a, "-numa");
 		push(&a, "node,memdev=" QD_ID_RAM);
 	} else if (needs_shared) {
 		push(&a, "-object");
-		push(&a, "memory-backend-file,id=" QD_ID_RAM ",size=%uM,mem-path=/dev/shm,share=on%s",
+		push(&a,
+		     "memory-backend-file,id=" QD_ID_RAM ",size=%uM,mem-path=/dev/shm,share=on%s",
 		     cfg->memory_mb, cfg->mem_prealloc ? ",prealloc=on" : "");
 		push(&a, "-numa");
 		push(&a, "node,memdev=" QD_ID_RAM);
 	} else if (cfg->mem_prealloc) {
 		push(&a, "-object");
-		push(&a, "memory-backend-ram,id=" QD_ID_RAM ",size=%uM,prealloc=on", cfg->memory_mb);
+		push(&a, "memory-backend-ram,id=" QD_ID_RAM ",size=%uM,prealloc=on",
+		     cfg->memory_mb);
 		push(&a, "-numa");
 		push(&a, "node,memdev=" QD_ID_RAM);
 	}

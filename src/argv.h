@@ -28,7 +28,6 @@ struct qd_launch_params {
 int qd_build_argv(const struct qd_vm_config *cfg, const struct qd_launch_params *lp, char ***out,
 		  qd_error *err);
 
-
 /*
  * qd_kernel_cmdline() - arch defaults, debug/quiet, panic=1, initcall_debug,
  * nr_cpus=<max_vcpus>, then the user's parameters (which win): "k=v k2".

@@ -185,7 +185,8 @@ int qd_spec_scsi_disk(const struct qd_block_device *d, const struct qd_spec_scsi
 	return finish(&b);
 }
 
-/* ---- VFIO, vCPUs ------------------------------------------------------------------------------ */
+/* ---- VFIO, vCPUs ------------------------------------------------------------------------------
+ */
 
 int qd_spec_vfio(const char *id, const char *bdf, const struct qd_spec_pci *at, struct qd_spec *out)
 {
@@ -207,12 +208,12 @@ int qd_spec_vcpu(const char *id, const char *type, json_object *slot_props, stru
 	begin(&b, out);
 	dev = device(&b, type, id);
 	/* Exactly the ids QEMU reported for the slot (socket/die/core/thread/node). */
-	json_object_object_foreach(slot_props, key, val)
-	    put(&b, dev, key, json_object_get(val));
+	json_object_object_foreach(slot_props, key, val) put(&b, dev, key, json_object_get(val));
 	return finish(&b);
 }
 
-/* ---- NICs ------------------------------------------------------------------------------------- */
+/* ---- NICs -------------------------------------------------------------------------------------
+ */
 
 /* "fd-X-0:fd-X-1:...": the monitor names of a NIC's descriptors. */
 static char *fd_list(const char *id, bool vhost, unsigned n)
@@ -223,7 +224,8 @@ static char *fd_list(const char *id, bool vhost, unsigned n)
 		_cleanup_free_ char *name = qd_name_fd(id, vhost, q);
 		char *joined;
 
-		if (!name || asprintf(&joined, "%s%s%s", list ? list : "", list ? ":" : "", name) < 0) {
+		if (!name ||
+		    asprintf(&joined, "%s%s%s", list ? list : "", list ? ":" : "", name) < 0) {
 			free(list);
 			return NULL;
 		}
@@ -272,7 +274,8 @@ int qd_spec_nic(const struct qd_spec_nic *nic, const struct qd_spec_pci *at,
 	return finish(&b);
 }
 
-/* ---- memory ----------------------------------------------------------------------------------- */
+/* ---- memory -----------------------------------------------------------------------------------
+ */
 
 int qd_spec_memory(const struct qd_memory_device *m, const struct qd_spec_pci *at,
 		   struct qd_spec *out)
@@ -314,7 +317,8 @@ int qd_spec_memory(const struct qd_memory_device *m, const struct qd_spec_pci *a
 	return finish(&b);
 }
 
-/* ---- command-line-only kinds ------------------------------------------------------------------ */
+/* ---- command-line-only kinds ------------------------------------------------------------------
+ */
 
 int qd_spec_9p(const char *id, const char *path, const char *tag, const struct qd_spec_host *host,
 	       struct qd_spec *out)
@@ -382,7 +386,8 @@ int qd_spec_vhost_user(const char *id, const char *socket_path, const char *kind
 		if (mac)
 			put_str(&b, dev, "mac", mac);
 	} else {
-		dev = device(&b, !strcmp(kind, "blk") ? "vhost-user-blk-pci" : "vhost-user-fs-pci", id);
+		dev = device(&b, !strcmp(kind, "blk") ? "vhost-user-blk-pci" : "vhost-user-fs-pci",
+			     id);
 		put_name(&b, dev, "chardev", qd_name_chardev(id));
 		if (strcmp(kind, "blk"))
 			put_str(&b, dev, "tag", id);

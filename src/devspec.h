@@ -53,10 +53,12 @@ struct qd_spec {
 
 /* struct qd_spec_host - what of the host changes devices. */
 struct qd_spec_host {
-	bool nested_kvm; /* KVM on a host that is a VM: virtio devices are legacy (disable-modern) */
+	bool
+	    nested_kvm; /* KVM on a host that is a VM: virtio devices are legacy (disable-modern) */
 };
 
-/* struct qd_spec_pci - where a PCI device goes: @bus (a bridge) slot @slot, or (NULL) QEMU's choice. */
+/* struct qd_spec_pci - where a PCI device goes: @bus (a bridge) slot @slot, or (NULL) QEMU's
+ * choice. */
 struct qd_spec_pci {
 	const char *bus;
 	int slot;

@@ -21,7 +21,7 @@ static const struct {
 	const char *option;
 	const char *implied;
 } kinds[] = {
-    [QD_PART_BLOCKDEV] = {"-blockdev", NULL}, [QD_PART_NETDEV] = {"-netdev", "type"},
+    [QD_PART_BLOCKDEV] = {"-blockdev", NULL},	[QD_PART_NETDEV] = {"-netdev", "type"},
     [QD_PART_OBJECT] = {"-object", "qom-type"}, [QD_PART_CHARDEV] = {"-chardev", "backend"},
     [QD_PART_FSDEV] = {"-fsdev", "fsdriver"},	[QD_PART_DEVICE] = {"-device", "driver"},
 };

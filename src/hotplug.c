@@ -75,8 +75,8 @@ int qd_hp_save(struct qd_vm *vm, qd_error *err)
 	if (r < 0)
 		qd_log(&vm->log, QD_LOG_ERR, "state not saved: %s", err ? err->message : "");
 	else
-		qd_log(&vm->log, QD_LOG_DEBUG, "state saved: %zu devices, %zu vCPUs", vm->st.ndevices,
-		       vm->st.nvcpus);
+		qd_log(&vm->log, QD_LOG_DEBUG, "state saved: %zu devices, %zu vCPUs",
+		       vm->st.ndevices, vm->st.nvcpus);
 	return r;
 }
 

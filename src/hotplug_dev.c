@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* hotplug_dev.c - disks (virtio-blk on a bridge slot, or scsi-hd) and VFIO devices: checks and specs */
+/* hotplug_dev.c - disks (virtio-blk on a bridge slot, or scsi-hd) and VFIO devices: checks and
+ * specs */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,7 +25,8 @@ unsigned qd_vm_capabilities(struct qd_vm *vm)
 	return caps;
 }
 
-/* ---- disks ------------------------------------------------------------------------------------ */
+/* ---- disks ------------------------------------------------------------------------------------
+ */
 
 /* Everything about a disk that can be wrong is found before QEMU is asked. */
 static int check_block(struct qd_vm *vm, const struct qd_block_device *dev, qd_error *err)
@@ -128,8 +130,8 @@ int qd_vm_add_block(struct qd_vm *vm, const struct qd_block_device *dev, int tim
 	return qd_hp_plug(vm, &block_kind, dev, 1, false, timeout_ms, location, NULL, err);
 }
 
-int qd_vm_add_blocks(struct qd_vm *vm, const struct qd_block_device *devs, size_t n,
-		     int timeout_ms, struct qd_plug_result *results, qd_error *err)
+int qd_vm_add_blocks(struct qd_vm *vm, const struct qd_block_device *devs, size_t n, int timeout_ms,
+		     struct qd_plug_result *results, qd_error *err)
 {
 	return qd_hp_plug(vm, &block_kind, devs, n, true, timeout_ms, NULL, results, err);
 }
@@ -143,7 +145,8 @@ int qd_vm_remove_block(struct qd_vm *vm, const char *id, int timeout_ms, qd_erro
 	return qd_hp_remove(vm, id, &how, timeout_ms, err);
 }
 
-/* ---- VFIO ------------------------------------------------------------------------------------- */
+/* ---- VFIO -------------------------------------------------------------------------------------
+ */
 
 struct vfio_dev {
 	const char *id;

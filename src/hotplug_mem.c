@@ -43,9 +43,9 @@ static int check_room(struct qd_vm *vm, const struct qd_memory_device *m, qd_err
 		slots += d->kind == QD_HOTPLUG_PC_DIMM;
 	}
 	if (m->model == QD_MEMORY_DIMM && slots >= vm->cfg.memory_slots)
-		return qd_error_set(err, -ENOSPC,
-				    "memory device %s: all %u memory slots are in use (memory_slots)",
-				    m->id, vm->cfg.memory_slots);
+		return qd_error_set(
+		    err, -ENOSPC, "memory device %s: all %u memory slots are in use (memory_slots)",
+		    m->id, vm->cfg.memory_slots);
 	if (used + m->size_mb > vm->cfg.max_memory_mb)
 		return qd_error_set(err, -ENOSPC,
 				    "memory device %s: %llu MiB more would make %llu MiB, over "
@@ -62,8 +62,10 @@ static int check_memory(struct qd_vm *vm, const struct qd_memory_device *m, qd_e
 	if (r < 0)
 		return r;
 	if (m->model != QD_MEMORY_DIMM && m->model != QD_MEMORY_VIRTIO_MEM)
-		return qd_error_set(err, -EINVAL, "memory device %s: model %d is not pc-dimm or "
-						  "virtio-mem", m->id, m->model);
+		return qd_error_set(err, -EINVAL,
+				    "memory device %s: model %d is not pc-dimm or "
+				    "virtio-mem",
+				    m->id, m->model);
 	if (m->backend != QD_MEMORY_RAM && m->backend != QD_MEMORY_FILE &&
 	    m->backend != QD_MEMORY_MEMFD)
 		return qd_error_set(err, -EINVAL,
@@ -120,7 +122,8 @@ static int prepare_memory(struct qd_vm *vm, const void *d, struct qd_txn *t, int
 		r = qd_qmpc_type_exists(vm->qmp, "virtio-mem-pci", timeout_ms, err);
 		if (r == 0)
 			r = qd_error_set(err, -EOPNOTSUPP,
-					 "memory device %s: this QEMU has no virtio-mem-pci", m->id);
+					 "memory device %s: this QEMU has no virtio-mem-pci",
+					 m->id);
 		else if (r == 1)
 			r = qd_hp_take_slot(vm, m->id, &bridge, &slot, err);
 	}
@@ -143,8 +146,8 @@ static int prepare_memory(struct qd_vm *vm, const void *d, struct qd_txn *t, int
 }
 
 /* query-memory-devices confirms the device, and tells where it is. */
-static int confirm_memory(struct qd_vm *vm, const void *d, const struct qd_txn *t,
-			  char **location, int timeout_ms, qd_error *err)
+static int confirm_memory(struct qd_vm *vm, const void *d, const struct qd_txn *t, char **location,
+			  int timeout_ms, qd_error *err)
 {
 	const struct qd_memory_device *m = d;
 	_cleanup_json_ json_object *dev = NULL;
@@ -203,7 +206,8 @@ static int64_t memory_member(struct qd_vm *vm, const char *id, const char *membe
 	if (!dev)
 		return 0; /* gone: nothing left plugged */
 	if (!json_object_object_get_ex(dev, member, &v))
-		return qd_error_set(err, -EPROTO, "query-memory-devices gives %s no %s", id, member);
+		return qd_error_set(err, -EPROTO, "query-memory-devices gives %s no %s", id,
+				    member);
 	return json_object_get_int64(v);
 }
 
@@ -285,10 +289,11 @@ static int release_virtio_mem(struct qd_vm *vm, struct qd_device_record *rec, vo
 		}
 		r = qd_qmp_watch_wait(vm->qmp, w, qd_deadline_left_ms(deadline), NULL, err);
 		if (r == -ETIMEDOUT)
-			r = qd_error_set(err, -ETIMEDOUT,
-					 "memory device %s: the guest did not give back its %" PRId64
-					 " bytes within %d ms; it stays plugged",
-					 id, size, timeout_ms);
+			r = qd_error_set(
+			    err, -ETIMEDOUT,
+			    "memory device %s: the guest did not give back its %" PRId64
+			    " bytes within %d ms; it stays plugged",
+			    id, size, timeout_ms);
 	}
 	if (r < 0)
 		restore_virtio_mem(vm, id, rel, timeout_ms);

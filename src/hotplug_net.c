@@ -17,8 +17,9 @@ static int check_fds(const char *id, const int *fds, unsigned n, const char *wha
 		return qd_error_set(err, -EINVAL, "NIC %s: no %s descriptors", id, what);
 	for (unsigned i = 0; i < n; i++)
 		if (fds[i] < 0 || fcntl(fds[i], F_GETFD) < 0)
-			return qd_error_set(err, -EBADF, "NIC %s: %s descriptor %u (%d) is not open",
-					    id, what, i, fds[i]);
+			return qd_error_set(err, -EBADF,
+					    "NIC %s: %s descriptor %u (%d) is not open", id, what,
+					    i, fds[i]);
 	return 0;
 }
 

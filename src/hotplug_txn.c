@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* hotplug_txn.c - the one hot-plug transaction: record, backends, frontend, settle, undo (DOC in .h) */
+/* hotplug_txn.c - the one hot-plug transaction: record, backends, frontend, settle, undo (DOC in
+ * .h) */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -156,8 +157,8 @@ static int delete_one(struct qd_vm *vm, enum qd_part_kind kind, const char *name
  * A deletion that failed is tried once more, on a new connection when the
  * first got no answer (a monitor that does not answer may never answer again).
  */
-static int delete_with_retry(struct qd_vm *vm, enum qd_part_kind kind, const char *name,
-			     bool is_fd, int timeout_ms, qd_error *err)
+static int delete_with_retry(struct qd_vm *vm, enum qd_part_kind kind, const char *name, bool is_fd,
+			     int timeout_ms, qd_error *err)
 {
 	int r = delete_one(vm, kind, name, is_fd, timeout_ms, err);
 
@@ -198,11 +199,12 @@ int qd_hp_delete_backends(struct qd_vm *vm, const struct qd_device_record *rec, 
 			return qd_error_set(err, -ENOMEM, "out of memory");
 		r = delete_with_retry(vm, backends[i].kind, name, false, timeout_ms, &e);
 		if (r < 0 && !first) {
-			first = qd_error_set(err, r, "%s %s was not deleted: %s",
-					     backends[i].kind == QD_PART_BLOCKDEV ? "block node"
-					     : backends[i].kind == QD_PART_NETDEV ? "netdev"
-										  : "memory backend",
-					     name, e.message ? e.message : strerror(-r));
+			first =
+			    qd_error_set(err, r, "%s %s was not deleted: %s",
+					 backends[i].kind == QD_PART_BLOCKDEV ? "block node"
+					 : backends[i].kind == QD_PART_NETDEV ? "netdev"
+									      : "memory backend",
+					 name, e.message ? e.message : strerror(-r));
 			if (e.qmp_class && err && (err->qmp_class = strdup(e.qmp_class)) == NULL)
 				first = qd_error_set(err, -ENOMEM, "out of memory");
 		}
@@ -213,10 +215,12 @@ int qd_hp_delete_backends(struct qd_vm *vm, const struct qd_device_record *rec, 
 			_cleanup_free_ char *name = qd_name_fd(rec->id, vhost, q);
 			qd_error e = {0};
 
-			if (name && delete_with_retry(vm, QD_PART_NETDEV, name, true, timeout_ms, &e) <
-					0 && !first)
-				first = qd_error_set(err, e.code, "descriptor %s was not closed: %s",
-						     name, e.message ? e.message : "");
+			if (name &&
+			    delete_with_retry(vm, QD_PART_NETDEV, name, true, timeout_ms, &e) < 0 &&
+			    !first)
+				first =
+				    qd_error_set(err, e.code, "descriptor %s was not closed: %s",
+						 name, e.message ? e.message : "");
 			qd_error_clear(&e);
 		}
 	return first;
@@ -365,14 +369,15 @@ static bool undo(struct qd_vm *vm, struct qd_txn *t, struct step *steps, size_t 
 		if (delete_one(vm, p ? p->kind : QD_PART_NETDEV, name, s->is_fd, timeout_ms, &e) <
 		    0) {
 			qd_error_append(&t->err, " (and removing %s %s failed: %s)",
-					s->is_fd		       ? "descriptor"
+					s->is_fd		      ? "descriptor"
 					: p->kind == QD_PART_BLOCKDEV ? "block node"
 					: p->kind == QD_PART_NETDEV   ? "netdev"
 								      : "object",
 					name, e.message ? e.message : "");
 			qd_log(&vm->log, QD_LOG_ERR, "rollback of %s failed: %s", name,
 			       e.message ? e.message : "");
-			/* reconcile finds our block nodes and memory backends, not netdevs or fds */
+			/* reconcile finds our block nodes and memory backends, not netdevs or fds
+			 */
 			left_unfindable |= s->is_fd || p->kind == QD_PART_NETDEV;
 		}
 		qd_error_clear(&e);
@@ -404,8 +409,9 @@ static bool judge(struct qd_vm *vm, struct qd_txn *t, struct step *steps, size_t
 		return false;
 	if (front && front->sent && front->r == 0) {
 		/* A backend was refused but the device went in all the same (it found one). */
-		qd_log(&vm->log, QD_LOG_WARNING, "device %s: %s refused (%s) but QEMU made the device",
-		       t->rec.id, failed->cmd.command, failed->err.message ? failed->err.message : "");
+		qd_log(&vm->log, QD_LOG_WARNING,
+		       "device %s: %s refused (%s) but QEMU made the device", t->rec.id,
+		       failed->cmd.command, failed->err.message ? failed->err.message : "");
 		return false;
 	}
 	t->r = failed->r;
@@ -417,8 +423,9 @@ static bool judge(struct qd_vm *vm, struct qd_txn *t, struct step *steps, size_t
 	if (!uncertain(vm, t->r)) {
 		if (undo(vm, t, steps, nsteps, timeout_ms)) {
 			mark_plugging(vm, t);
-			qd_hp_append(&t->err, "device %s stays recorded as plugging until the next "
-					      "add of it or qd_vm_reconcile() removes what is left",
+			qd_hp_append(&t->err,
+				     "device %s stays recorded as plugging until the next "
+				     "add of it or qd_vm_reconcile() removes what is left",
 				     t->rec.id);
 		} else {
 			forget(vm, t);
@@ -545,7 +552,8 @@ int qd_hp_settle_earlier(struct qd_vm *vm, const char *id, int timeout_ms, qd_er
 	return qd_hp_save(vm, err);
 }
 
-/* ---- adds: one device, or a batch -------------------------------------------------------------- */
+/* ---- adds: one device, or a batch --------------------------------------------------------------
+ */
 
 void qd_plug_results_clear(struct qd_plug_result *results, size_t n)
 {
@@ -634,12 +642,12 @@ int qd_hp_plug(struct qd_vm *vm, const struct qd_hp_kind *kind, const void *devs
 			prepared = bad;
 		release_prepared(vm, t, prepared);
 		for (size_t i = 0; results && i < n; i++) {
-			results[i].code = i == bad ? qd_error_copy(&results[i].error, err)
-						   : qd_error_set(&results[i].error, -ECANCELED,
-								  "not sent: %s %s of the batch "
-								  "was refused",
-								  kind->what,
-								  ids[bad] ? ids[bad] : "");
+			results[i].code = i == bad
+					      ? qd_error_copy(&results[i].error, err)
+					      : qd_error_set(&results[i].error, -ECANCELED,
+							     "not sent: %s %s of the batch "
+							     "was refused",
+							     kind->what, ids[bad] ? ids[bad] : "");
 		}
 		goto out;
 	}
@@ -648,8 +656,8 @@ int qd_hp_plug(struct qd_vm *vm, const struct qd_hp_kind *kind, const void *devs
 		char *where = NULL;
 
 		if (t[i].r == 0 && kind->finish) {
-			t[i].r = kind->finish(vm, (const char *)devs + i * kind->size, &t[i], &where,
-					      timeout_ms, &t[i].err);
+			t[i].r = kind->finish(vm, (const char *)devs + i * kind->size, &t[i],
+					      &where, timeout_ms, &t[i].err);
 			if (t[i].r < 0 && r == 0)
 				r = qd_error_copy(err, &t[i].err);
 		}

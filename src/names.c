@@ -7,13 +7,13 @@
 
 #include "names.h"
 
-#define NODE_PREFIX	"drive-"
-#define NETDEV_PREFIX	"net-"
-#define MEMDEV_PREFIX	"mem-"
-#define CHARDEV_PREFIX	"char-"
-#define FSDEV_PREFIX	"fsdev-"
-#define VCPU_PREFIX	"cpu-"
-#define BRIDGE_PREFIX	"pci-bridge-"
+#define NODE_PREFIX    "drive-"
+#define NETDEV_PREFIX  "net-"
+#define MEMDEV_PREFIX  "mem-"
+#define CHARDEV_PREFIX "char-"
+#define FSDEV_PREFIX   "fsdev-"
+#define VCPU_PREFIX    "cpu-"
+#define BRIDGE_PREFIX  "pci-bridge-"
 
 static char *prefixed(const char *prefix, const char *id)
 {
@@ -94,7 +94,7 @@ void qd_name_bridge(unsigned i, char *buf, size_t size)
 static const char *const own_devices[] = {QD_ID_SERIAL, QD_ID_CONSOLE, QD_ID_SCSI, QD_ID_NVDIMM,
 					  NULL};
 static const char *const own_others[] = {QD_ID_CONSOLE_CHAR, QD_ID_SCSI_IOTHREAD, QD_ID_QMP_CHAR,
-					 QD_ID_NVDIMM_MEM, QD_ID_RAM, NULL};
+					 QD_ID_NVDIMM_MEM,   QD_ID_RAM,		  NULL};
 
 bool qd_name_is_own_device(const char *id)
 {

@@ -25,16 +25,16 @@
 #define QD_NODE_NAME_MAX 31
 
 /* Ids of what qemudrv's own command line makes (devices, chardevs, objects). */
-#define QD_ID_SERIAL	   "serial0"	    /* virtio-serial-pci */
-#define QD_ID_CONSOLE	   "console0"	    /* virtconsole */
-#define QD_ID_CONSOLE_CHAR "charconsole0"   /* its chardev */
-#define QD_ID_SCSI	   "scsi0"	    /* virtio-scsi-pci */
-#define QD_ID_SCSI_BUS	   "scsi0.0"	    /* its bus */
+#define QD_ID_SERIAL	    "serial0"	   /* virtio-serial-pci */
+#define QD_ID_CONSOLE	    "console0"	   /* virtconsole */
+#define QD_ID_CONSOLE_CHAR  "charconsole0" /* its chardev */
+#define QD_ID_SCSI	    "scsi0"	   /* virtio-scsi-pci */
+#define QD_ID_SCSI_BUS	    "scsi0.0"	   /* its bus */
 #define QD_ID_SCSI_IOTHREAD "iothread-scsi0"
-#define QD_ID_QMP_CHAR	   "qmp0"
-#define QD_ID_NVDIMM	   "nv0"	    /* the root file system image */
-#define QD_ID_NVDIMM_MEM   "mem0"	    /* its memory backend */
-#define QD_ID_RAM	   "dimm1"	    /* the boot RAM's backend, when it needs one */
+#define QD_ID_QMP_CHAR	    "qmp0"
+#define QD_ID_NVDIMM	    "nv0"   /* the root file system image */
+#define QD_ID_NVDIMM_MEM    "mem0"  /* its memory backend */
+#define QD_ID_RAM	    "dimm1" /* the boot RAM's backend, when it needs one */
 
 /* qd_name_node() - the block node of disk @dev_id, "drive-<id>" (malloc'd, NULL: ENOMEM). */
 char *qd_name_node(const char *dev_id);

@@ -992,8 +992,8 @@ struct qd_memory_device {
  * (QEMU has no virtio-mem-pci); -EEXIST; -EINVAL (a bad field); -EREMOTEIO
  * with QEMU's error; another errno.
  */
-QD_PUBLIC int qd_vm_add_memory(struct qd_vm *vm, const struct qd_memory_device *dev,
-			       int timeout_ms, char **location, qd_error *err);
+QD_PUBLIC int qd_vm_add_memory(struct qd_vm *vm, const struct qd_memory_device *dev, int timeout_ms,
+			       char **location, qd_error *err);
 
 /**
  * qd_vm_remove_memory() - hot-unplug memory

@@ -873,7 +873,8 @@ static int send_batch(struct qd_qmp *q, char **texts, const struct qd_qmp_reques
 			continue;
 		}
 		if (reqs[i].fd >= 0) {
-			r = send_with_fd(q, texts[i], strlen(texts[i]), reqs[i].fd, deadline, &sent);
+			r = send_with_fd(q, texts[i], strlen(texts[i]), reqs[i].fd, deadline,
+					 &sent);
 		} else {
 			while (j < n && (!texts[j] || reqs[j].fd < 0))
 				j++;
@@ -1033,9 +1034,9 @@ int qd_qmp_execute_batch(struct qd_qmp *q, struct qd_qmp_request *reqs, size_t n
 				    reqs[unsent < n ? unsent : n - 1].command, strerror(-r));
 		for (size_t i = unsent; i < n; i++)
 			if (reqs[i].r == 0)
-				reqs[i].r = qd_error_set(&reqs[i].err, r,
-							 "QMP command '%s' not sent: %s",
-							 reqs[i].command, strerror(-r));
+				reqs[i].r =
+				    qd_error_set(&reqs[i].err, r, "QMP command '%s' not sent: %s",
+						 reqs[i].command, strerror(-r));
 	}
 	for (size_t i = 0; i < n; i++)
 		if (reqs[i].r < 0) {

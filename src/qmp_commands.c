@@ -79,12 +79,12 @@ int qd_qmpc_run_batch(struct qd_qmp *q, const struct qd_qmpc *c, size_t n, int t
 }
 
 /* A command whose arguments are one string member. */
-static int build_named(const char *command, const char *key, const char *value,
-		       struct qd_qmpc *out)
+static int build_named(const char *command, const char *key, const char *value, struct qd_qmpc *out)
 {
 	*out = (struct qd_qmpc){.command = command, .fd = -1};
 	out->args = json_object_new_object();
-	if (!out->args || json_object_object_add(out->args, key, json_object_new_string(value)) < 0) {
+	if (!out->args ||
+	    json_object_object_add(out->args, key, json_object_new_string(value)) < 0) {
 		qd_qmpc_clear(out);
 		return -ENOMEM;
 	}
@@ -180,9 +180,9 @@ int qd_qmpc_qom_set(struct qd_qmp *q, const char *path, const char *property, js
 	struct qd_qmpc c;
 	int r = build_named("qom-set", "path", path, &c);
 
-	if (r == 0 && (json_object_object_add(c.args, "property",
-					      json_object_new_string(property)) < 0 ||
-		       json_object_object_add(c.args, "value", json_object_get(value)) < 0))
+	if (r == 0 &&
+	    (json_object_object_add(c.args, "property", json_object_new_string(property)) < 0 ||
+	     json_object_object_add(c.args, "value", json_object_get(value)) < 0))
 		r = -ENOMEM;
 	if (r < 0) {
 		qd_qmpc_clear(&c);

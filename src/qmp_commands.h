@@ -90,7 +90,8 @@ int qd_qmpc_block_node_exists(struct qd_qmp *q, const char *node_name, int timeo
 /* qd_qmpc_object_exists() - /objects has @id (qom-list): 1, 0 or -errno. */
 int qd_qmpc_object_exists(struct qd_qmp *q, const char *id, int timeout_ms, qd_error *err);
 
-/* qd_qmpc_type_exists() - this QEMU has QOM type @type (qom-list-types implements=@type): 1, 0 or -errno. */
+/* qd_qmpc_type_exists() - this QEMU has QOM type @type (qom-list-types implements=@type): 1, 0 or
+ * -errno. */
 int qd_qmpc_type_exists(struct qd_qmp *q, const char *type, int timeout_ms, qd_error *err);
 
 /*

@@ -21,7 +21,7 @@
  * members, so version 1 reads every file this one writes.
  */
 
-static const char *const kind_names[] = {NULL,		"virtio-blk", "scsi-hd",   "vfio",
+static const char *const kind_names[] = {NULL,	       "virtio-blk", "scsi-hd",	  "vfio",
 					 "virtio-net", "pc-dimm",    "virtio-mem"};
 
 static void free_record_strings(struct qd_device_record *d)
@@ -326,10 +326,9 @@ static int64_t int64_member(struct reader *rd, json_object *o, const char *key, 
 		return min;
 	n = json_object_get_int64(v);
 	if (n < min || n > max) {
-		rd->r = qd_error_set(rd->err, -EBADMSG,
-				     "state: %s%s'%s' is %lld, outside %lld..%lld", rd->where,
-				     *rd->where ? " " : "", key, (long long)n, (long long)min,
-				     (long long)max);
+		rd->r = qd_error_set(
+		    rd->err, -EBADMSG, "state: %s%s'%s' is %lld, outside %lld..%lld", rd->where,
+		    *rd->where ? " " : "", key, (long long)n, (long long)min, (long long)max);
 		return min;
 	}
 	return n;
@@ -381,8 +380,8 @@ int qd_state_from_json(json_object *o, struct qd_state *st, qd_error *err)
 	static const char *const vcpu_members[] = {"id",	"socket-id", "die-id", "core-id",
 						   "thread-id", "plugging",  NULL};
 	static const char *const device_members[] = {
-	    "id",  "kind", "node", "netdev", "memdev",	   "bridge",   "slot", "scsi-id", "lun",
-	    "bdf", "mac",  "queues", "size-mb", "unplugging", "plugging", NULL};
+	    "id",  "kind", "node", "netdev", "memdev",	"bridge",     "slot",	  "scsi-id",
+	    "lun", "bdf",  "mac",  "queues", "size-mb", "unplugging", "plugging", NULL};
 
 	memset(st, 0, sizeof(*st));
 	if (!json_object_is_type(o, json_type_object))

@@ -49,12 +49,12 @@ struct qd_device_record {
 	char *bridge; /* bridge id for PCI devices, or NULL */
 	int slot;
 	int scsi_id, lun;
-	char *bdf;		 /* VFIO host address */
-	char *mac;		 /* NICs: the MAC given, or NULL */
-	unsigned queues;	 /* NICs: tap queues (descriptors passed) */
+	char *bdf;		    /* VFIO host address */
+	char *mac;		    /* NICs: the MAC given, or NULL */
+	unsigned queues;	    /* NICs: tap queues (descriptors passed) */
 	unsigned long long size_mb; /* memory */
-	bool unplugging;	 /* device_del sent, removal not confirmed */
-	bool plugging;		 /* device_add sent, its outcome not known yet */
+	bool unplugging;	    /* device_del sent, removal not confirmed */
+	bool plugging;		    /* device_add sent, its outcome not known yet */
 };
 
 /* struct qd_state - everything qemudrv keeps about a VM across restarts. */

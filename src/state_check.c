@@ -99,7 +99,7 @@ static const struct shape {
 	bool pci;	  /* a bridge slot */
 	bool scsi;	  /* a SCSI id and LUN */
 	bool node, netdev, memdev, bdf, size;
-	bool mac;	  /* may have one */
+	bool mac; /* may have one */
 } shapes[] = {
     [QD_HOTPLUG_VIRTIO_BLK] = {"a virtio-blk disk", .pci = true, .node = true},
     [QD_HOTPLUG_SCSI_HD] = {"a SCSI disk", .scsi = true, .node = true},
@@ -111,12 +111,13 @@ static const struct shape {
 
 /* A name that goes back to QEMU in a delete command: a member it must or must not have. */
 static int check_name(size_t i, const struct qd_device_record *d, const struct shape *sh,
-		      bool wanted, const char *member, const char *value, bool (*valid)(const char *),
-		      const char *what, qd_error *err)
+		      bool wanted, const char *member, const char *value,
+		      bool (*valid)(const char *), const char *what, qd_error *err)
 {
 	if (wanted && (!value || !valid(value)))
-		return qd_error_set(err, -EBADMSG, "state: device %zu (%s) needs a valid %s, not '%s'",
-				    i, d->id, what, value ? value : "");
+		return qd_error_set(err, -EBADMSG,
+				    "state: device %zu (%s) needs a valid %s, not '%s'", i, d->id,
+				    what, value ? value : "");
 	if (!wanted && value)
 		return qd_error_set(err, -EBADMSG, "state: device %zu (%s) is %s but has a %s", i,
 				    d->id, sh->name, member);
@@ -149,8 +150,8 @@ static int check_device_shape(const struct qd_state *st, size_t i, qd_error *err
 		return qd_error_set(err, -EBADMSG, "state: device %zu (%s) has a bad MAC '%s'", i,
 				    d->id, d->mac);
 	if (d->kind == QD_HOTPLUG_VIRTIO_NET ? d->queues < 1 : d->queues != 0)
-		return qd_error_set(err, -EBADMSG, "state: device %zu (%s) has %u queues", i,
-				    d->id, d->queues);
+		return qd_error_set(err, -EBADMSG, "state: device %zu (%s) has %u queues", i, d->id,
+				    d->queues);
 	if (sh->size != (d->size_mb > 0))
 		return qd_error_set(err, -EBADMSG, "state: device %zu (%s) is %s but has %s size",
 				    i, d->id, sh->name, d->size_mb ? "a" : "no");

@@ -112,8 +112,8 @@ static int take_words(int argc, char **argv, int *i, const char *const *keys,
 			set[k] = true;
 			continue;
 		}
-		for (k = 0; keys[k] && (strncmp(keys[k], w, (size_t)(eq - w)) ||
-					keys[k][eq - w]); k++)
+		for (k = 0; keys[k] && (strncmp(keys[k], w, (size_t)(eq - w)) || keys[k][eq - w]);
+		     k++)
 			;
 		if (!keys[k]) {
 			fprintf(stderr, "qdctl: unknown key '%.*s'\n", (int)(eq - w), w);
@@ -135,8 +135,8 @@ static int parse_ull(const char *s, unsigned long long *out)
 	return errno || *end ? -1 : 0;
 }
 
-static int op_add_memory(struct qd_vm *vm, int argc, char **argv, int *i, int timeout,
-			 char **text, qd_error *err)
+static int op_add_memory(struct qd_vm *vm, int argc, char **argv, int *i, int timeout, char **text,
+			 qd_error *err)
 {
 	static const char *const keys[] = {"model", "backend", "path", "requested", NULL};
 	static const char *const flags[] = {"shared", "hugepages", "prealloc", NULL};
@@ -259,7 +259,8 @@ static int run_one(struct qd_vm *vm, int argc, char **argv, int *i, int timeout)
 		json_object_object_add(o, op[0] == 'a' ? "added" : "removed",
 				       json_object_new_int((int)done));
 	} else if (!strcmp(op, "add-block")) {
-		static const char *const keys[] = {"format", NULL}, *const flags[] = {"read-only", NULL};
+		static const char *const keys[] = {"format", NULL}, *const flags[] = {"read-only",
+										      NULL};
 		struct qd_block_device d = {0};
 		bool read_only = false;
 

@@ -36,7 +36,7 @@ struct qmp_peer {
 	char unanswered[32][256]; /* ids of the commands read and not answered, oldest first */
 	int nunanswered;
 	struct json_tokener *tok;
-	bool in_msg; /* a message has started in the tokener */
+	bool in_msg;	/* a message has started in the tokener */
 	int msg_fds[8]; /* descriptors that came with the message being read */
 	int nmsg_fds;
 };
@@ -56,9 +56,10 @@ static ssize_t read_byte(struct qmp_peer *p, char *c)
 		struct cmsghdr align;
 	} control;
 	struct iovec iov = {.iov_base = c, .iov_len = 1};
-	struct msghdr msg = {
-	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf,
-	    .msg_controllen = sizeof(control.buf)};
+	struct msghdr msg = {.msg_iov = &iov,
+			     .msg_iovlen = 1,
+			     .msg_control = control.buf,
+			     .msg_controllen = sizeof(control.buf)};
 	ssize_t n = recvmsg(p->fd, &msg, MSG_CMSG_CLOEXEC);
 
 	for (struct cmsghdr *h = n > 0 ? CMSG_FIRSTHDR(&msg) : NULL; h; h = CMSG_NXTHDR(&msg, h)) {

@@ -6,14 +6,14 @@
 #include <stddef.h>
 
 enum peer_op {
-	PEER_SEND,	    /* write text verbatim, "@ID@" replaced by the last id */
-	PEER_SEND_BYTEWISE, /* the same, one byte per write, each read before the next */
-	PEER_EXPECT,	    /* the next command must be text (and args, if given) */
-	PEER_EXPECT_FD,	    /* the same, and it brings one descriptor: a copy of count's */
-	PEER_EXPECT_RAW,    /* the next message must equal the JSON in text */
-	PEER_CLOSE,	    /* close the socket */
+	PEER_SEND,	     /* write text verbatim, "@ID@" replaced by the last id */
+	PEER_SEND_BYTEWISE,  /* the same, one byte per write, each read before the next */
+	PEER_EXPECT,	     /* the next command must be text (and args, if given) */
+	PEER_EXPECT_FD,	     /* the same, and it brings one descriptor: a copy of count's */
+	PEER_EXPECT_RAW,     /* the next message must equal the JSON in text */
+	PEER_CLOSE,	     /* close the socket */
 	PEER_SERVE_REVERSED, /* take count commands in any order, reply in reverse */
-	PEER_STALL,          /* read nothing more; wait for the client to hang up */
+	PEER_STALL,	     /* read nothing more; wait for the client to hang up */
 	PEER_ANSWER	     /* as SEND, "@ID@" the oldest command not answered yet */
 };
 

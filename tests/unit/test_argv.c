@@ -378,8 +378,9 @@ static void test_device_9p(void **state)
 		   "-device", "virtio-9p-pci,id=share,fsdev=fsdev-share,mount_tag=hostshare");
 	qd_argv_free(argv);
 	argv = with_device(&d, false, true);
-	assert_seq(argv, "-device",
-		   "virtio-9p-pci,id=share,fsdev=fsdev-share,mount_tag=hostshare,disable-modern=on");
+	assert_seq(
+	    argv, "-device",
+	    "virtio-9p-pci,id=share,fsdev=fsdev-share,mount_tag=hostshare,disable-modern=on");
 	qd_argv_free(argv);
 }
 
@@ -391,8 +392,9 @@ static void test_device_serial(void **state)
 			      .tag = "agent.channel.0"};
 	char **argv = with_device(&d, false, false);
 
-	assert_seq(argv, "-chardev", "socket,id=char-agent,path=/run/qd/agent.sock,server=on,wait=off",
-		   "-device", "virtserialport,id=agent,chardev=char-agent,name=agent.channel.0");
+	assert_seq(argv, "-chardev",
+		   "socket,id=char-agent,path=/run/qd/agent.sock,server=on,wait=off", "-device",
+		   "virtserialport,id=agent,chardev=char-agent,name=agent.channel.0");
 	qd_argv_free(argv);
 }
 
@@ -411,8 +413,9 @@ static void test_device_tap(void **state)
 		   "-device", "virtio-net-pci,id=eth1,netdev=net-eth1");
 	qd_argv_free(argv);
 	argv = with_device(&with_mac, false, true);
-	assert_seq(argv, "-device",
-		   "virtio-net-pci,id=eth0,netdev=net-eth0,mac=52:54:00:12:34:56,disable-modern=on");
+	assert_seq(
+	    argv, "-device",
+	    "virtio-net-pci,id=eth0,netdev=net-eth0,mac=52:54:00:12:34:56,disable-modern=on");
 	qd_argv_free(argv);
 	argv = with_device(&no_mac, false, true);
 	assert_seq(argv, "-device", "virtio-net-pci,id=eth1,netdev=net-eth1,disable-modern=on");
@@ -924,15 +927,16 @@ static void test_escape_no_injection(void **state)
 	assert_seq(argv, "-blockdev",
 		   "driver=raw,node-name=drive-d0,read-only=off,file.driver=file,"
 		   "file.filename=/tmp/a,,b,,format=qcow2");
-	assert_int_equal(
-	    opt_values(after(argv, "-blockdev", "driver=raw,node-name=drive-d0"), "file.filename",
-		       val),
-	    1);
+	assert_int_equal(opt_values(after(argv, "-blockdev", "driver=raw,node-name=drive-d0"),
+				    "file.filename", val),
+			 1);
 	assert_string_equal(val, "/tmp/a,b,format=qcow2");
 	assert_int_equal(
-	    opt_values(after(argv, "-blockdev", "driver=raw,node-name=drive-d0"), "format", val), 0);
+	    opt_values(after(argv, "-blockdev", "driver=raw,node-name=drive-d0"), "format", val),
+	    0);
 	assert_int_equal(
-	    opt_values(after(argv, "-blockdev", "driver=raw,node-name=drive-d0"), "driver", val), 1);
+	    opt_values(after(argv, "-blockdev", "driver=raw,node-name=drive-d0"), "driver", val),
+	    1);
 	assert_string_equal(val, "raw");
 
 	assert_int_equal(opt_values(after(argv, "-fsdev", "local,id=fsdev-p0"), "path", val), 1);
@@ -949,7 +953,8 @@ static void test_escape_no_injection(void **state)
 	assert_int_equal(opt_values(after(argv, "-chardev", "socket,id=char-s0,"), "server", val),
 			 1);
 	assert_string_equal(val, "on");
-	assert_int_equal(opt_values(after(argv, "-device", "virtserialport,id=s0"), "name", val), 1);
+	assert_int_equal(opt_values(after(argv, "-device", "virtserialport,id=s0"), "name", val),
+			 1);
 	assert_string_equal(val, "n,x=1");
 
 	assert_int_equal(opt_values(after(argv, "-netdev", "tap,id=net-t0"), "ifname", val), 1);

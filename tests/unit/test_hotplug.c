@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* test_hotplug.c - every hot-plug kind against the scripted QMP peer: the exact commands, undo, batches */
+/* test_hotplug.c - every hot-plug kind against the scripted QMP peer: the exact commands, undo,
+ * batches */
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
@@ -32,10 +33,10 @@
 
 #define T 5000 /* deadline of the calls that QEMU answers */
 
-#define ERROR_REPLY(cls, desc)                                                                    \
+#define ERROR_REPLY(cls, desc)                                                                     \
 	SEND("{\"error\": {\"class\": \"" cls "\", \"desc\": \"" desc "\"}, \"id\": @ID@}\r\n")
 #define RETURN(json) SEND("{\"return\": " json ", \"id\": @ID@}\r\n")
-#define EVENT(name, data)                                                                         \
+#define EVENT(name, data)                                                                          \
 	SEND("{\"event\": \"" name "\", \"data\": " data ", \"timestamp\": {\"seconds\": 1, "      \
 	     "\"microseconds\": 2}}\r\n")
 
@@ -151,7 +152,8 @@ static json_object *state_device(json_object *st, const char *id)
 	for (size_t i = 0; i < json_object_array_length(devs); i++) {
 		json_object *d = json_object_array_get_idx(devs, i);
 
-		if (json_object_object_get_ex(d, "id", &v) && !strcmp(json_object_get_string(v), id))
+		if (json_object_object_get_ex(d, "id", &v) &&
+		    !strcmp(json_object_get_string(v), id))
 			return d;
 	}
 	return NULL;
@@ -179,11 +181,11 @@ static bool slot_free(struct qd_vm *vm, int slot)
 /* ---- disks ------------------------------------------------------------------------------- */
 
 /* The arguments a hot-plugged virtio disk d0 on pci-bridge-0 slot 1 gets (shared with cold). */
-#define DISK_NODE_ARGS                                                                            \
-	"{\"driver\": \"raw\", \"node-name\": \"drive-d0\", \"read-only\": false, "              \
+#define DISK_NODE_ARGS                                                                             \
+	"{\"driver\": \"raw\", \"node-name\": \"drive-d0\", \"read-only\": false, "                \
 	"\"file\": {\"driver\": \"file\", \"filename\": \"%s\"}}"
-#define DISK_DEVICE_ARGS                                                                          \
-	"{\"driver\": \"virtio-blk-pci\", \"id\": \"d0\", \"drive\": \"drive-d0\", "              \
+#define DISK_DEVICE_ARGS                                                                           \
+	"{\"driver\": \"virtio-blk-pci\", \"id\": \"d0\", \"drive\": \"drive-d0\", "               \
 	"\"config-wce\": false, \"bus\": \"pci-bridge-0\", \"addr\": \"0x1\"}"
 
 static void test_virtio_disk(void **state)
@@ -204,7 +206,8 @@ static void test_virtio_disk(void **state)
 		    REPLY_OK,
 		    EXPECT_ARGS("device_del", "{\"id\": \"d0\"}"),
 		    REPLY_OK,
-		    EVENT("DEVICE_DELETED", "{\"device\": \"d0\", \"path\": \"/machine/peripheral/d0\"}"),
+		    EVENT("DEVICE_DELETED",
+			  "{\"device\": \"d0\", \"path\": \"/machine/peripheral/d0\"}"),
 		    EXPECT_ARGS("blockdev-del", "{\"node-name\": \"drive-d0\"}"),
 		    REPLY_OK,
 		};
@@ -249,9 +252,10 @@ static void test_scsi_disk(void **state)
 		const struct peer_step steps[] = {
 		    EXPECT_ARGS("blockdev-add", node),
 		    REPLY_OK,
-		    EXPECT_ARGS("device_add",
-				"{\"driver\": \"scsi-hd\", \"id\": \"s0\", \"drive\": \"drive-s0\", "
-				"\"bus\": \"scsi0.0\", \"scsi-id\": 1, \"lun\": 2}"),
+		    EXPECT_ARGS(
+			"device_add",
+			"{\"driver\": \"scsi-hd\", \"id\": \"s0\", \"drive\": \"drive-s0\", "
+			"\"bus\": \"scsi0.0\", \"scsi-id\": 1, \"lun\": 2}"),
 		    REPLY_OK,
 		};
 		const struct qd_block_device d = {
@@ -360,11 +364,14 @@ static void test_blocks_pipelined(void **state)
 			 "{\"driver\": \"raw\", \"node-name\": \"drive-%s\", \"read-only\": false, "
 			 "\"file\": {\"driver\": \"file\", \"filename\": \"%s\"}}",
 			 id, img[i]);
-		snprintf(dev[i], sizeof(dev[i]),
-			 "{\"driver\": \"virtio-blk-pci\", \"id\": \"%s\", \"drive\": \"drive-%s\", "
-			 "\"config-wce\": false, \"bus\": \"pci-bridge-0\", \"addr\": \"0x%d\"}",
-			 id, id, i + 1);
-		d[i] = (struct qd_block_device){.id = i == 0 ? "d0" : i == 1 ? "d1" : "d2",
+		snprintf(
+		    dev[i], sizeof(dev[i]),
+		    "{\"driver\": \"virtio-blk-pci\", \"id\": \"%s\", \"drive\": \"drive-%s\", "
+		    "\"config-wce\": false, \"bus\": \"pci-bridge-0\", \"addr\": \"0x%d\"}",
+		    id, id, i + 1);
+		d[i] = (struct qd_block_device){.id = i == 0   ? "d0"
+						      : i == 1 ? "d1"
+							       : "d2",
 						.path = img[i]};
 	}
 	{
@@ -451,8 +458,9 @@ static void test_blocks_checked_before_anything_is_sent(void **state)
 static void test_vfio(void **state)
 {
 	const struct peer_step steps[] = {
-	    EXPECT_ARGS("device_add", "{\"driver\": \"vfio-pci\", \"id\": \"gpu0\", \"host\": "
-				      "\"0000:01:00.0\", \"bus\": \"pci-bridge-0\", \"addr\": \"0x1\"}"),
+	    EXPECT_ARGS("device_add",
+			"{\"driver\": \"vfio-pci\", \"id\": \"gpu0\", \"host\": "
+			"\"0000:01:00.0\", \"bus\": \"pci-bridge-0\", \"addr\": \"0x1\"}"),
 	    REPLY_OK,
 	};
 	struct hp h = {0};
@@ -470,10 +478,12 @@ static void test_vcpu(void **state)
 {
 	const struct peer_step steps[] = {
 	    EXPECT("query-hotpluggable-cpus"),
-	    RETURN("[{\"type\": \"host-x86_64-cpu\", \"vcpus-count\": 1, \"props\": {\"socket-id\": 1, "
-		   "\"core-id\": 0, \"thread-id\": 0}}, {\"type\": \"host-x86_64-cpu\", "
-		   "\"vcpus-count\": 1, \"qom-path\": \"/machine/unattached/device[0]\", \"props\": "
-		   "{\"socket-id\": 0, \"core-id\": 0, \"thread-id\": 0}}]"),
+	    RETURN(
+		"[{\"type\": \"host-x86_64-cpu\", \"vcpus-count\": 1, \"props\": {\"socket-id\": "
+		"1, "
+		"\"core-id\": 0, \"thread-id\": 0}}, {\"type\": \"host-x86_64-cpu\", "
+		"\"vcpus-count\": 1, \"qom-path\": \"/machine/unattached/device[0]\", \"props\": "
+		"{\"socket-id\": 0, \"core-id\": 0, \"thread-id\": 0}}]"),
 	    EXPECT_ARGS("device_add", "{\"driver\": \"host-x86_64-cpu\", \"id\": \"cpu-0\", "
 				      "\"socket-id\": 1, \"core-id\": 0, \"thread-id\": 0}"),
 	    REPLY_OK,
@@ -498,7 +508,8 @@ static void test_vcpu_refused_frees_its_id(void **state)
 {
 	const struct peer_step steps[] = {
 	    EXPECT("query-hotpluggable-cpus"),
-	    RETURN("[{\"type\": \"host-x86_64-cpu\", \"vcpus-count\": 1, \"props\": {\"socket-id\": 1, "
+	    RETURN("[{\"type\": \"host-x86_64-cpu\", \"vcpus-count\": 1, \"props\": "
+		   "{\"socket-id\": 1, "
 		   "\"core-id\": 0, \"thread-id\": 0}}]"),
 	    EXPECT_ARGS("device_add", "{\"driver\": \"host-x86_64-cpu\", \"id\": \"cpu-0\", "
 				      "\"socket-id\": 1, \"core-id\": 0, \"thread-id\": 0}"),
@@ -519,9 +530,9 @@ static void test_vcpu_refused_frees_its_id(void **state)
 
 /* ---- memory ------------------------------------------------------------------------------ */
 
-#define MEM_DIMM_LIST                                                                             \
-	"[{\"type\": \"dimm\", \"data\": {\"id\": \"m0\", \"slot\": 0, \"addr\": 4294967296, "    \
-	"\"size\": 268435456, \"memdev\": \"/objects/mem-m0\", \"node\": 0, \"hotplugged\": "    \
+#define MEM_DIMM_LIST                                                                              \
+	"[{\"type\": \"dimm\", \"data\": {\"id\": \"m0\", \"slot\": 0, \"addr\": 4294967296, "     \
+	"\"size\": 268435456, \"memdev\": \"/objects/mem-m0\", \"node\": 0, \"hotplugged\": "      \
 	"true, \"hotpluggable\": true}}]"
 
 static void test_memory_dimm(void **state)
@@ -580,9 +591,10 @@ static void test_memory_backends(void **state)
 	    RETURN("[{\"type\": \"dimm\", \"data\": {\"id\": \"f0\", \"slot\": 0, \"addr\": "
 		   "4294967296, \"size\": 134217728, \"memdev\": \"/objects/mem-f0\", \"node\": 0, "
 		   "\"hotplugged\": true, \"hotpluggable\": true}}]"),
-	    EXPECT_ARGS("object-add", "{\"qom-type\": \"memory-backend-memfd\", \"id\": "
-				      "\"mem-h0\", \"size\": 134217728, \"hugetlb\": true, \"share\": "
-				      "false}"),
+	    EXPECT_ARGS("object-add",
+			"{\"qom-type\": \"memory-backend-memfd\", \"id\": "
+			"\"mem-h0\", \"size\": 134217728, \"hugetlb\": true, \"share\": "
+			"false}"),
 	    REPLY_OK,
 	    EXPECT_ARGS("device_add",
 			"{\"driver\": \"pc-dimm\", \"id\": \"h0\", \"memdev\": \"mem-h0\"}"),
@@ -611,8 +623,9 @@ static void test_memory_backends(void **state)
 		const struct qd_memory_device third = {.id = "m3", .size_mb = 128};
 
 		assert_int_equal(qd_vm_add_memory(h.vm, &third, T, NULL, &h.err), -ENOSPC);
-		assert_string_equal(h.err.message, "memory device m3: all 2 memory slots are in use "
-						   "(memory_slots)");
+		assert_string_equal(h.err.message,
+				    "memory device m3: all 2 memory slots are in use "
+				    "(memory_slots)");
 	}
 	hp_finish(&h);
 }
@@ -642,8 +655,8 @@ static void test_memory_refused_is_undone(void **state)
 	hp_finish(&h);
 }
 
-#define VIRTIO_MEM_LIST                                                                           \
-	"[{\"type\": \"virtio-mem\", \"data\": {\"id\": \"v0\", \"size\": 536870912, "          \
+#define VIRTIO_MEM_LIST                                                                            \
+	"[{\"type\": \"virtio-mem\", \"data\": {\"id\": \"v0\", \"size\": 536870912, "             \
 	"\"requested-size\": 536870912, \"max-size\": 1073741824}}]"
 
 /*
@@ -744,7 +757,8 @@ static void test_memory_no_virtio_mem(void **state)
 	    EXPECT_ARGS("qom-list-types", "{\"implements\": \"virtio-mem-pci\"}"),
 	    RETURN("[]"),
 	};
-	const struct qd_memory_device m = {.id = "v0", .size_mb = 1024, .model = QD_MEMORY_VIRTIO_MEM};
+	const struct qd_memory_device m = {
+	    .id = "v0", .size_mb = 1024, .model = QD_MEMORY_VIRTIO_MEM};
 	struct hp h = {0};
 
 	(void)state;
@@ -802,8 +816,11 @@ static void test_memory_bad_input(void **state)
 	     "memory device m0: 3073 MiB more would make 4097 MiB, over max_memory_mb (4096)"},
 	    {{.id = "0m", .size_mb = 1},
 	     -EINVAL,
-	     "device id '0m' is not valid (letters, digits, '-', '.', '_', starting with a letter)"},
-	    {{.id = "nv0", .size_mb = 1}, -EEXIST, "device id 'nv0' is one of qemudrv's own devices"},
+	     "device id '0m' is not valid (letters, digits, '-', '.', '_', starting with a "
+	     "letter)"},
+	    {{.id = "nv0", .size_mb = 1},
+	     -EEXIST,
+	     "device id 'nv0' is one of qemudrv's own devices"},
 	    {{.id = "cpu-3", .size_mb = 1},
 	     -EINVAL,
 	     "device id 'cpu-3' is reserved for hot-plugged vCPUs (cpu-N)"},
@@ -829,8 +846,8 @@ static void test_memory_bad_input(void **state)
 
 /* ---- NICs -------------------------------------------------------------------------------- */
 
-#define NIC_DEVICE_ARGS                                                                           \
-	"{\"driver\": \"virtio-net-pci\", \"id\": \"n0\", \"netdev\": \"net-n0\", \"mac\": "      \
+#define NIC_DEVICE_ARGS                                                                            \
+	"{\"driver\": \"virtio-net-pci\", \"id\": \"n0\", \"netdev\": \"net-n0\", \"mac\": "       \
 	"\"52:54:00:12:34:56\", \"bus\": \"pci-bridge-0\", \"addr\": \"0x1\"}"
 
 static void test_net(void **state)
@@ -904,14 +921,14 @@ static void test_net_multiqueue(void **state)
 		    REPLY_OK,
 		    EXPECT_FD("getfd", "{\"fdname\": \"vhostfd-n0-1\"}", q[1]),
 		    REPLY_OK,
-		    EXPECT_ARGS("netdev_add",
-				"{\"type\": \"tap\", \"id\": \"net-n0\", \"fds\": "
-				"\"fd-n0-0:fd-n0-1\", \"vhost\": true, \"vhostfds\": "
-				"\"vhostfd-n0-0:vhostfd-n0-1\"}"),
+		    EXPECT_ARGS("netdev_add", "{\"type\": \"tap\", \"id\": \"net-n0\", \"fds\": "
+					      "\"fd-n0-0:fd-n0-1\", \"vhost\": true, \"vhostfds\": "
+					      "\"vhostfd-n0-0:vhostfd-n0-1\"}"),
 		    REPLY_OK,
-		    EXPECT_ARGS("device_add", "{\"driver\": \"virtio-net-pci\", \"id\": \"n0\", "
-					      "\"netdev\": \"net-n0\", \"mq\": true, \"vectors\": 6, "
-					      "\"bus\": \"pci-bridge-0\", \"addr\": \"0x1\"}"),
+		    EXPECT_ARGS("device_add",
+				"{\"driver\": \"virtio-net-pci\", \"id\": \"n0\", "
+				"\"netdev\": \"net-n0\", \"mq\": true, \"vectors\": 6, "
+				"\"bus\": \"pci-bridge-0\", \"addr\": \"0x1\"}"),
 		    REPLY_OK,
 		};
 		const struct qd_net_device n = {
@@ -1050,7 +1067,9 @@ static void test_nets_pipelined(void **state)
 
 static void test_net_bad_input(void **state)
 {
-	enum { CLOSED = 1023 }; /* a descriptor number nothing has open */
+	enum {
+		CLOSED = 1023
+	}; /* a descriptor number nothing has open */
 	int tap[2];
 	struct hp h = {0};
 
@@ -1248,7 +1267,8 @@ static json_object *as_opts(const char *json, const char *const *drop)
 		}
 		if (json_object_is_type(val, json_type_boolean))
 			json_object_object_add(
-			    out, key, json_object_new_string(json_object_get_boolean(val) ? "on" : "off"));
+			    out, key,
+			    json_object_new_string(json_object_get_boolean(val) ? "on" : "off"));
 		else
 			json_object_object_add(out, key,
 					       json_object_new_string(json_object_get_string(val)));
