@@ -426,7 +426,10 @@ static int check_param(struct parser *p, const struct sc_param *param, json_obje
 		for (size_t i = 0; r == 0 && i < json_object_array_length(v); i++) {
 			json_object *e = json_object_array_get_idx(v, i);
 
-			snprintf(p->where, sizeof(p->where), "%s%s[%zu]: ", where, param->name, i);
+			/* A long label is only cut short, which the message survives. */
+			if (snprintf(p->where, sizeof(p->where), "%s%s[%zu]: ", where, param->name,
+				     i) >= (int)sizeof(p->where))
+				p->where[sizeof(p->where) - 1] = '\0';
 			if (!json_object_is_type(e, json_type_object))
 				r = fail(p, "must be an object");
 			else
