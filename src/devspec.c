@@ -151,16 +151,25 @@ static void disk_backend(struct builder *b, const struct qd_block_device *d)
 	put(b, node, "file", file);
 }
 
+/* A disk: its nodes, then its device of @driver on them (the caller adds where it sits). */
+static json_object *disk(struct builder *b, const struct qd_block_device *d, const char *driver,
+			 struct qd_spec *out)
+{
+	json_object *dev;
+
+	begin(b, out);
+	disk_backend(b, d);
+	dev = device(b, driver, d->id);
+	put_name(b, dev, "drive", qd_name_node(d->id));
+	return dev;
+}
+
 int qd_spec_virtio_disk(const struct qd_block_device *d, const struct qd_spec_pci *at,
 			const struct qd_spec_host *host, struct qd_spec *out)
 {
 	struct builder b;
-	json_object *dev;
+	json_object *dev = disk(&b, d, "virtio-blk-pci", out);
 
-	begin(&b, out);
-	disk_backend(&b, d);
-	dev = device(&b, "virtio-blk-pci", d->id);
-	put_name(&b, dev, "drive", qd_name_node(d->id));
 	put_bool(&b, dev, "config-wce", false);
 	put_pci(&b, dev, at);
 	adjust_virtio(&b, dev, host);
@@ -171,12 +180,8 @@ int qd_spec_scsi_disk(const struct qd_block_device *d, const struct qd_spec_scsi
 		      struct qd_spec *out)
 {
 	struct builder b;
-	json_object *dev;
+	json_object *dev = disk(&b, d, "scsi-hd", out);
 
-	begin(&b, out);
-	disk_backend(&b, d);
-	dev = device(&b, "scsi-hd", d->id);
-	put_name(&b, dev, "drive", qd_name_node(d->id));
 	put_str(&b, dev, "bus", QD_ID_SCSI_BUS);
 	if (at && at->addressed) {
 		put_int(&b, dev, "scsi-id", at->scsi_id);

@@ -273,6 +273,19 @@ bool qd_hp_can_ask(struct qd_vm *vm)
 	return vm->qmp && !qd_qmp_broken(vm->qmp, NULL);
 }
 
+bool qd_hp_id_taken(struct qd_vm *vm, const char *id)
+{
+	if (qd_state_find_device(&vm->st, id) || qd_hp_bridge(vm, id))
+		return true;
+	for (size_t i = 0; i < vm->st.nvcpus; i++)
+		if (!strcmp(vm->st.vcpus[i].id, id))
+			return true;
+	for (size_t i = 0; i < vm->cfg.ndevices; i++)
+		if (!strcmp(vm->cfg.devices[i].id, id))
+			return true;
+	return false;
+}
+
 struct qd_bridge *qd_hp_bridge(struct qd_vm *vm, const char *id)
 {
 	for (size_t i = 0; id && i < vm->st.nbridges; i++)

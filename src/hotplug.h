@@ -55,6 +55,12 @@ void qd_hp_unclaim(struct qd_vm *vm, const char *id);
 /* qd_hp_can_ask() - whether the connection can still be asked what happened. */
 bool qd_hp_can_ask(struct qd_vm *vm);
 
+/*
+ * qd_hp_id_taken() - whether @id names something of the VM already: a
+ * hot-plugged device or vCPU, a cold-plugged device, a bridge.
+ */
+bool qd_hp_id_taken(struct qd_vm *vm, const char *id);
+
 /* qd_hp_bridge() - the state's bridge @id, or NULL. */
 struct qd_bridge *qd_hp_bridge(struct qd_vm *vm, const char *id);
 

@@ -47,26 +47,12 @@ static int cpu_gone(struct qd_vm *vm, const char *id, int timeout_ms, qd_error *
 	return !qd_hp_cpu_listed(ret, id);
 }
 
-/* Whether @id names anything of the VM already (a cold-plugged device, a record, a bridge). */
-static bool id_in_use(struct qd_vm *vm, const char *id)
-{
-	if (qd_state_find_device(&vm->st, id))
-		return true;
-	for (size_t i = 0; i < vm->st.nvcpus; i++)
-		if (!strcmp(vm->st.vcpus[i].id, id))
-			return true;
-	for (size_t i = 0; i < vm->cfg.ndevices; i++)
-		if (!strcmp(vm->cfg.devices[i].id, id))
-			return true;
-	return false;
-}
-
 /* The next vCPU id, cpu-<seq>: never reused, and never one that is taken. */
 static void next_vcpu_id(struct qd_vm *vm, char *id, size_t size)
 {
 	for (;;) {
 		qd_name_vcpu(vm->st.vcpu_seq, id, size);
-		if (!id_in_use(vm, id))
+		if (!qd_hp_id_taken(vm, id))
 			return;
 		vm->st.vcpu_seq++;
 	}

@@ -32,9 +32,15 @@ bool qd_name_node_fits(const char *dev_id)
 	return strlen(NODE_PREFIX) + strlen(dev_id) <= QD_NODE_NAME_MAX;
 }
 
+/* Whether @s is @prefix and more. */
+static bool prefixed_by(const char *s, const char *prefix)
+{
+	return !strncmp(s, prefix, strlen(prefix)) && s[strlen(prefix)];
+}
+
 bool qd_name_is_node(const char *node)
 {
-	return !strncmp(node, NODE_PREFIX, strlen(NODE_PREFIX)) && node[strlen(NODE_PREFIX)];
+	return prefixed_by(node, NODE_PREFIX);
 }
 
 char *qd_name_netdev(const char *dev_id)
@@ -49,7 +55,7 @@ char *qd_name_memdev(const char *dev_id)
 
 bool qd_name_is_memdev(const char *id)
 {
-	return !strncmp(id, MEMDEV_PREFIX, strlen(MEMDEV_PREFIX)) && id[strlen(MEMDEV_PREFIX)];
+	return prefixed_by(id, MEMDEV_PREFIX);
 }
 
 char *qd_name_chardev(const char *dev_id)
@@ -78,7 +84,7 @@ bool qd_name_is_vcpu(const char *id)
 {
 	const char *p = id;
 
-	if (strncmp(p, VCPU_PREFIX, strlen(VCPU_PREFIX)) != 0 || !p[strlen(VCPU_PREFIX)])
+	if (!prefixed_by(p, VCPU_PREFIX))
 		return false;
 	for (p += strlen(VCPU_PREFIX); *p; p++)
 		if (!isdigit((unsigned char)*p))

@@ -115,15 +115,7 @@ static int delete_orphans(struct qd_vm *vm, int timeout_ms, char **report, qd_er
 /* Whether @id is something of the VM's own making that the state need not record. */
 static bool known_device(struct qd_vm *vm, const char *id)
 {
-	if (qd_state_find_device(&vm->st, id) || qd_name_is_own_device(id) || qd_hp_bridge(vm, id))
-		return true;
-	for (size_t j = 0; j < vm->st.nvcpus; j++)
-		if (!strcmp(vm->st.vcpus[j].id, id))
-			return true;
-	for (size_t j = 0; j < vm->cfg.ndevices; j++)
-		if (!strcmp(vm->cfg.devices[j].id, id))
-			return true;
-	return false;
+	return qd_hp_id_taken(vm, id) || qd_name_is_own_device(id);
 }
 
 int qd_vm_reconcile(struct qd_vm *vm, int timeout_ms, char **report, qd_error *err)

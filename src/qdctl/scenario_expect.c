@@ -248,11 +248,12 @@ static int ask(struct sc_ctx *ctx, const char *cmd, json_object *args, json_obje
 	return r;
 }
 
-static json_object *peripheral_ids(struct sc_ctx *ctx, json_object *failures)
+/* The names of @path's children (qom-list: the child<...> properties). */
+static json_object *qom_children(struct sc_ctx *ctx, const char *path, json_object *failures)
 {
 	json_object *args = json_object_new_object(), *ret = NULL, *ids = NULL;
 
-	json_object_object_add(args, "path", json_object_new_string("/machine/peripheral"));
+	json_object_object_add(args, "path", json_object_new_string(path));
 	if (ask(ctx, "qom-list", args, &ret, failures) == 0) {
 		ids = json_object_new_array();
 		for (size_t i = 0; i < json_object_array_length(ret); i++) {
@@ -267,6 +268,11 @@ static json_object *peripheral_ids(struct sc_ctx *ctx, json_object *failures)
 	json_object_put(ret);
 	json_object_put(args);
 	return ids;
+}
+
+static json_object *peripheral_ids(struct sc_ctx *ctx, json_object *failures)
+{
+	return qom_children(ctx, "/machine/peripheral", failures);
 }
 
 static json_object *node_names(struct sc_ctx *ctx, json_object *failures)
@@ -313,23 +319,7 @@ static json_object *memory_ids(struct sc_ctx *ctx, json_object *failures)
 /* The children of /objects (memory backends, iothreads, ...). */
 static json_object *object_ids(struct sc_ctx *ctx, json_object *failures)
 {
-	json_object *args = json_object_new_object(), *ret = NULL, *ids = NULL;
-
-	json_object_object_add(args, "path", json_object_new_string("/objects"));
-	if (ask(ctx, "qom-list", args, &ret, failures) == 0) {
-		ids = json_object_new_array();
-		for (size_t i = 0; i < json_object_array_length(ret); i++) {
-			json_object *e = json_object_array_get_idx(ret, i), *name, *type;
-
-			if (json_object_object_get_ex(e, "name", &name) &&
-			    json_object_object_get_ex(e, "type", &type) &&
-			    !strncmp(json_object_get_string(type), "child<", 6))
-				json_object_array_add(ids, json_object_get(name));
-		}
-	}
-	json_object_put(ret);
-	json_object_put(args);
-	return ids;
+	return qom_children(ctx, "/objects", failures);
 }
 
 /*

@@ -14,8 +14,9 @@ import time
 
 import pytest
 
-from hotplug_helpers import (OP_TIMEOUT_MS, SHORT_TIMEOUT_MS, HotplugVm, assert_consistent,
-                             device_record, error_of, hotplugged_cpu_ids, qemu_device)
+from hotplug_helpers import (OP_TIMEOUT_MS, SHORT_TIMEOUT_MS, assert_consistent,
+                             device_record, error_of, hotplugged_cpu_ids, qemu_device,
+                             vm_factory)
 
 VFIO_HOSTS = [f"0000:01:00.{fn}" for fn in range(8)]
 VFIO_ENV = {"FAKEQEMU_VFIO_HOSTS": ",".join(VFIO_HOSTS)}
@@ -38,22 +39,10 @@ BLOCK_KINDS = ["virtio-blk", "scsi-hd"]
 @pytest.fixture
 def make_vm():
     """HotplugVm factory (started unless start=False); every VM is stopped afterwards."""
-    vms = []
-
-    def make(kind="virtio-blk", env=None, start=True, **config):
-        full_env = dict(KINDS[kind]["env"])
-        full_env.update(env or {})
-        full_config = dict(KINDS[kind]["config"])
-        full_config.update(config)
-        vm = HotplugVm(env=full_env, **full_config)
-        vms.append(vm)
-        if start:
-            vm.start()
-        return vm
-
-    yield make
-    for vm in vms:
-        vm.close()
+    factory = vm_factory(kinds=KINDS)
+    make = next(factory)
+    yield lambda kind="virtio-blk", **kw: make(kind, **kw)
+    next(factory, None)
 
 
 def add_op(vm, kind, dev_id, n=0):

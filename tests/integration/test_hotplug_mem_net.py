@@ -12,8 +12,8 @@ import struct
 
 import pytest
 
-from hotplug_helpers import (OP_TIMEOUT_MS, SHORT_TIMEOUT_MS, HotplugVm, assert_consistent,
-                             device_record, error_of, qemu_device)
+from hotplug_helpers import (SHORT_TIMEOUT_MS, assert_consistent, device_record, error_of,
+                             qemu_device, vm_factory)
 
 MIB = 1 << 20
 MEM_CONFIG = {"memory_slots": 4, "max_memory_mb": 2048}
@@ -41,20 +41,7 @@ needs_taps = pytest.mark.skipif(not taps_usable(),
 
 @pytest.fixture
 def make_vm():
-    vms = []
-
-    def make(env=None, start=True, **config):
-        full = dict(MEM_CONFIG)
-        full.update(config)
-        vm = HotplugVm(env=env, **full)
-        vms.append(vm)
-        if start:
-            vm.start()
-        return vm
-
-    yield make
-    for vm in vms:
-        vm.close()
+    yield from vm_factory(defaults=MEM_CONFIG)
 
 
 def qmp(vm, command, arguments=None):

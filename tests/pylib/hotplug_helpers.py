@@ -241,6 +241,30 @@ class HotplugVm:
         shutil.rmtree(self.rundir, ignore_errors=True)
 
 
+def vm_factory(defaults=None, kinds=None):
+    """A pytest fixture body: yields make(kind=..., env=..., start=True, **config), a
+    HotplugVm factory over @defaults (config) and @kinds ({kind: {"config", "env"}});
+    every VM made is stopped afterwards."""
+    vms = []
+
+    def make(kind=None, env=None, start=True, **config):
+        spec = (kinds or {}).get(kind, {})
+        full_env = dict(spec.get("env", {}))
+        full_env.update(env or {})
+        full_config = dict(defaults or {})
+        full_config.update(spec.get("config", {}))
+        full_config.update(config)
+        vm = HotplugVm(env=full_env, **full_config)
+        vms.append(vm)
+        if start:
+            vm.start()
+        return vm
+
+    yield make
+    for vm in vms:
+        vm.close()
+
+
 # ---- the comparison ---------------------------------------------------------------------
 
 def _bridge_slots_qemu(bus):
