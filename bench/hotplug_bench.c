@@ -46,7 +46,10 @@
  *   library  qd_vm_add_vcpus() / qd_vm_add_block() / qd_vm_remove_block()
  *            over the VM's one persistent QMP connection. Removal is
  *            device_del, wait for DEVICE_DELETED, qom-list to confirm,
- *            blockdev-del.
+ *            blockdev-del. With -B the N disks of a round are added with one
+ *            qd_vm_add_blocks(): their 2N commands in one write, the replies
+ *            collected after, one state save (the "commands" column still
+ *            counts each command sent, though they share one round trip).
  *   kata     the issue's "kata-2018 style" client: for EVERY command
  *            (query-hotpluggable-cpus, device_add, blockdev-add, device_del,
  *            blockdev-del) a new connection: connect, read the greeting,
@@ -60,6 +63,10 @@
  *            per hot-plug call (qmpSetup() in hotplugCPUs/hotplugBlockDevice),
  *            and govmm's ExecuteDeviceDel, which waits for DEVICE_DELETED on
  *            that connection before blockdev-del.
+ *   qemu     QEMU itself, as near as a client gets: one connection kept open,
+ *            no state, no checks; the N disks' commands in one write (the
+ *            floor the library's batch is measured against); removal as the
+ *            library's (device_del, DEVICE_DELETED, blockdev-del).
  *
  * QEMU serves one client per monitor, so every client gets its own VM, all
  * from the same configuration but different ids: the library's VM is started
@@ -92,6 +99,7 @@ enum client {
 	C_LIB,
 	C_KATA,
 	C_SEED,
+	C_QEMU,
 	C_COUNT
 };
 
@@ -103,8 +111,8 @@ enum scenario {
 	S_COUNT
 };
 
-static const char *const client_names[C_COUNT] = {"library", "kata", "seed"};
-static const char *const vm_ids[C_COUNT] = {"hp-lib", "hp-kat", "hp-sed"};
+static const char *const client_names[C_COUNT] = {"library", "kata", "seed", "qemu"};
+static const char *const vm_ids[C_COUNT] = {"hp-lib", "hp-kat", "hp-sed", "hp-qmu"};
 
 /* Counters of QMP traffic; per client, reset for each sample. */
 struct traffic {
@@ -127,7 +135,8 @@ struct raw_vm {
 	char *log_path;
 	pid_t pid;
 	unsigned vcpu_seq;
-	char *leaked[64]; /* kata: nodes blockdev-del could not delete */
+	struct conn *session; /* qemu: the one connection, kept open */
+	char *leaked[64];     /* kata: nodes blockdev-del could not delete */
 	unsigned nleaked;
 };
 
@@ -144,10 +153,11 @@ struct bench {
 	int settle_ms;
 	bool pause;
 	bool verbose;
+	bool batch; /* the library adds the disks of a round with one qd_vm_add_blocks() */
 
 	char *bridge; /* first PCI bridge's id (virtio-blk) */
 	struct qd_vm *lib_vm;
-	struct raw_vm raw[C_COUNT]; /* [C_KATA], [C_SEED] */
+	struct raw_vm raw[C_COUNT]; /* [C_KATA], [C_SEED], [C_QEMU] */
 	struct traffic lib_log;	    /* the counting VM's sends, from its debug log */
 
 	struct sample *samples[S_COUNT][C_COUNT];
@@ -399,7 +409,7 @@ static json_object *cpu_args(json_object *list, unsigned seq)
 
 static char *image_path(const struct bench *b, enum client c, int i)
 {
-	return xasprintf("%s/img/%c-d%d.img", b->run_dir, "LKS"[c], i);
+	return xasprintf("%s/img/%c-d%d.img", b->run_dir, "LKSQ"[c], i);
 }
 
 static json_object *blockdev_args(const char *path, int i)
@@ -651,6 +661,86 @@ static void seed_del(struct bench *b, struct traffic *t)
 	free(c.buf);
 }
 
+/* ---- the floor: QEMU over one open connection --------------------------- */
+
+static void qemu_cpu(struct bench *b, struct traffic *t)
+{
+	struct raw_vm *v = &b->raw[C_QEMU];
+	json_object *list = NULL, *args;
+	char *desc = NULL;
+
+	must(session_exec(v->session, "query-hotpluggable-cpus", NULL, &list, &desc, t),
+	     "qemu: query-hotpluggable-cpus", desc);
+	args = cpu_args(list, v->vcpu_seq);
+	must(session_exec(v->session, "device_add", args, NULL, &desc, t), "qemu: device_add (cpu)",
+	     desc);
+	v->vcpu_seq++;
+	json_object_put(args);
+	json_object_put(list);
+}
+
+/* Every disk's blockdev-add and device_add in one write, then the replies in order. */
+static void qemu_add(struct bench *b, struct traffic *t)
+{
+	struct raw_vm *v = &b->raw[C_QEMU];
+	size_t len = 0, cap = 0;
+	char *all = NULL;
+
+	for (int i = 0; i < 2 * b->disks; i++) {
+		char *path = image_path(b, C_QEMU, i / 2);
+		json_object *msg = json_object_new_object(),
+			    *args = i % 2 ? device_args(b, i / 2) : blockdev_args(path, i / 2);
+		const char *text;
+
+		json_object_object_add(
+		    msg, "execute", json_object_new_string(i % 2 ? "device_add" : "blockdev-add"));
+		json_object_object_add(msg, "arguments", args);
+		text = json_object_to_json_string_ext(msg, JSON_C_TO_STRING_PLAIN);
+		if (len + strlen(text) + 1 > cap) {
+			cap = (len + strlen(text) + 1) * 2;
+			all = realloc(all, cap);
+			if (!all)
+				die("out of memory");
+		}
+		memcpy(all + len, text, strlen(text));
+		len += strlen(text);
+		json_object_put(msg);
+		free(path);
+	}
+	for (size_t off = 0; off < len;) {
+		ssize_t n = send(v->session->fd, all + off, len - off, MSG_NOSIGNAL);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			die("qemu: send: %s", strerror(errno));
+		off += (size_t)n;
+	}
+	free(all);
+	t->commands += (unsigned)(2 * b->disks);
+	for (int i = 0; i < 2 * b->disks; i++) {
+		char *desc = NULL;
+
+		must(conn_reply(v->session, NULL, &desc, NULL, NULL), "qemu: pipelined add", desc);
+	}
+}
+
+static void qemu_del(struct bench *b, struct traffic *t)
+{
+	struct raw_vm *v = &b->raw[C_QEMU];
+
+	for (int i = 0; i < b->disks; i++) {
+		json_object *args = one_string("node-name", "drive-d%d", i);
+		char *desc = NULL, id[16];
+
+		snprintf(id, sizeof(id), "d%d", i);
+		must(seed_device_del(v->session, id, &desc, t), "qemu: device_del", desc);
+		must(session_exec(v->session, "blockdev-del", args, NULL, &desc, t),
+		     "qemu: blockdev-del", desc);
+		json_object_put(args);
+	}
+}
+
 /* ---- the library client ------------------------------------------------- */
 
 static void lib_log(void *opaque, int level, const char *message)
@@ -676,10 +766,35 @@ static void lib_cpu(struct qd_vm *vm)
 		die("library: qd_vm_add_vcpus: %s", err.message ? err.message : "none added");
 }
 
+/* The round's disks in one pipelined batch. */
+static void lib_add_batch(const struct bench *b, struct qd_vm *vm)
+{
+	struct qd_block_device devs[30];
+	struct qd_plug_result res[30];
+	char ids[30][16], *paths[30];
+	qd_error err = {0};
+
+	for (int i = 0; i < b->disks; i++) {
+		paths[i] = image_path(b, C_LIB, i);
+		snprintf(ids[i], sizeof(ids[i]), "d%d", i);
+		devs[i] =
+		    (struct qd_block_device){.id = ids[i], .path = paths[i], .index = (unsigned)i};
+	}
+	if (qd_vm_add_blocks(vm, devs, (size_t)b->disks, TIMEOUT_MS, res, &err) < 0)
+		die("library: qd_vm_add_blocks: %s", err.message);
+	qd_plug_results_clear(res, (size_t)b->disks);
+	for (int i = 0; i < b->disks; i++)
+		free(paths[i]);
+}
+
 static void lib_add(const struct bench *b, struct qd_vm *vm)
 {
 	qd_error err = {0};
 
+	if (b->batch) {
+		lib_add_batch(b, vm);
+		return;
+	}
 	for (int i = 0; i < b->disks; i++) {
 		char *path = image_path(b, C_LIB, i), id[16];
 		struct qd_block_device dev = {.id = id, .path = path, .index = (unsigned)i};
@@ -729,13 +844,21 @@ static struct sample run_one(struct bench *b, enum scenario s, enum client c)
 		else
 			kata_del(b, &x.t);
 		break;
-	default:
+	case C_SEED:
 		if (s == S_CPU)
 			seed_cpu(b, &x.t);
 		else if (s == S_ADD)
 			seed_add(b, &x.t);
 		else
 			seed_del(b, &x.t);
+		break;
+	default:
+		if (s == S_CPU)
+			qemu_cpu(b, &x.t);
+		else if (s == S_ADD)
+			qemu_add(b, &x.t);
+		else
+			qemu_del(b, &x.t);
 		break;
 	}
 	x.ns = now_ns() - t0;
@@ -907,13 +1030,25 @@ static void setup(struct bench *b)
 		die("qd_vm_start: %s", err.message);
 	for (int c = C_KATA; c < C_COUNT; c++)
 		spawn_raw(b, &b->raw[c]);
+	b->raw[C_QEMU].session = calloc(1, sizeof(struct conn));
+	if (!b->raw[C_QEMU].session)
+		die("out of memory");
+	b->raw[C_QEMU].session->fd = -1;
+	session_open(b->raw[C_QEMU].session, b->raw[C_QEMU].qmp_path, NULL);
 	if (b->pause) {
 		if (qd_vm_pause(b->lib_vm, TIMEOUT_MS, &err) < 0)
 			die("qd_vm_pause: %s", err.message);
 		for (int c = C_KATA; c < C_COUNT; c++) {
 			char *desc = NULL;
 
-			must(kata_exec(&b->raw[c], "stop", NULL, NULL, &desc, NULL), "stop", desc);
+			/* QEMU serves one client a monitor: the floor's is its open session. */
+			if (c == C_QEMU)
+				must(session_exec(b->raw[c].session, "stop", NULL, NULL, &desc,
+						  NULL),
+				     "stop", desc);
+			else
+				must(kata_exec(&b->raw[c], "stop", NULL, NULL, &desc, NULL), "stop",
+				     desc);
 		}
 	}
 }
@@ -935,6 +1070,11 @@ static void teardown(struct bench *b)
 			kill(v->pid, SIGKILL);
 			while (waitpid(v->pid, &status, 0) < 0 && errno == EINTR)
 				;
+		}
+		if (v->session) {
+			conn_close(v->session);
+			free(v->session->buf);
+			free(v->session);
 		}
 		qd_vm_free(v->vm);
 		qd_argv_free(v->argv);
@@ -1141,7 +1281,7 @@ static void usage(int status)
 	    status ? stderr : stdout,
 	    "usage: hotplug-bench [-r ROUNDS] [-w WARMUP] [-n DISKS] [-b virtio-blk|virtio-scsi]\n"
 	    "                     [-p SETTLE_MS] [-P] [-q QEMU] [-k KERNEL] [-a kvm|tcg]\n"
-	    "                     [-d RUN_DIR] [-v]\n"
+	    "                     [-d RUN_DIR] [-B] [-v]\n"
 	    "  -r ROUNDS    measured rounds (default %d)\n"
 	    "  -w WARMUP    unmeasured rounds first (default %d)\n"
 	    "  -n DISKS     disks added then removed per round (default %d)\n"
@@ -1153,6 +1293,8 @@ static void usage(int status)
 	    "  -a ACCEL     kvm or tcg (default: kvm if /dev/kvm is usable)\n"
 	    "  -d RUN_DIR   run directory (default: a fresh one under /dev/shm if it is\n"
 	    "               tmpfs, else $TMPDIR or /tmp; removed after)\n"
+	    "  -B           the library adds a round's disks in one pipelined batch\n"
+	    "               (qd_vm_add_blocks())\n"
 	    "  -v           print every sample\n",
 	    DEFAULT_ROUNDS, DEFAULT_WARMUP, DEFAULT_DISKS, DEFAULT_SETTLE_MS);
 	exit(status);
@@ -1183,7 +1325,7 @@ int main(int argc, char **argv)
 	int opt;
 
 	bench_at_die(kill_vms);
-	while ((opt = getopt(argc, argv, "r:w:n:b:p:Pq:k:a:d:vh")) != -1) {
+	while ((opt = getopt(argc, argv, "r:w:n:b:p:Pq:k:a:d:Bvh")) != -1) {
 		switch (opt) {
 		case 'r':
 			b.rounds = parse_int(optarg, 1, 200);
@@ -1219,6 +1361,9 @@ int main(int argc, char **argv)
 			break;
 		case 'd':
 			b.run_dir = optarg;
+			break;
+		case 'B':
+			b.batch = true;
 			break;
 		case 'v':
 			b.verbose = true;
@@ -1265,13 +1410,15 @@ int main(int argc, char **argv)
 	       "round\n",
 	       b.rounds, b.warmup, b.disks,
 	       b.driver == QD_BLOCK_VIRTIO_SCSI ? "scsi-hd" : "virtio-blk", b.settle_ms);
+	printf("library adds: %s\n",
+	       b.batch ? "one qd_vm_add_blocks() a round (pipelined)" : "qd_vm_add_block() a disk");
 	setup(&b);
 	fflush(stdout);
 
 	for (int r = -b.warmup; r < b.rounds; r++) {
 		for (int s = 0; s < S_COUNT; s++)
 			for (int i = 0; i < C_COUNT; i++) {
-				/* rotate: round r starts with client (r mod 3) */
+				/* rotate: round r starts with client (r mod C_COUNT) */
 				enum client c = (enum client)((i + r + 3 * b.warmup) % C_COUNT);
 				struct sample x;
 

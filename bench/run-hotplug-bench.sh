@@ -22,6 +22,8 @@
 #   3. as 2, with the run directory (state file) in $TMPDIR or /tmp (on disk
 #      here) instead of /dev/shm (tmpfs)
 #   4. real QEMU, scsi-hd on virtio-scsi (its unplug needs no guest OS)
+#   5. as 4, the library adding each round's disks in one pipelined batch
+#      (qd_vm_add_blocks(), -B)
 # It only reports; timings never fail it.
 set -eu
 
@@ -79,4 +81,9 @@ if [ "${REAL:-1}" != 0 ]; then
 	echo "== 4. real QEMU: $qemu ($("$qemu" --version | head -n 1)), scsi-hd"
 	# shellcheck disable=SC2086
 	${BENCH_WRAPPER:-} "$bench" -q "$qemu" -b virtio-scsi -r "$rounds" $pause "$@"
+
+	echo
+	echo "== 5. as 4, the library's adds in one pipelined batch (qd_vm_add_blocks)"
+	# shellcheck disable=SC2086
+	${BENCH_WRAPPER:-} "$bench" -q "$qemu" -b virtio-scsi -r "$rounds" -B $pause "$@"
 fi
