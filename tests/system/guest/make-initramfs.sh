@@ -25,12 +25,15 @@
 #   QD-BLOCK-ADD NAME / QD-BLOCK-DEL NAME               a disk appeared / went
 #   QD-CPU-ADD N online=0|1 / QD-CPU-ONLINE N / QD-CPU-OFFLINE N / QD-CPU-DEL N
 #   QD-PCI-ADD BDF VENDOR:DEVICE / QD-PCI-DEL BDF
+#   QD-MEM-ADD N state=online|offline / QD-MEM-ONLINE N / QD-MEM-OFFLINE N / QD-MEM-DEL N
+#                                                       a memory block (hot-plugged memory)
+#   QD-NET-ADD IFNAME / QD-NET-DEL IFNAME               a network interface appeared / went
 #   QD-POWER-BUTTON                                     acpid got the ACPI power button
 #   QD-MODULE-FAIL NAME                                 insmod failed
 # then reads shell command lines from the console (no echo, no prompt) and evals them,
 # so a test can send e.g. "cat /proc/cpuinfo; echo QD-DONE 7 $?".
 # Kernel command-line switches (all default on):
-#   qd.online=0   do not online hot-added CPUs
+#   qd.online=0   do not online hot-added CPUs and memory blocks
 #   qd.acpid=0    do not run acpid (the power button is then ignored)
 #   qd.uevent=0   no uevent listener (no QD-BLOCK/CPU/PCI markers, no auto-online)
 set -eu
@@ -66,7 +69,7 @@ command -v cpio >/dev/null 2>&1 || die "cpio is not installed"
 # from modules.dep but listed in modules.builtin are built in and skipped.
 WANT="virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci
 virtio_blk scsi_common scsi_mod virtio_scsi crct10dif_generic crc64_rocksoft_generic sd_mod
-failover net_failover virtio_net virtio_balloon virtio_console
+failover net_failover virtio_net virtio_balloon virtio_console virtio_mem
 acpiphp shpchp button evdev"
 
 # ---------------------------------------------------------------- stamp
@@ -235,6 +238,18 @@ cpu:remove)   echo "QD-CPU-DEL ${n#cpu}" ;;
 cpu:change)   [ "$n" = cpu0 ] && : > /run/qd-uevent-ready ;;
 pci:add)      echo "QD-PCI-ADD $n $PCI_ID" ;;
 pci:remove)   echo "QD-PCI-DEL $n" ;;
+memory:add)
+    n=${n#memory}
+    st=$(cat "/sys$DEVPATH/state" 2>/dev/null)
+    echo "QD-MEM-ADD $n state=$st"
+    if [ "$st" = offline ] && [ "$(cat /run/qd-online)" = 1 ]; then
+        echo online > "/sys$DEVPATH/state" || echo "QD-MEM-ONLINE-FAIL $n"
+    fi ;;
+memory:online)  echo "QD-MEM-ONLINE ${n#memory}" ;;
+memory:offline) echo "QD-MEM-OFFLINE ${n#memory}" ;;
+memory:remove)  echo "QD-MEM-DEL ${n#memory}" ;;
+net:add)      echo "QD-NET-ADD $INTERFACE" ;;
+net:remove)   echo "QD-NET-DEL $INTERFACE" ;;
 esac
 exit 0
 EOF
