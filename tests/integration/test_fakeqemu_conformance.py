@@ -32,7 +32,7 @@ def fake_transcripts(request, tmp_path_factory):
     out = tmp_path_factory.mktemp(f"fake-{version}")
     env = dict(os.environ, FAKEQEMU_VERSION=version, FAKEQEMU_GUEST="absent")
     proc = subprocess.run(
-        [sys.executable, os.path.join(CONF, "record.py"), "--qemu", FAKEQEMU, "--out", str(out)]
+        [sys.executable, os.path.join(CONF, "record.py"), "--qemu", FAKEQEMU, "--out", str(out), "--jobs", "4"]
         + [os.path.join(CONF, "scripts", s + ".json") for s in SCRIPTS],
         env=env, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stdout + proc.stderr

@@ -34,9 +34,11 @@ def real_qemu(version):
     return proc.stdout.strip()
 
 
-def record_all(qemu, out, env=None):
+def record_all(qemu, out, env=None, jobs=2):
+    """Play every script against qemu; jobs at once (a real QEMU's start-up
+    takes a core, fakeqemu's does not)."""
     proc = subprocess.run(
-        [sys.executable, os.path.join(CONF, "record.py"), "--qemu", qemu, "--out", out]
+        [sys.executable, os.path.join(CONF, "record.py"), "--qemu", qemu, "--out", out, "--jobs", str(jobs)]
         + [os.path.join(CONF, "scripts", s + ".json") for s in SCRIPTS],
         capture_output=True, text=True, timeout=600, env=env)
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
@@ -49,7 +51,7 @@ def pair(request, tmp_path_factory):
     real = str(tmp_path_factory.mktemp(f"real-{version}"))
     fake = str(tmp_path_factory.mktemp(f"fake-{version}"))
     record_all(qemu, real)
-    record_all(FAKEQEMU, fake,
+    record_all(FAKEQEMU, fake, jobs=4,
                env=dict(os.environ, FAKEQEMU_VERSION=version, FAKEQEMU_GUEST="absent"))
     return version, real, fake
 
