@@ -1,9 +1,17 @@
 #!/bin/sh
 # ci/run-tests.sh - every tier: unit, integration, system and clients (govmm and
 # libvirt on fakeqemu versus real QEMU) on a -Werror build, unit and
-# integration again under ASan+UBSan and under valgrind, the scenario
-# catalogue qualified on fakeqemu and QEMU 7.2 (qdctl qualify); then one
-# closing line "N passed, N failed, N skipped" summed over all of them.
+# integration again under ASan+UBSan and under valgrind, a short run of every
+# fuzz target, the scenario catalogue qualified on fakeqemu and QEMU 7.2 (qdctl
+# qualify); then one closing line "N passed, N failed, N skipped" summed over
+# all of them.
+#
+# The tiers run in two lanes at once: most of a tier's time is spent waiting
+# for QEMU processes, sockets and guests, so two lanes on two cores finish in
+# a little over half the time of one. Each lane's output is kept in its own
+# file and printed whole when the lane ends, so the log reads tier by tier.
+# Everything two lanes could both fetch or build (the QEMU versions, the test
+# guest) is made ready before they start.
 set -u
 cd "$(dirname "$0")/.."
 
@@ -14,45 +22,87 @@ ci/build.sh asan >/dev/null || exit 1
 logs=build/tier-logs
 rm -rf "$logs"
 mkdir -p "$logs"
-tiers=""
 
-# run_tier NAME BUILD_DIR LOGNAME MESON_TEST_ARGS...
+fuzz_built=yes
+fuzz/run.sh build >"$logs/fuzz-build.txt" 2>&1 || fuzz_built=no
+for v in 5.2 7.2 10.0; do
+	ci/get-qemu.sh "$v" >/dev/null || echo "ci/run-tests.sh: QEMU $v is not available; its tests say so and skip"
+done
+sh tests/system/guest/make-initramfs.sh "${QD_GUEST_CACHE:-${TMPDIR:-/tmp}/qemudrv-guest-$(id -u)}" >/dev/null ||
+	echo "ci/run-tests.sh: the test guest did not build; the guest tests say why"
+
+# run_tier NAME BUILD_DIR MESON_TEST_ARGS...: the tier's meson log (a file of
+# its own, as two lanes share build/) is kept as $logs/NAME.json. Everything is
+# built already: no lane runs ninja while another runs tests.
 run_tier() {
-	name=$1 dir=$2 log=$3
-	shift 3
+	name=$1 dir=$2
+	shift 2
 	echo "=== tier $name"
-	rm -f "$dir/meson-logs/$log"
+	rm -f "$dir/meson-logs/tier-$name".json "$dir/meson-logs/tier-$name"-*.json
 	started=$(date +%s)
-	meson test -C "$dir" --print-errorlogs "$@"
+	meson test -C "$dir" --no-rebuild --logbase "tier-$name" --print-errorlogs "$@"
 	echo "=== tier $name took $(($(date +%s) - started)) s"
-	cp "$dir/meson-logs/$log" "$logs/$name.json" 2>/dev/null
-	tiers="$tiers $name=$logs/$name.json"
+	for f in "$dir/meson-logs/tier-$name".json "$dir/meson-logs/tier-$name"-*.json; do
+		[ -f "$f" ] && cp "$f" "$logs/$name.json"
+	done
 }
 
-run_tier unit build testlog.json --suite unit --suite abi
-run_tier integration build testlog.json --suite integration
-run_tier system build testlog.json --suite system
-run_tier clients build testlog.json --suite clients
-run_tier unit-asan build-asan testlog.json --suite unit
-run_tier integration-asan build-asan testlog.json --suite integration
-run_tier unit-valgrind build testlog-valgrind.json --setup valgrind --suite unit
-run_tier integration-valgrind build testlog-valgrindtools.json --setup valgrindtools --suite integration
-# A short libFuzzer run of every fuzz target (fuzz/README.md has the long ones).
-if fuzz/run.sh build; then
-	run_tier fuzz build-fuzz testlog.json --suite fuzz
-else
-	echo "ci/run-tests.sh: the fuzz targets did not build (clang, libclang-rt-14-dev)" >&2
-	tiers="$tiers fuzz=build-fuzz/meson-logs/missing.json"
-fi
+run_fuzz() {
+	if [ "$fuzz_built" = yes ]; then
+		run_tier fuzz build-fuzz --suite fuzz
+	else
+		echo "ci/run-tests.sh: the fuzz targets did not build (clang, libclang-rt-14-dev):"
+		cat "$logs/fuzz-build.txt"
+	fi
+}
 
 # The scenario catalogue against fakeqemu and the real QEMU 7.2 side by side: the
 # report (with the differences between them) in build/qualify-7.2/.
-echo "=== tier qualify-7.2"
-build/src/qdctl/qdctl qualify --qemu fake --qemu "$(ci/get-qemu.sh 7.2)" \
-	--out build/qualify-7.2 --junit "$logs/qualify-7.2.xml" | tail -n 20
-tiers="$tiers qualify-7.2=$logs/qualify-7.2.xml"
+run_qualify() {
+	echo "=== tier qualify-7.2"
+	started=$(date +%s)
+	build/src/qdctl/qdctl qualify --qemu fake --qemu "$(ci/get-qemu.sh 7.2)" \
+		--out build/qualify-7.2 --junit "$logs/qualify-7.2.xml" | tail -n 20
+	echo "=== tier qualify-7.2 took $(($(date +%s) - started)) s"
+}
+
+lane_one() {
+	run_tier unit build --suite unit --suite abi
+	run_tier integration build --suite integration
+	run_tier system build --suite system
+	run_tier integration-valgrind build --setup valgrindtools --suite integration
+}
+
+lane_two() {
+	run_tier clients build --suite clients
+	run_tier unit-asan build-asan --suite unit
+	run_tier integration-asan build-asan --suite integration
+	run_tier unit-valgrind build --setup valgrind --suite unit
+	run_fuzz
+	run_qualify
+}
+
+started=$(date +%s)
+lane_one >"$logs/lane-one.txt" 2>&1 &
+one=$!
+lane_two >"$logs/lane-two.txt" 2>&1 &
+two=$!
+wait $one
+cat "$logs/lane-one.txt"
+wait $two
+cat "$logs/lane-two.txt"
+echo "=== all tiers took $(($(date +%s) - started)) s"
 
 echo "=== summary"
 [ -f build/conformance-report.txt ] && cat build/conformance-report.txt
+tiers=""
+for t in unit integration system integration-valgrind clients unit-asan integration-asan unit-valgrind; do
+	tiers="$tiers $t=$logs/$t.json"
+done
+if [ "$fuzz_built" = yes ]; then
+	tiers="$tiers fuzz=$logs/fuzz.json"
+else
+	tiers="$tiers fuzz=$logs/fuzz-did-not-build.json"
+fi
 # shellcheck disable=SC2086
-python3 ci/summarize.py $tiers
+python3 ci/summarize.py $tiers qualify-7.2=$logs/qualify-7.2.xml
