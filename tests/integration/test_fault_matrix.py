@@ -1,4 +1,5 @@
-"""The fault matrix: every library operation (through `qdctl vm`) x every QMP command it
+"""The fault matrix: every library operation (through `qdctl vm`: vCPUs, disks, VFIO, memory,
+NICs, reconcile, status) x every QMP command it
 sends x every fault action fakeqemu has. Nothing in it is listed by hand: the actions come
 from fakeqemu itself (the error of an unknown action names them), the commands from what
 each operation sends in a clean run (`qdctl vm -v` logs each one). After each case the
@@ -73,6 +74,12 @@ OPERATIONS = {
     "add-vfio": {"config": {}, "setup": [], "op": lambda vm: ["add-vfio", "g0", VFIO_HOST]},
     "remove-vfio": {"config": {}, "setup": [lambda vm: ["add-vfio", "g0", VFIO_HOST]],
                     "op": lambda vm: ["remove-vfio", "g0"]},
+    "add-memory": {"config": {}, "setup": [], "op": lambda vm: ["add-memory", "m0", "64"]},
+    "remove-memory": {"config": {}, "setup": [lambda vm: ["add-memory", "m0", "64"]],
+                      "op": lambda vm: ["remove-memory", "m0"]},
+    "add-net": {"config": {}, "setup": [], "op": lambda vm: ["add-net", "n0"]},
+    "remove-net": {"config": {}, "setup": [lambda vm: ["add-net", "n0"]],
+                   "op": lambda vm: ["remove-net", "n0"]},
     "reconcile": {"config": {}, "setup": [_block, lambda vm: ["add-vcpus", "1"]],
                   "op": lambda vm: ["reconcile"]},
     "status": {"config": {}, "setup": [], "op": lambda vm: ["status"]},
@@ -124,8 +131,10 @@ def clean(vm):
     res = vm.attach("reconcile")
     st = vm.state()
     ops = []
+    remove = {"vfio": "remove-vfio", "virtio-net": "remove-net", "pc-dimm": "remove-memory",
+              "virtio-mem": "remove-memory"}
     for d in st["devices"]:
-        ops += ["remove-vfio" if d["kind"] == "vfio" else "remove-block", d["id"]]
+        ops += [remove.get(d["kind"], "remove-block"), d["id"]]
     if st["vcpus"]:
         ops += ["remove-vcpus", str(len(st["vcpus"]))]
     if ops:
