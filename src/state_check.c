@@ -170,6 +170,10 @@ static int check_device_shape(const struct qd_state *st, size_t i, qd_error *err
 					    d->id, sh->name);
 		return 0;
 	}
+	if (!d->bridge)
+		return qd_error_set(err, -EBADMSG,
+				    "state: device %zu (%s) is %s but has no PCI bridge slot", i,
+				    d->id, sh->name);
 	b = bridge_named(st, d->bridge);
 	if (!b)
 		return qd_error_set(

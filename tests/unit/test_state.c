@@ -153,6 +153,22 @@ static void full_state(struct qd_state *st)
 				      .bridge = "pci-bridge-1",
 				      .slot = 31,
 				      .bdf = "0000:01:00.0"};
+	struct qd_device_record nic = {.id = "nic0",
+				       .kind = QD_HOTPLUG_VIRTIO_NET,
+				       .netdev = "net-nic0",
+				       .bridge = "pci-bridge-2",
+				       .slot = 1,
+				       .mac = "52:54:00:12:34:56",
+				       .queues = 4};
+	struct qd_device_record dimm = {
+	    .id = "m0", .kind = QD_HOTPLUG_PC_DIMM, .memdev = "mem-m0", .size_mb = 256};
+	struct qd_device_record vmem = {.id = "v0",
+					.kind = QD_HOTPLUG_VIRTIO_MEM,
+					.memdev = "mem-v0",
+					.bridge = "pci-bridge-2",
+					.slot = 2,
+					.size_mb = 1ull << 20,
+					.unplugging = true};
 
 	memset(st, 0, sizeof(*st));
 	strcpy(st->uuid, UUID);
@@ -164,12 +180,17 @@ static void full_state(struct qd_state *st)
 	st->bridges[0].slots[1] = strdup("blk0");
 	st->bridges[1].slots[31] = strdup("vfio0");
 	st->bridges[1].slots[7] = strdup("blk1");
+	st->bridges[2].slots[1] = strdup("nic0");
+	st->bridges[2].slots[2] = strdup("v0");
 	assert_int_equal(qd_state_add_vcpu(st, "cpu-1", 1, 0, 0, 0), 0);
 	assert_int_equal(qd_state_add_vcpu(st, "cpu-2", -1, -1, 2, -1), 0);
 	assert_int_equal(qd_state_add_device(st, &blk), 0);
 	assert_int_equal(qd_state_add_device(st, &sd), 0);
 	assert_int_equal(qd_state_add_device(st, &vf), 0);
 	assert_int_equal(qd_state_add_device(st, &blk1), 0);
+	assert_int_equal(qd_state_add_device(st, &nic), 0);
+	assert_int_equal(qd_state_add_device(st, &dimm), 0);
+	assert_int_equal(qd_state_add_device(st, &vmem), 0);
 }
 
 /**
@@ -223,6 +244,11 @@ static void assert_state_equal(const struct qd_state *a, const struct qd_state *
 		assert_int_equal(x->scsi_id, y->scsi_id);
 		assert_int_equal(x->lun, y->lun);
 		assert_str_or_null(x->bdf, y->bdf);
+		assert_str_or_null(x->netdev, y->netdev);
+		assert_str_or_null(x->memdev, y->memdev);
+		assert_str_or_null(x->mac, y->mac);
+		assert_int_equal(x->queues, y->queues);
+		assert_true(x->size_mb == y->size_mb);
 		assert_int_equal(x->unplugging, y->unplugging);
 		assert_int_equal(x->plugging, y->plugging);
 	}
@@ -257,6 +283,12 @@ static void test_round_trip(void **state)
 	assert_int_equal(back.devices[2].kind, QD_HOTPLUG_VFIO);
 	assert_string_equal(back.devices[2].bdf, "0000:01:00.0");
 	assert_null(back.devices[1].bridge);
+	assert_int_equal(back.devices[4].kind, QD_HOTPLUG_VIRTIO_NET);
+	assert_string_equal(back.devices[4].mac, "52:54:00:12:34:56");
+	assert_int_equal(back.devices[4].queues, 4);
+	assert_int_equal(back.devices[5].kind, QD_HOTPLUG_PC_DIMM);
+	assert_true(back.devices[6].size_mb == 1ull << 20);
+	assert_string_equal(back.devices[6].memdev, "mem-v0");
 	qd_state_clear(&back);
 
 	/* An empty state round-trips too. */
@@ -354,7 +386,7 @@ static void test_save_replaces_atomically(void **state)
 	assert_int_equal(qd_state_save(path, &st, &err), 0);
 	assert_int_equal(count_entries(dir, "state.json"), 1);
 	assert_int_equal(qd_state_load(path, &back, &err), 0);
-	assert_int_equal(back.ndevices, 3);
+	assert_int_equal(back.ndevices, 6);
 	assert_null(qd_state_find_device(&back, "sd0"));
 	qd_state_clear(&back);
 	qd_state_clear(&st);
@@ -839,6 +871,74 @@ static void test_inconsistent_states(void **state)
 		    "\"thread-id\": 0}, {\"id\": \"cpu-1\", \"socket-id\": 2, \"die-id\": 0, "
 		    "\"core-id\": 0, \"thread-id\": 0}"),
 	     "state: vcpus 0 and 1 have the same id 'cpu-1'"},
+	    /* The kinds of issue 11: each has the members of its kind and no others. */
+	    {"nic-without-netdev",
+	     J_SLOTS_DEVICE("{\"1\": \"n\"}", "{\"id\": \"n\", \"kind\": \"virtio-net\", "
+					      "\"bridge\": \"pci-bridge-0\", \"slot\": 1, "
+					      "\"queues\": 1, \"scsi-id\": 0, \"lun\": 0}"),
+	     "state: device 0 (n) needs a valid netdev id, not ''"},
+	    {"nic-netdev-comma",
+	     J_SLOTS_DEVICE("{\"1\": \"n\"}",
+			    "{\"id\": \"n\", \"kind\": \"virtio-net\", \"netdev\": \"n,fd=3\", "
+			    "\"bridge\": \"pci-bridge-0\", \"slot\": 1, \"queues\": 1, "
+			    "\"scsi-id\": 0, \"lun\": 0}"),
+	     "state: device 0 (n) needs a valid netdev id, not 'n,fd=3'"},
+	    {"nic-bad-mac",
+	     J_SLOTS_DEVICE(
+		 "{\"1\": \"n\"}",
+		 "{\"id\": \"n\", \"kind\": \"virtio-net\", \"netdev\": \"net-n\", "
+		 "\"mac\": \"52:54:00:12:34\", \"bridge\": \"pci-bridge-0\", \"slot\": 1, "
+		 "\"queues\": 1, \"scsi-id\": 0, \"lun\": 0}"),
+	     "state: device 0 (n) has a bad MAC '52:54:00:12:34'"},
+	    {"nic-no-queues",
+	     J_SLOTS_DEVICE(
+		 "{\"1\": \"n\"}",
+		 "{\"id\": \"n\", \"kind\": \"virtio-net\", \"netdev\": \"net-n\", "
+		 "\"bridge\": \"pci-bridge-0\", \"slot\": 1, \"scsi-id\": 0, \"lun\": 0}"),
+	     "state: device 0 (n) has 0 queues"},
+	    {"nic-too-many-queues",
+	     J_SLOTS_DEVICE("{\"1\": \"n\"}",
+			    "{\"id\": \"n\", \"kind\": \"virtio-net\", \"netdev\": \"net-n\", "
+			    "\"bridge\": \"pci-bridge-0\", \"slot\": 1, \"queues\": 65, "
+			    "\"scsi-id\": 0, \"lun\": 0}"),
+	     "state: device 0 'queues' is 65, outside 1..64"},
+	    {"vfio-with-mac",
+	     J_SLOTS_DEVICE("{\"1\": \"v\"}",
+			    "{\"id\": \"v\", \"kind\": \"vfio\", \"bdf\": \"01:00.0\", \"mac\": "
+			    "\"52:54:00:12:34:56\", \"bridge\": \"pci-bridge-0\", \"slot\": 1, "
+			    "\"scsi-id\": 0, \"lun\": 0}"),
+	     "state: device 0 (v) has a bad MAC '52:54:00:12:34:56'"},
+	    {"dimm-on-a-bridge",
+	     J_SLOTS_DEVICE("{\"1\": \"m\"}",
+			    "{\"id\": \"m\", \"kind\": \"pc-dimm\", \"memdev\": \"mem-m\", "
+			    "\"size-mb\": 64, \"bridge\": \"pci-bridge-0\", \"slot\": 1, "
+			    "\"scsi-id\": 0, \"lun\": 0}"),
+	     "state: device 0 (m) is a DIMM but has a PCI slot"},
+	    {"dimm-without-size",
+	     J_SLOTS_DEVICE("{}", "{\"id\": \"m\", \"kind\": \"pc-dimm\", \"memdev\": "
+				  "\"mem-m\", \"slot\": 0, \"scsi-id\": 0, \"lun\": 0}"),
+	     "state: device 0 (m) is a DIMM but has no size"},
+	    {"dimm-with-netdev",
+	     J_SLOTS_DEVICE("{}", "{\"id\": \"m\", \"kind\": \"pc-dimm\", \"memdev\": "
+				  "\"mem-m\", \"netdev\": \"net-m\", \"size-mb\": 64, \"slot\": 0, "
+				  "\"scsi-id\": 0, \"lun\": 0}"),
+	     "state: device 0 (m) is a DIMM but has a netdev"},
+	    {"disk-with-size",
+	     J_SLOTS_DEVICE("{}", "{\"id\": \"a\", \"kind\": \"scsi-hd\", \"node\": \"drive-a\", "
+				  "\"size-mb\": 8, \"slot\": 0, \"scsi-id\": 0, \"lun\": 0}"),
+	     "state: device 0 (a) is a SCSI disk but has a size"},
+	    {"virtio-mem-without-slot",
+	     J_SLOTS_DEVICE("{}",
+			    "{\"id\": \"v\", \"kind\": \"virtio-mem\", \"memdev\": "
+			    "\"mem-v\", \"size-mb\": 64, \"slot\": 0, \"scsi-id\": 0, \"lun\": 0}"),
+	     "state: device 0 (v) is virtio-mem but has no PCI bridge slot"},
+	    {"memdev-twice",
+	     J_SLOTS_DEVICE("{}", "{\"id\": \"m\", \"kind\": \"pc-dimm\", \"memdev\": "
+				  "\"mem-m\", \"size-mb\": 64, \"slot\": 0, \"scsi-id\": 0, "
+				  "\"lun\": 0}, {\"id\": \"n\", \"kind\": "
+				  "\"pc-dimm\", \"memdev\": \"mem-m\", \"size-mb\": 64, \"slot\": "
+				  "0, \"scsi-id\": 0, \"lun\": 0}"),
+	     "state: devices 0 and 1 have the same memdev 'mem-m'"},
 	    {"unknown-top-member",
 	     "{\"version\": 1, " J_UUID ", \"extra\": 1, " J_BRIDGES ", " J_VCPUS ", " J_DEVICES
 	     "}",
