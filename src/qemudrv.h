@@ -275,9 +275,10 @@ struct qd_qmp_request {
  * (its @r is -EINVAL). Replies that miss the deadline are dropped when they
  * come.
  *
- * Return: 0 when QEMU answered every command sent (refusals included: see
- * each @r), else the first error that is not a refusal (-ETIMEDOUT, or the
- * connection's error once it broke), also in @err.
+ * Return: 0 when every command was sent and answered (refusals included:
+ * see each @r), else the first error that is not a refusal (-EINVAL for a
+ * command not sent, -ETIMEDOUT, or the connection's error once it broke),
+ * also in @err; the commands after it were still sent and answered.
  */
 QD_PUBLIC int qd_qmp_execute_batch(struct qd_qmp *q, struct qd_qmp_request *reqs, size_t n,
 				   int timeout_ms, qd_error *err);

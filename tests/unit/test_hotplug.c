@@ -86,7 +86,8 @@ static void hp_start(struct hp *h, const struct qd_vm_config *cfg, const struct 
 
 	assert_non_null(all);
 	memcpy(all, greet, sizeof(greet));
-	memcpy(all + 3, steps, n * sizeof(*steps));
+	if (n)
+		memcpy(all + 3, steps, n * sizeof(*steps));
 	snprintf(h->run_dir, sizeof(h->run_dir), "%s/run%d", scratch_root, seq++);
 	c = cfg ? *cfg : hp_config(h->run_dir);
 	c.run_dir = h->run_dir;

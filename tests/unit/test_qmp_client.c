@@ -769,6 +769,191 @@ static void test_logging(void **state)
 	close_client(&f);
 }
 
+/* ---- pipelined batches and descriptors ---------------------------------------------------- */
+
+/*
+ * Three commands go out before any reply (the peer reads all three first);
+ * the one QEMU refuses has its own outcome, the others theirs.
+ */
+static void test_batch_pipelined(void **state)
+{
+	static const struct peer_step script[] = {
+	    GREET,
+	    EXPECT_ARGS("device_del", "{\"id\": \"a\"}"),
+	    EXPECT("query-status"),
+	    EXPECT_ARGS("device_del", "{\"id\": \"c\"}"),
+	    ANSWER_OK,
+	    ANSWER("{\"error\": {\"class\": \"CommandNotFound\", \"desc\": \"no\"}, \"id\": "
+		   "@ID@}\r\n"),
+	    ANSWER("{\"return\": {\"status\": \"running\"}, \"id\": @ID@}\r\n"),
+	};
+	json_object *a = parse("{\"id\": \"a\"}"), *c = parse("{\"id\": \"c\"}");
+	struct qd_qmp_request reqs[3] = {{.command = "device_del", .arguments = a, .fd = -1},
+					 {.command = "query-status", .fd = -1},
+					 {.command = "device_del", .arguments = c, .fd = -1}};
+	struct fixture f;
+
+	(void)state;
+	open_negotiated(&f, script, N(script), NULL);
+	assert_int_equal(qd_qmp_execute_batch(f.q, reqs, 3, T, &f.err), 0);
+	assert_int_equal(reqs[0].r, 0);
+	assert_json(reqs[0].result, "{}");
+	assert_int_equal(reqs[1].r, -EREMOTEIO);
+	assert_string_equal(reqs[1].err.qmp_class, "CommandNotFound");
+	assert_null(reqs[1].result);
+	assert_int_equal(reqs[2].r, 0);
+	assert_json(reqs[2].result, "{\"status\": \"running\"}");
+	for (int i = 0; i < 3; i++) {
+		json_object_put(reqs[i].result);
+		qd_error_clear(&reqs[i].err);
+	}
+	json_object_put(a);
+	json_object_put(c);
+	close_client(&f);
+}
+
+/* A command whose text is not UTF-8 is not sent; the others are. */
+static void test_batch_skips_invalid_utf8(void **state)
+{
+	static const struct peer_step script[] = {
+	    GREET, EXPECT("stop"), EXPECT("cont"), ANSWER_OK, ANSWER_OK,
+	};
+	json_object *bad = json_object_new_object();
+	struct qd_qmp_request reqs[3] = {{.command = "stop", .fd = -1},
+					 {.command = "device_del", .arguments = bad, .fd = -1},
+					 {.command = "cont", .fd = -1}};
+	struct fixture f;
+
+	(void)state;
+	json_object_object_add(bad, "id", json_object_new_string("\xff"));
+	open_negotiated(&f, script, N(script), NULL);
+	assert_int_equal(qd_qmp_execute_batch(f.q, reqs, 3, T, &f.err), -EINVAL);
+	assert_string_equal(f.err.message,
+			    "QMP command 'device_del' not sent: its arguments are not valid UTF-8");
+	assert_int_equal(reqs[0].r, 0);
+	assert_int_equal(reqs[1].r, -EINVAL);
+	assert_string_equal(reqs[1].err.message,
+			    "QMP command 'device_del' not sent: its arguments are not valid UTF-8");
+	assert_int_equal(reqs[2].r, 0);
+	for (int i = 0; i < 3; i++) {
+		json_object_put(reqs[i].result);
+		qd_error_clear(&reqs[i].err);
+	}
+	json_object_put(bad);
+	close_client(&f);
+}
+
+/* A reply that misses the deadline fails its command only; it is dropped when it comes. */
+static void test_batch_deadline(void **state)
+{
+	static const struct peer_step script[] = {
+	    GREET,
+	    EXPECT("stop"),
+	    EXPECT("cont"),
+	    ANSWER_OK,
+	    EXPECT("query-status"), /* sent after the batch gave up on cont */
+	    ANSWER_OK,		    /* the late reply to cont */
+	    ANSWER("{\"return\": {\"status\": \"paused\"}, \"id\": @ID@}\r\n"),
+	};
+	struct qd_qmp_request reqs[2] = {{.command = "stop", .fd = -1},
+					 {.command = "cont", .fd = -1}};
+	json_object *ret = NULL;
+	struct fixture f;
+
+	(void)state;
+	open_negotiated(&f, script, N(script), NULL);
+	assert_int_equal(qd_qmp_execute_batch(f.q, reqs, 2, 200, &f.err), -ETIMEDOUT);
+	assert_string_equal(f.err.message, "QMP command 'cont' got no reply in time");
+	assert_int_equal(reqs[0].r, 0);
+	assert_int_equal(reqs[1].r, -ETIMEDOUT);
+	for (int i = 0; i < 2; i++) {
+		json_object_put(reqs[i].result);
+		qd_error_clear(&reqs[i].err);
+	}
+	qd_error_clear(&f.err);
+	/* The connection is still good: the late reply is not taken for the next one's. */
+	assert_int_equal(qd_qmp_execute(f.q, "query-status", NULL, T, &ret, &f.err), 0);
+	assert_json(ret, "{\"status\": \"paused\"}");
+	json_object_put(ret);
+	close_client(&f);
+}
+
+/*
+ * A descriptor goes with its own command's first byte (QEMU keeps it for the
+ * command that brought it), in the middle of a batch too; the caller keeps
+ * its copy.
+ */
+static void test_descriptors(void **state)
+{
+	int p[2];
+	struct fixture f;
+
+	(void)state;
+	assert_int_equal(pipe(p), 0);
+	{
+		const struct peer_step script[] = {
+		    GREET,
+		    EXPECT_FD("getfd", "{\"fdname\": \"one\"}", p[0]),
+		    REPLY_OK,
+		    EXPECT("stop"),
+		    EXPECT_FD("getfd", "{\"fdname\": \"two\"}", p[1]),
+		    EXPECT("cont"),
+		    ANSWER_OK,
+		    ANSWER_OK,
+		    ANSWER_OK,
+		};
+		json_object *one = parse("{\"fdname\": \"one\"}"),
+			    *two = parse("{\"fdname\": \"two\"}");
+		struct qd_qmp_request reqs[3] = {{.command = "stop", .fd = -1},
+						 {.command = "getfd", .arguments = two, .fd = p[1]},
+						 {.command = "cont", .fd = -1}};
+
+		open_negotiated(&f, script, N(script), NULL);
+		assert_int_equal(qd_qmp_execute_fd(f.q, "getfd", one, p[0], T, NULL, &f.err), 0);
+		assert_int_equal(qd_qmp_execute_fd(f.q, "getfd", one, -1, T, NULL, &f.err),
+				 -EINVAL);
+		assert_string_equal(f.err.message,
+				    "QMP command 'getfd': no descriptor to pass (-1)");
+		qd_error_clear(&f.err);
+		assert_int_equal(qd_qmp_execute_batch(f.q, reqs, 3, T, &f.err), 0);
+		for (int i = 0; i < 3; i++) {
+			assert_int_equal(reqs[i].r, 0);
+			json_object_put(reqs[i].result);
+			qd_error_clear(&reqs[i].err);
+		}
+		json_object_put(one);
+		json_object_put(two);
+		close_client(&f);
+	}
+	close(p[0]);
+	close(p[1]);
+}
+
+/* On a connection QEMU closed, every command of a batch fails with the connection's error. */
+static void test_batch_on_a_closed_connection(void **state)
+{
+	static const struct peer_step script[] = {GREET, CLOSE()};
+	struct qd_qmp_request reqs[2] = {{.command = "stop", .fd = -1},
+					 {.command = "cont", .fd = -1}};
+	json_object *ret = NULL;
+	struct fixture f;
+	int r;
+
+	(void)state;
+	open_negotiated(&f, script, N(script), NULL);
+	/* Wait until the client has seen the EOF (a command fails on it). */
+	r = qd_qmp_execute(f.q, "query-status", NULL, T, &ret, &f.err);
+	assert_true(r < 0);
+	qd_error_clear(&f.err);
+	r = qd_qmp_execute_batch(f.q, reqs, 2, T, &f.err);
+	assert_true(r < 0);
+	assert_int_equal(reqs[0].r, r);
+	assert_int_equal(reqs[1].r, r);
+	for (int i = 0; i < 2; i++)
+		qd_error_clear(&reqs[i].err);
+	close_client(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -800,6 +985,11 @@ int main(void)
 	    cmocka_unit_test(test_open_path),
 	    cmocka_unit_test(test_bad_arguments),
 	    cmocka_unit_test(test_logging),
+	    cmocka_unit_test(test_batch_pipelined),
+	    cmocka_unit_test(test_batch_skips_invalid_utf8),
+	    cmocka_unit_test(test_batch_deadline),
+	    cmocka_unit_test(test_descriptors),
+	    cmocka_unit_test(test_batch_on_a_closed_connection),
 	};
 
 	return cmocka_run_group_tests_name("qmp_client", tests, NULL, NULL);
