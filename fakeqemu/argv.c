@@ -158,6 +158,22 @@ void fq_parse_argv(int argc, char **argv, struct fq_config *cfg)
 			cfg->replay_path = strdup(argv[++i]);
 	}
 
+	/*
+	 * QEMU's first pass (lookup_opt() over the whole line): an unknown option,
+	 * or one missing its argument, stops it before any option takes effect.
+	 */
+	for (int i = 1; i < argc; i++) {
+		const struct option_def *def;
+
+		if (argv[i][0] != '-')
+			continue;
+		def = lookup(argv[i] + 1 + (argv[i][1] == '-'), cfg);
+		if (!def)
+			fq_die("%s: invalid option", argv[i]);
+		if (def->has_arg && ++i >= argc)
+			fq_die("%s: requires an argument", argv[i - 1]);
+	}
+
 	for (int i = 1; i < argc; i++) {
 		const char *arg = argv[i], *name, *optarg = NULL;
 		const struct option_def *def;

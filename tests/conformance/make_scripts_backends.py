@@ -313,6 +313,15 @@ argv_error("argv-chardev-tcp", "-chardev tcp client refused",
            ["-chardev", "socket,id=a,host=127.0.0.1,port=1,server=off"])
 argv_error("argv-chardev-badid", "-chardev with a malformed id",
            ["-chardev", "null,id=1a"])
+# lookup_opt()'s first pass over the whole line: an unknown option (or one missing its
+# argument) is reported before any earlier option is looked at.
+argv_error("argv-invalid-late", "an unknown option after a -chardev that would warn and fail",
+           ["-machine", "bogus", "-chardev", "socket,id=a,path=@TMP@/a.sock,server,nowait,bogus=1",
+            "-nosuchoption"])
+argv_error("argv-realtime-late", "kata 1.x's -realtime mlock=off after short-form -chardev booleans",
+           ["-machine", "bogus", "-chardev", "socket,id=a,path=@TMP@/a.sock,server,nowait",
+            "-realtime", "mlock=off"])
+
 # qemu_strtosz() through QemuOpts (a "size" parameter): each version's parser. A size it
 # takes is followed by -machine bogus's error, one it refuses stops parsing first.
 for name, value in [("neg", "-1"), ("negzero", "-0"), ("hexsuffix", "0x10k"),
