@@ -57,16 +57,18 @@ def fakeqemu_wrapper(version, directory, guest="absent"):
 
     Clients that launch QEMU themselves (govmm, libvirt) pass neither our
     options nor our environment (libvirt clears it): the dialect and the
-    guest model are fixed in the script. Returns its path.
+    guest model are fixed in the script, and it keeps its own name as
+    argv[0], as a binary named qemu-system-x86_64 would have: QEMU's messages
+    start with that basename. Returns its path.
     """
     d = os.path.join(directory, f"fakeqemu-{version}-{guest}")
     os.makedirs(d, exist_ok=True)
     path = os.path.join(d, "qemu-system-x86_64")
     with open(path + ".tmp", "w") as f:
-        f.write("#!/bin/sh\n"
+        f.write("#!/bin/bash\n"
                 f"# fakeqemu as QEMU {version}, guest model {guest}\n"
                 f"FAKEQEMU_VERSION={version} FAKEQEMU_GUEST={guest} "
-                f"exec {fakeqemu_binary()} \"$@\"\n")
+                f"exec -a \"$0\" {fakeqemu_binary()} \"$@\"\n")
     os.chmod(path + ".tmp", 0o755)
     os.replace(path + ".tmp", path)
     return path
