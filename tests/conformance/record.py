@@ -281,17 +281,23 @@ def record_one(qemu, script_path, outdir):
                     if "until_id" in step and "replies" not in step:
                         want_replies = 0
                     seen_id = "until_id" not in step
+                    # An event with these data members (a MIGRATION "completed"
+                    # after however many intermediate ones the version sends).
+                    until_event = step.get("until_event")
+                    seen_event = until_event is None
                     deadline = time.monotonic() + step.get("deadline", STEP_DEADLINE)
                     got = 0
-                    while (got < want_replies or want_events or not seen_id
+                    while (got < want_replies or want_events or not seen_id or not seen_event
                            or (want_eof and not (conn.eof and not conn.buf))):
                         line = conn.read_line(deadline)
                         if line is None:
-                            if not (conn.eof and not conn.buf) or want_replies > got or want_events or not seen_id:
-                                problems.append("step %d: timeout/EOF waiting for %d more replies, events %s%s%s"
+                            if (not (conn.eof and not conn.buf) or want_replies > got or want_events
+                                    or not seen_id or not seen_event):
+                                problems.append("step %d: timeout/EOF waiting for %d more replies, events %s%s%s%s"
                                                 % (i, want_replies - got, want_events,
                                                    ", EOF" if want_eof else "",
-                                                   "" if seen_id else ", id %s" % json.dumps(until_id)))
+                                                   "" if seen_id else ", id %s" % json.dumps(until_id),
+                                                   "" if seen_event else ", event %s" % json.dumps(until_event)))
                             break
                         msg = take(line, want_events)
                         if msg is None and items and "racy_event" in items[-1]:
@@ -299,6 +305,10 @@ def record_one(qemu, script_path, outdir):
                         if isinstance(msg, dict) and "event" in msg:
                             if msg["event"] in want_events:
                                 want_events.remove(msg["event"])
+                            if (until_event and msg["event"] == until_event["event"]
+                                    and all(msg.get("data", {}).get(k) == v
+                                            for k, v in until_event.get("data", {}).items())):
+                                seen_event = True
                         else:
                             got += 1
                             if isinstance(msg, dict) and "id" in msg and msg["id"] == until_id:
