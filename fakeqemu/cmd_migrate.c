@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* cmd_migrate.c - migration settings: capabilities, parameters, query-migrate before any migration
- */
+/* cmd_migrate.c - migration settings: capabilities and parameters (migration.c migrates) */
 #include <stdlib.h>
 #include <string.h>
 
 #include "commands.h"
 #include "fakeqemu.h"
+#include "migration.h"
 #include "qomdata.h"
 #include "schema.h"
 #include "since.h"
@@ -59,6 +59,13 @@ void fq_cmd_query_migrate_capabilities(json_object *args, struct fq_reply *r)
 		json_object_array_add(list, e);
 	}
 	r->ret = list;
+}
+
+bool fq_migrate_capability(const char *name)
+{
+	json_object *v;
+
+	return caps && json_object_object_get_ex(caps, name, &v) && json_object_get_boolean(v);
 }
 
 void fq_cmd_migrate_set_capabilities(json_object *args, struct fq_reply *r)
@@ -117,26 +124,4 @@ void fq_cmd_migrate_set_parameters(json_object *args, struct fq_reply *r)
 		else
 			json_object_object_add(p, key, json_object_get(val));
 	}
-}
-
-void fq_cmd_query_migrate(json_object *args, struct fq_reply *r)
-{
-	(void)args;
-	/* No migration has run: MigrationInfo with nothing set. */
-	r->ret = json_object_new_object();
-}
-
-void fq_cmd_migrate_incoming(json_object *args, struct fq_reply *r)
-{
-	(void)args;
-	if (!fq_vm.cfg.incoming) {
-		if (fq_since(6, 0))
-			fq_reply_error(r, "GenericError",
-				       "'-incoming' was not specified on the command line");
-		else
-			fq_reply_error(r, "GenericError", "For use with '-incoming defer'");
-		return;
-	}
-	fq_reply_error(r, "GenericError",
-		       "fakeqemu: an incoming migration is not modelled by fakeqemu");
 }

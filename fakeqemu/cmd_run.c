@@ -12,6 +12,7 @@
 #include "monitor.h"
 #include "fakeqemu.h"
 #include "machine.h"
+#include "migration.h"
 #include "schema.h"
 
 static const char *status_name(void)
@@ -25,6 +26,10 @@ static const char *status_name(void)
 		return "paused";
 	case FQ_SHUTDOWN:
 		return "shutdown";
+	case FQ_INMIGRATE:
+		return "inmigrate";
+	case FQ_POSTMIGRATE:
+		return "postmigrate";
 	}
 	return "internal-error";
 }
@@ -46,6 +51,11 @@ void fq_cmd_stop(json_object *args, struct fq_reply *r)
 {
 	(void)args;
 	(void)r;
+	/* qmp_stop(): while an incoming migration is awaited, only autostart changes. */
+	if (fq_vm.state == FQ_INMIGRATE) {
+		fq_migration_set_autostart(false);
+		return;
+	}
 	fq_vm_set_running(false);
 }
 
@@ -55,6 +65,10 @@ void fq_cmd_cont(json_object *args, struct fq_reply *r)
 	(void)r;
 	if (fq_vm.state == FQ_SHUTDOWN) {
 		fq_reply_error(r, "GenericError", "Resetting the Virtual Machine is required");
+		return;
+	}
+	if (fq_vm.state == FQ_INMIGRATE) {
+		fq_migration_set_autostart(true);
 		return;
 	}
 	fq_vm_set_running(true);

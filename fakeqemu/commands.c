@@ -11,6 +11,7 @@
 #include "faults.h"
 #include "machine.h"
 #include "memory.h"
+#include "migration.h"
 #include "schema.h"
 
 /* Commands of the real schemas that fakeqemu models. */
@@ -107,6 +108,8 @@ static const struct fq_command commands[] = {
     {"query-migrate-parameters", fq_cmd_query_migrate_parameters, true},
     {"migrate-set-parameters", fq_cmd_migrate_set_parameters, true},
     {"migrate-incoming", fq_cmd_migrate_incoming, true},
+    {"migrate", fq_cmd_migrate, true},
+    {"migrate_cancel", fq_cmd_migrate_cancel, true},
     {"human-monitor-command", fq_cmd_human_monitor_command, true},
     /* fakeqemu's own, not in any QEMU schema. */
     {"x-fakeqemu-state", fq_cmd_x_fakeqemu_state, false},

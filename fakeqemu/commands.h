@@ -91,12 +91,10 @@ void fq_cmd_query_yank(json_object *args, struct fq_reply *r);
 
 void fq_cmd_balloon(json_object *args, struct fq_reply *r);
 void fq_cmd_query_balloon(json_object *args, struct fq_reply *r);
-void fq_cmd_query_migrate(json_object *args, struct fq_reply *r);
 void fq_cmd_query_migrate_capabilities(json_object *args, struct fq_reply *r);
 void fq_cmd_migrate_set_capabilities(json_object *args, struct fq_reply *r);
 void fq_cmd_query_migrate_parameters(json_object *args, struct fq_reply *r);
 void fq_cmd_migrate_set_parameters(json_object *args, struct fq_reply *r);
-void fq_cmd_migrate_incoming(json_object *args, struct fq_reply *r);
 
 void fq_cmd_human_monitor_command(json_object *args, struct fq_reply *r);
 

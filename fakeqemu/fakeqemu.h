@@ -16,6 +16,8 @@ enum fq_runstate {
 	FQ_RUNNING,
 	FQ_PAUSED,
 	FQ_SHUTDOWN,
+	FQ_INMIGRATE,	/* -incoming: waiting for (or loading) a migration stream */
+	FQ_POSTMIGRATE, /* stopped by a completed outgoing migration */
 };
 
 enum fq_guest_kind {

@@ -665,6 +665,10 @@ static const char *runstate_name(enum fq_runstate s)
 		return "paused";
 	case FQ_SHUTDOWN:
 		return "shutdown";
+	case FQ_INMIGRATE:
+		return "inmigrate";
+	case FQ_POSTMIGRATE:
+		return "postmigrate";
 	}
 	return "unknown";
 }

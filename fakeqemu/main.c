@@ -16,6 +16,7 @@
 #include "faults.h"
 #include "loop.h"
 #include "machine.h"
+#include "migration.h"
 #include "monitor.h"
 #include "qjson.h"
 #include "record.h"
@@ -110,7 +111,7 @@ int main(int argc, char **argv)
 		write_pidfile(fq_vm.cfg.pidfile);
 	fq_loop_watch(fq_standin_signals(), POLLIN, on_signal, NULL);
 	fq_monitors_start();
-	fq_machine_start();
+	fq_migration_startup();
 	fq_standin_ready(&standin);
 	return fq_loop_run();
 }

@@ -32,10 +32,8 @@ void fq_report_location(const char *loc)
 	location = loc;
 }
 
-void fq_warn(const char *fmt, ...)
+static void vreport(const char *prefix, const char *fmt, va_list ap)
 {
-	va_list ap;
-
 	/* print_loc(): the program name and location only outside a monitor command. */
 	if (!fq_qmp_current_monitor()) {
 		fq_report_timestamp();
@@ -43,9 +41,25 @@ void fq_warn(const char *fmt, ...)
 		if (location)
 			fprintf(stderr, "%s: ", location);
 	}
-	fputs("warning: ", stderr);
-	va_start(ap, fmt);
+	fputs(prefix, stderr);
 	vfprintf(stderr, fmt, ap);
-	va_end(ap);
 	fputc('\n', stderr);
+}
+
+void fq_warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vreport("warning: ", fmt, ap);
+	va_end(ap);
+}
+
+void fq_error_report(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vreport("", fmt, ap);
+	va_end(ap);
 }

@@ -20,6 +20,13 @@ void fq_report_location(const char *loc);
  */
 void fq_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/**
+ * fq_error_report() - error_report(): as fq_warn() without "warning: ", for
+ * errors QEMU reports and survives (a failed migration, a load that fails)
+ * @fmt: printf format of the message
+ */
+void fq_error_report(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 /* fq_msg_timestamp - -msg timestamp=on: messages start with the UTC time. */
 extern bool fq_msg_timestamp;
 

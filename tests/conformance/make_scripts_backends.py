@@ -477,6 +477,86 @@ script("migrate-settings", "query-migrate before any migration, migration capabi
            c("query-migrate"),
        ])
 
+EVENTS_ON = c("migrate-set-capabilities", {"capabilities": [{"capability": "events",
+                                                              "state": True}]})
+COMPLETED = {"event": "MIGRATION", "data": {"status": "completed"}}
+FAILED = {"event": "MIGRATION", "data": {"status": "failed"}}
+# What depends on timing and on what the guest's memory holds.
+MIG_STATS = [{"key": k, "value": 0} for k in (
+    "setup-time", "downtime", "total-time", "mbps", "transferred", "precopy-bytes",
+    "downtime-bytes", "duplicate", "normal", "normal-bytes")]
+
+script("migrate-exec", "migrate to exec:cat>FILE from prelaunch and from a running VM: the "
+       "MIGRATION/MIGRATION_PASS/STOP events of each version, query-migrate and query-status "
+       "after, a second migration from postmigrate, cont from postmigrate",
+       PC + ["-m", "128"], [
+           CAPS, EVENTS_ON,
+           c("query-migrate"),
+           c("migrate", {"uri": "exec:cat>@TMP@/mig1.state"}, until_event=COMPLETED),
+           c("query-migrate"),
+           c("migrate", {"uri": "bogus:x"}),
+           c("query-status"),
+           {"send": cmd("cont"), "events": ["RESUME"]},
+           c("query-status"),
+           c("migrate", {"uri": "exec:cat>@TMP@/mig2.state"}, until_event=COMPLETED),
+           # Not query-status at once: finish-migrate turns postmigrate when QEMU likes.
+           c("query-migrate"),
+           c("migrate_cancel"),
+           {"send": cmd("cont"), "events": ["RESUME"]},
+           c("query-status"),
+       ], normalize=MIG_STATS)
+
+script("migrate-errors", "migrate: missing or unknown URIs, an unknown fd name, a unix socket "
+       "nobody listens on and a refused TCP port (failing after the reply), query-migrate's "
+       "error-desc", PC, [
+           CAPS, EVENTS_ON,
+           c("migrate_cancel"),
+           c("migrate", {}),
+           c("migrate", {"uri": "bogus:x"}),
+           c("migrate", {"uri": "nocolon"}),
+           c("migrate", {"uri": "fd:nosuch"}),
+           c("query-migrate"),
+           c("migrate", {"uri": "unix:/nonexistent/x.sock"}, until_event=FAILED),
+           c("query-migrate"),
+           c("migrate", {"uri": "tcp:127.0.0.1:1"}, until_event=FAILED),
+           c("query-migrate"),
+           c("query-status"),
+       ])
+
+script("migrate-incoming-defer", "-incoming defer: inmigrate, stop/cont only set autostart, "
+       "migrate and dump refused, migrate-incoming errors and retries, a stream that is not one "
+       "(QEMU exits)", ["-machine", "pc", "-accel", "tcg", "-incoming", "defer"], [
+           CAPS,
+           c("query-status"),
+           c("stop"), c("query-status"),
+           c("cont"), c("query-status"),
+           c("migrate", {"uri": "exec:cat>/dev/null"}),
+           c("dump-guest-memory", {"protocol": "file:/dev/null", "paging": False}),
+           c("query-migrate"),
+           c("migrate-incoming", {"uri": "bogus:x"}),
+           c("migrate-incoming", {"uri": "unix:/nonexistent/x.sock"}),
+           c("query-migrate"),
+           c("migrate-incoming", {"uri": "exec:cat /dev/null"}),
+       ], racy_events=[])
+
+script("migrate-incoming-notstream", "-incoming defer, then migrate-incoming of a file that is "
+       "no migration stream: QEMU reports it and exits",
+       ["-machine", "pc", "-accel", "tcg", "-incoming", "defer"], [
+           CAPS,
+           {"send": cmd("migrate-incoming", {"uri": "exec:cat @IMG@"}), "eof": True},
+       ], racy_events=[])
+
+script("migrate-incoming-none", "migrate-incoming without -incoming, and with -incoming "
+       "absent: query-status and query-migrate", PC, [
+           CAPS,
+           c("migrate-incoming", {"uri": "exec:cat /dev/null"}),
+           c("query-migrate"),
+       ])
+
+argv_error("argv-incoming-notstream", "-incoming exec:cat of a file that is no migration stream",
+           ["-machine", "pc", "-incoming", "exec:cat @IMG@"])
+argv_error("argv-incoming-bogus", "-incoming with an unknown protocol",
+           ["-machine", "pc", "-incoming", "bogus:x"])
 
 # ------------------------------------------------------------------ block layer
 
