@@ -99,7 +99,6 @@ RECORDED_COMMAND(fq_cmd_query_cryptodev, "query-cryptodev")
 RECORDED_COMMAND(fq_cmd_query_pr_managers, "query-pr-managers")
 RECORDED_COMMAND(fq_cmd_query_dirty_rate, "query-dirty-rate")
 RECORDED_COMMAND(fq_cmd_query_vcpu_dirty_limit, "query-vcpu-dirty-limit")
-RECORDED_COMMAND(fq_cmd_query_dump, "query-dump")
 RECORDED_COMMAND(fq_cmd_query_target, "query-target")
 
 /* qom-list-types: the recorded type list, filtered as object_class_foreach() does. */

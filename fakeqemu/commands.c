@@ -109,6 +109,7 @@ static const struct fq_command commands[] = {
     {"migrate-set-parameters", fq_cmd_migrate_set_parameters, true},
     {"migrate-incoming", fq_cmd_migrate_incoming, true},
     {"migrate", fq_cmd_migrate, true},
+    {"dump-guest-memory", fq_cmd_dump_guest_memory, true},
     {"migrate_cancel", fq_cmd_migrate_cancel, true},
     {"human-monitor-command", fq_cmd_human_monitor_command, true},
     /* fakeqemu's own, not in any QEMU schema. */

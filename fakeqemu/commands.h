@@ -68,6 +68,7 @@ void fq_cmd_query_pr_managers(json_object *args, struct fq_reply *r);
 void fq_cmd_query_dirty_rate(json_object *args, struct fq_reply *r);
 void fq_cmd_query_vcpu_dirty_limit(json_object *args, struct fq_reply *r);
 void fq_cmd_query_dump(json_object *args, struct fq_reply *r);
+void fq_cmd_dump_guest_memory(json_object *args, struct fq_reply *r);
 
 void fq_cmd_query_hotpluggable_cpus(json_object *args, struct fq_reply *r);
 void fq_cmd_query_cpus_fast(json_object *args, struct fq_reply *r);

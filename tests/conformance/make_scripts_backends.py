@@ -558,6 +558,80 @@ argv_error("argv-incoming-notstream", "-incoming exec:cat of a file that is no m
 argv_error("argv-incoming-bogus", "-incoming with an unknown protocol",
            ["-machine", "pc", "-incoming", "bogus:x"])
 
+# ------------------------------------------------------------------ dump-guest-memory
+
+DUMP_DONE = {"event": "DUMP_COMPLETED"}
+
+script("dump", "dump-guest-memory: ELF and kdump-zlib, paging, begin/length filters, every "
+       "argument error, query-dump, detach, from prelaunch and from a running VM (STOP/RESUME)",
+       PC + ["-m", "128"], [
+           CAPS,
+           c("query-dump"),
+           c("dump-guest-memory", {"protocol": "file:@TMP@/d1", "paging": False,
+                                   "format": "elf"}, events=["DUMP_COMPLETED"]),
+           c("query-dump"),
+           c("query-status"),
+           c("dump-guest-memory", {"protocol": "file:@TMP@/d1", "paging": True},
+             events=["DUMP_COMPLETED"]),
+           c("dump-guest-memory", {"protocol": "bogus:x", "paging": False}),
+           c("dump-guest-memory", {"protocol": "file:/nonexistent/d", "paging": False}),
+           c("dump-guest-memory", {"protocol": "file:", "paging": False}),
+           c("dump-guest-memory", {"protocol": "fd:nosuch", "paging": False}),
+           c("dump-guest-memory", {"protocol": "file:@TMP@/d2", "paging": True,
+                                   "format": "kdump-zlib"}),
+           c("dump-guest-memory", {"protocol": "file:@TMP@/d2", "paging": False, "begin": 0}),
+           c("dump-guest-memory", {"protocol": "file:@TMP@/d2", "paging": False,
+                                   "length": 4096}),
+           c("dump-guest-memory", {"protocol": "file:@TMP@/d2", "paging": False, "begin": 0,
+                                   "length": 4096, "format": "kdump-zlib"}),
+           c("dump-guest-memory", {"protocol": "file:@TMP@/d2", "paging": False, "begin": 0,
+                                   "length": 0}),
+           c("dump-guest-memory", {"protocol": "file:@TMP@/d2", "paging": False,
+                                   "begin": 4294967296, "length": 4096}),
+           c("dump-guest-memory", {"protocol": "file:@TMP@/d2", "paging": False,
+                                   "begin": 134213632, "length": 8192},
+             events=["DUMP_COMPLETED"]),
+           c("dump-guest-memory", {"protocol": "file:@TMP@/d2", "paging": False,
+                                   "begin": 655360, "length": 1048576},
+             events=["DUMP_COMPLETED"]),
+           c("dump-guest-memory", {"protocol": "file:@TMP@/d2", "paging": False,
+                                   "format": "kdump-lzo"}),
+           c("dump-guest-memory", {"protocol": "file:@TMP@/d2", "paging": False,
+                                   "format": "kdump-snappy"}),
+           c("dump-guest-memory", {"protocol": "file:@TMP@/d2", "paging": False,
+                                   "format": "win-dmp"}, events=["DUMP_COMPLETED"]),
+           c("dump-guest-memory", {"protocol": "file:@TMP@/d2", "paging": False,
+                                   "format": "bogus"}),
+           c("dump-guest-memory", {"protocol": "file:@TMP@/d2", "paging": False,
+                                   "format": "kdump-zlib"}, events=["DUMP_COMPLETED"]),
+           c("dump-guest-memory", {"protocol": "file:@TMP@/d3", "paging": False,
+                                   "detach": True}, events=["DUMP_COMPLETED"]),
+           c("query-dump"),
+           {"send": cmd("cont"), "events": ["RESUME"]},
+           c("dump-guest-memory", {"protocol": "file:@TMP@/d1", "paging": False},
+             events=["STOP", "DUMP_COMPLETED", "RESUME"]),
+           c("dump-guest-memory", {"protocol": "file:@TMP@/d3", "paging": False,
+                                   "detach": True}, events=["STOP", "DUMP_COMPLETED", "RESUME"]),
+           c("query-status"),
+       ])
+
+script("dump-none", "dump-guest-memory of -machine none: without RAM, with -m 64",
+       NONE, [CAPS, c("dump-guest-memory", {"protocol": "file:@TMP@/d", "paging": False})])
+script("dump-none-ram", "dump-guest-memory of -machine none -m 64",
+       NONE + ["-m", "64"], [
+           CAPS, c("dump-guest-memory", {"protocol": "file:@TMP@/d", "paging": False},
+                   events=["DUMP_COMPLETED"])])
+script("dump-q35", "dump-guest-memory of q35 with 256 MiB: the guest-physical blocks",
+       Q35 + ["-m", "256"], [
+           CAPS,
+           c("dump-guest-memory", {"protocol": "file:@TMP@/d", "paging": False},
+             events=["DUMP_COMPLETED"]),
+           c("dump-guest-memory", {"protocol": "file:@TMP@/d", "paging": False,
+                                   "begin": 3221225472, "length": 2147483648},
+             events=["DUMP_COMPLETED"]),
+       ])
+
+
 # ------------------------------------------------------------------ block layer
 
 def bdev(node, driver, **kw):

@@ -1,12 +1,14 @@
-"""fakeqemu's migration as a client sees it from outside: the stream really goes
-through the channel (a command, a unix socket, a passed descriptor), and one
-fakeqemu takes another's stream with -incoming and the source's run state.
+"""fakeqemu's migration and memory dump as a client sees them from outside: the stream
+really goes through the channel (a command, a unix socket, a passed descriptor), one
+fakeqemu takes another's stream with -incoming and the source's run state, and
+dump-guest-memory writes a core file.
 
-The conformance scripts (be-migrate-*) compare the replies and events with
+The conformance scripts (be-migrate-*, be-dump*) compare the replies and events with
 real QEMU; these tests check the bytes, files and processes the replies cannot show.
 """
 import os
 import socket
+import struct
 
 import pytest
 
@@ -123,3 +125,42 @@ def test_fd_migration_writes_to_the_passed_descriptor(launch):
     c.execute("cont")
     with pytest.raises(QmpError, match="File descriptor named 'mig' has not been found"):
         c.execute("migrate", {"uri": "fd:mig"})
+
+
+def test_dump_writes_an_elf_core_with_a_load_segment_per_ram_block(launch, tmp_path):
+    core = tmp_path / "core"
+    fq = launch(paused=True, args=["-m", "256"])
+    c = fq.connect()
+    assert c.execute("dump-guest-memory", {"protocol": f"file:{core}", "paging": False}) == {}
+    total = 256 * 2**20 + 256 * 1024
+    assert c.execute("query-dump") == {"status": "completed", "completed": total,
+                                       "total": total}
+    st = os.stat(core)
+    assert st.st_mode & 0o777 == 0o400
+    with open(core, "rb") as f:
+        head = f.read(4096)
+    assert head[:4] == b"\x7fELF" and head[4] == 2  # ELFCLASS64
+    e_type, e_machine = struct.unpack_from("<HH", head, 16)
+    phoff, = struct.unpack_from("<Q", head, 32)
+    phnum, = struct.unpack_from("<H", head, 56)
+    assert (e_type, e_machine) == (4, 62)  # ET_CORE, EM_X86_64
+    loads = []
+    for i in range(phnum):
+        p_type, _, p_offset, _, p_paddr, p_filesz = struct.unpack_from("<IIQQQQ", head,
+                                                                       phoff + 56 * i)
+        if p_type == 1:
+            loads.append((p_paddr, p_filesz))
+    assert loads == [(0, 256 * 2**20), (2**32 - 256 * 1024, 256 * 1024)]
+    assert st.st_size == sum(n for _, n in loads) + 64 + 56 * phnum
+
+
+def test_dump_to_a_passed_descriptor_and_kdump_signature(launch):
+    fq = launch(paused=True)
+    c = fq.connect()
+    r, w = os.pipe()
+    assert execute_with_fds(c, "getfd", {"fdname": "d"}, [w])["return"] == {}
+    os.close(w)
+    assert c.execute("dump-guest-memory", {"protocol": "fd:d", "paging": False,
+                                           "format": "kdump-zlib"}) == {}
+    assert os.read(r, 8) == b"KDUMP   "
+    os.close(r)
