@@ -64,6 +64,7 @@ static const struct fq_command commands[] = {
     {"query-qmp-schema", fq_cmd_query_qmp_schema, true},
     {"query-hotpluggable-cpus", fq_cmd_query_hotpluggable_cpus, true},
     {"query-cpus-fast", fq_cmd_query_cpus_fast, true},
+    {"query-cpus", fq_cmd_query_cpus, true},
     /* device_add is 'gen': false in QAPI: QEMU checks its arguments itself. */
     {"device_add", fq_cmd_device_add, false},
     {"device_del", fq_cmd_device_del, true},

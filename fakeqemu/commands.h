@@ -72,6 +72,7 @@ void fq_cmd_dump_guest_memory(json_object *args, struct fq_reply *r);
 
 void fq_cmd_query_hotpluggable_cpus(json_object *args, struct fq_reply *r);
 void fq_cmd_query_cpus_fast(json_object *args, struct fq_reply *r);
+void fq_cmd_query_cpus(json_object *args, struct fq_reply *r);
 
 void fq_cmd_device_add(json_object *args, struct fq_reply *r);
 void fq_cmd_device_del(json_object *args, struct fq_reply *r);

@@ -558,6 +558,16 @@ argv_error("argv-incoming-notstream", "-incoming exec:cat of a file that is no m
 argv_error("argv-incoming-bogus", "-incoming with an unknown protocol",
            ["-machine", "pc", "-incoming", "bogus:x"])
 
+script("query-cpus", "5.2's query-cpus (gone in 6.0): boot vCPUs and a hot-plugged one before "
+       "the first run (reset vector, the APs halted)",
+       PC + ["-smp", "2,maxcpus=4"], [
+           CAPS,
+           c("query-cpus"),
+           c("device_add", {"driver": "qemu64-x86_64-cpu", "id": "c2", "socket-id": 2,
+                            "core-id": 0, "thread-id": 0}),
+           c("query-cpus"),
+       ], normalize=[{"key": "thread_id", "value": 0}])
+
 # ------------------------------------------------------------------ dump-guest-memory
 
 DUMP_DONE = {"event": "DUMP_COMPLETED"}
