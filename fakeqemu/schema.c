@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "fakeqemu.h"
+#include "ghash.h"
 #include "qjson.h"
 #include "schema.h"
 #include "strbuf.h"
@@ -308,6 +309,59 @@ static void visit_members(struct visit *v, struct frame *f, json_object *dict, j
 	}
 }
 
+struct dict_key {
+	const char *key;
+	unsigned bucket;
+	size_t at;
+};
+
+/* QDict iteration: buckets in order, the newest entry first within one. */
+static int qdict_order(const void *a, const void *b)
+{
+	const struct dict_key *x = a, *y = b;
+
+	if (x->bucket != y->bucket)
+		return x->bucket < y->bucket ? -1 : 1;
+	return x->at > y->at ? -1 : 1;
+}
+
+/*
+ * The member qobject_input_check_struct() calls unexpected: the first key
+ * left in its GHashTable once the members in @seen (in visit order) are
+ * consumed. NULL when none is left.
+ */
+static const char *first_unconsumed(json_object *dict, json_object *seen)
+{
+	size_t n = (size_t)json_object_object_length(dict), i = 0, nseen = 0;
+	struct dict_key *keys = calloc(n ? n : 1, sizeof(*keys));
+	const char **inserted = calloc(n ? n : 1, sizeof(*inserted));
+	const char **removed = calloc((size_t)json_object_object_length(seen) + 1, sizeof(*removed));
+	const char *left;
+
+	if (!keys || !inserted || !removed)
+		abort();
+	json_object_object_foreach(dict, key, val)
+	{
+		(void)val;
+		keys[i] = (struct dict_key){key, fq_qdict_bucket(key), i};
+		i++;
+	}
+	qsort(keys, n, sizeof(*keys), qdict_order);
+	for (i = 0; i < n; i++)
+		inserted[i] = keys[i].key;
+	json_object_object_foreach(seen, skey, sval)
+	{
+		(void)sval;
+		if (json_object_object_get_ex(dict, skey, NULL))
+			removed[nseen++] = skey;
+	}
+	left = fq_ghash_first_left(inserted, n, removed, nseen);
+	free(keys);
+	free(inserted);
+	free(removed);
+	return left;
+}
+
 static void visit_object(struct visit *v, struct frame *f, const char *name, json_object *value,
 			 json_object *e)
 {
@@ -321,16 +375,13 @@ static void visit_object(struct visit *v, struct frame *f, const char *name, jso
 	seen = json_object_new_object();
 	visit_members(v, &inner, value, e, seen);
 	if (!v->err) {
-		json_object_object_foreach(value, key, val)
-		{
-			(void)val;
-			if (!json_object_object_get_ex(seen, key, NULL)) {
-				char *fn = full_name(&inner, key);
+		const char *left = first_unconsumed(value, seen);
 
-				fail(v, "Parameter '%s' is unexpected", fn);
-				free(fn);
-				break;
-			}
+		if (left) {
+			char *fn = full_name(&inner, left);
+
+			fail(v, "Parameter '%s' is unexpected", fn);
+			free(fn);
 		}
 	}
 	json_object_put(seen);

@@ -568,6 +568,36 @@ script("query-cpus", "5.2's query-cpus (gone in 6.0): boot vCPUs and a hot-plugg
            c("query-cpus"),
        ], normalize=[{"key": "thread_id", "value": 0}])
 
+
+
+def unexpected_members():
+    """Arguments with several members the command lacks: QEMU names the first one its
+    GHashTable yields (QDict order in, consumed members out), not the first one given."""
+    import random
+    rnd = random.Random(8)
+    words = ["a", "b", "id", "type", "script", "downscript", "ifname", "net", "host", "x1",
+             "zz", "foo-bar", "node-name", "driver", "size", "qom-type", "mem", "bogus", "k",
+             "cache", "discard", "abc", "fd", "path", "value"] + ["w%d" % j for j in range(30)]
+    steps = [c("netdev_add", {"downscript": "", "id": "network-5", "ifname": "", "script": "",
+                              "type": "user"})]
+    for i in range(40):
+        keys = rnd.sample(words, rnd.randint(2, 16))
+        which = ["query-status", "netdev_add", "qom-list"][i % 3]
+        d = {k: "" for k in keys}
+        if which == "netdev_add":
+            d.update(type="user", id="n%d" % i)
+        if which == "qom-list":
+            d["path"] = "/"
+        items = list(d.items())
+        rnd.shuffle(items)
+        steps.append(c(which, dict(items)))
+    return steps
+
+
+script("qmp-unexpected-order", "which of several unexpected members QEMU names (G5: netdev_add "
+       "user with script/downscript/ifname), over commands with and without members",
+       NONE, [CAPS] + unexpected_members())
+
 # ------------------------------------------------------------------ dump-guest-memory
 
 DUMP_DONE = {"event": "DUMP_COMPLETED"}
