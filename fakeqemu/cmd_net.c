@@ -471,10 +471,13 @@ static void netdev_create(json_object *nd, struct fq_reply *r)
 				       "Parameter 'type' expects a netdev backend type");
 		return;
 	}
-	/* 5.2's QAPI netdev_add did not look for a netdev of that id. */
-	if (fq_backend_find(FQ_BACKEND_NETDEV, id)) {
-		if (fq_since(6, 0))
-			fq_reply_error(r, "GenericError", "Duplicate ID '%s'", id);
+	/*
+	 * 5.2's QAPI netdev_add does not look for a netdev of that id: it opens
+	 * the backend again (taking the descriptors it names), and one netdev of
+	 * the name is left (netdev_del finds no second one).
+	 */
+	if (fq_since(6, 0) && fq_backend_find(FQ_BACKEND_NETDEV, id)) {
+		fq_reply_error(r, "GenericError", "Duplicate ID '%s'", id);
 		return;
 	}
 	n = calloc(1, sizeof(*n));
@@ -490,6 +493,11 @@ static void netdev_create(json_object *nd, struct fq_reply *r)
 		return;
 	}
 	b = fq_backend_add(FQ_BACKEND_NETDEV, id, type, json_object_get(nd));
+	if (!b) {
+		/* 5.2's second one of the name: gone, the first stays. */
+		netdev_free(n);
+		return;
+	}
 	b->priv = n;
 	b->free_priv = netdev_free;
 }

@@ -175,6 +175,26 @@ script("netdev-tap", "netdev_add tap: a real tap fd by getfd name, a descriptor 
            c("netdev_del", {"id": "t7"}),
        ])
 
+script("netdev-tap-twice", "netdev_add of an id in use (G18): 7.2 refuses it first, 5.2 opens "
+       "the backend again (taking its getfd'ed descriptor), answers {} and still has one netdev",
+       PC, [
+           CAPS,
+           c("getfd", {"fdname": "tapfd"}, fds=["tap"]),
+           c("netdev_add", {"type": "tap", "id": "t1", "fds": "tapfd"}),
+           c("netdev_add", {"type": "tap", "id": "t1", "fds": "tapfd"}),
+           c("getfd", {"fdname": "tapfd"}, fds=["tap"]),
+           c("netdev_add", {"type": "tap", "id": "t1", "fds": "tapfd"}),
+           c("closefd", {"fdname": "tapfd"}),
+           c("netdev_add", {"type": "user", "id": "u1"}),
+           c("netdev_add", {"type": "user", "id": "u1"}),
+           c("netdev_del", {"id": "u1"}),
+           c("netdev_del", {"id": "u1"}),
+           c("netdev_del", {"id": "u1"}),
+           c("netdev_del", {"id": "t1"}),
+           c("netdev_del", {"id": "t1"}),
+           c("netdev_del", {"id": "t1"}),
+       ])
+
 script("netdev-others", "netdev_add socket, stream, dgram, vde, bridge, hubport, vhost-user, "
        "vhost-vdpa, l2tpv3: the checks each backend makes",
        PC + ["-chardev", "null,id=cnull",
