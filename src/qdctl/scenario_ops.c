@@ -356,23 +356,71 @@ static int op_remove_memory(struct sc_ctx *ctx, const struct sc_step *s, json_ob
 	return r < 0 ? r : qd_vm_remove_memory(ctx->vm, str_param(s, "id"), ctx->timeout_ms, err);
 }
 
-/* A NIC from its description: its tap opened by qdctl (QEMU gets copies). */
+/*
+ * A NIC from its description (a step, or an entry of add-nets), its tap
+ * opened by qdctl into @taps (QEMU gets copies: close them after the add).
+ */
+static int nic_of(json_object *o, struct qd_net_device *n, struct qdctl_taps *taps, qd_error *err)
+{
+	json_object *v;
+	int r;
+
+	*n = (struct qd_net_device){
+	    .id = str_member(o, "id"), .mac = str_member(o, "mac"), .queues = 1};
+	if (json_object_object_get_ex(o, "queues", &v))
+		n->queues = (unsigned)json_object_get_int(v);
+	if (json_object_object_get_ex(o, "vhost", &v))
+		n->vhost = json_object_get_boolean(v);
+	r = qdctl_taps_open(str_member(o, "tap"), n->queues, taps, err);
+	n->tap_fds = taps->fds;
+	return r;
+}
+
+/* add-nets: the NICs of "nics" in one pipelined batch; result {"results": [...]}. */
+static int op_add_nets(struct sc_ctx *ctx, const struct sc_step *s, json_object *result,
+		       qd_error *err)
+{
+	json_object *list = obj_param(s, "nics");
+	size_t n = json_object_array_length(list), opened = 0;
+	struct qd_net_device *nics = calloc(n, sizeof(*nics));
+	struct qdctl_taps *taps = calloc(n, sizeof(*taps));
+	struct qd_plug_result *res = calloc(n, sizeof(*res));
+	const char **ids = calloc(n, sizeof(*ids));
+	int r = need_vm(ctx, err);
+
+	if (r == 0 && (!nics || !taps || !res || !ids))
+		r = qdctl_error_set(err, -ENOMEM, "out of memory");
+	for (; r == 0 && opened < n; opened++) {
+		r = nic_of(json_object_array_get_idx(list, opened), &nics[opened], &taps[opened],
+			   err);
+		ids[opened] = nics[opened].id;
+	}
+	if (r == 0) {
+		r = qd_vm_add_nets(ctx->vm, nics, n, ctx->timeout_ms, res, err);
+		json_object_object_add(result, "results", qdctl_plug_results_json(ids, res, n));
+		qd_plug_results_clear(res, n);
+	}
+	for (size_t i = 0; taps && i < opened; i++)
+		qdctl_taps_close(&taps[i]);
+	free(ids);
+	free(res);
+	free(taps);
+	free(nics);
+	return r;
+}
+
 static int op_add_net(struct sc_ctx *ctx, const struct sc_step *s, json_object *result,
 		      qd_error *err)
 {
-	struct qd_net_device n = {.id = str_param(s, "id"),
-				  .mac = str_param(s, "mac"),
-				  .queues = uint_param(s, "queues", 1),
-				  .vhost = bool_param(s, "vhost", false)};
+	struct qd_net_device n;
 	struct qdctl_taps taps;
 	char *location = NULL;
 	int r = need_vm(ctx, err);
 
 	if (r == 0)
-		r = qdctl_taps_open(str_param(s, "tap"), n.queues, &taps, err);
+		r = nic_of(s->json, &n, &taps, err);
 	if (r < 0)
 		return r;
-	n.tap_fds = taps.fds;
 	r = qd_vm_add_net(ctx->vm, &n, ctx->timeout_ms, &location, err);
 	if (r == 0)
 		json_object_object_add(result, "location", json_object_new_string(location));
@@ -525,6 +573,15 @@ static int op_guest_wait(struct sc_ctx *ctx, const struct sc_step *s, json_objec
 
 #define NO_PARAMS ((const struct sc_param[]){{NULL, 0, false, NULL, NULL}})
 
+/* What a NIC takes, in add-net and in each entry of add-nets. */
+#define NIC_PARAMS                                                                                 \
+	{"id", SC_PARAM_STRING, true, NULL, NULL}, {"tap", SC_PARAM_STRING, false, NULL, NULL},    \
+	    {"queues", SC_PARAM_UINT, false, NULL, NULL},                                          \
+	    {"mac", SC_PARAM_STRING, false, NULL, NULL},                                           \
+	{                                                                                          \
+		"vhost", SC_PARAM_BOOL, false, NULL, NULL                                          \
+	}
+
 /* What a disk takes, in add-block and in each entry of add-blocks. */
 #define DISK_PARAMS(id_required)                                                                   \
 	{"id", SC_PARAM_STRING, id_required, NULL, NULL},                                          \
@@ -609,13 +666,15 @@ const struct sc_op sc_ops[] = {
     {"add-net", "id",
      "hot-plug a NIC on a tap qdctl opens (tap: its name, else the kernel's): result "
      "{\"location\"}",
-     (const struct sc_param[]){{"id", SC_PARAM_STRING, true, NULL, NULL},
-			       {"tap", SC_PARAM_STRING, false, NULL, NULL},
-			       {"queues", SC_PARAM_UINT, false, NULL, NULL},
-			       {"mac", SC_PARAM_STRING, false, NULL, NULL},
-			       {"vhost", SC_PARAM_BOOL, false, NULL, NULL},
-			       {NULL, 0, false, NULL, NULL}},
-     0, op_add_net},
+     (const struct sc_param[]){NIC_PARAMS, {NULL, 0, false, NULL, NULL}}, 0, op_add_net},
+    {"add-nets", NULL,
+     "hot-plug several NICs pipelined (each as add-net takes it): result {\"results\": "
+     "[{\"id\", \"ok\", \"location\" or \"error\"}]}",
+     (const struct sc_param[]){
+	 {"nics", SC_PARAM_LIST, true, NULL,
+	  (const struct sc_param[]){NIC_PARAMS, {NULL, 0, false, NULL, NULL}}},
+	 {NULL, 0, false, NULL, NULL}},
+     0, op_add_nets},
     {"remove-net", "id", "hot-unplug a NIC",
      (const struct sc_param[]){{"id", SC_PARAM_STRING, true, NULL, NULL},
 			       {NULL, 0, false, NULL, NULL}},

@@ -56,13 +56,13 @@ BAD = [
     ("no-op", scenario([START, {"id": "d0"}]),
      "{f}: step 2: 'op': required, a string: one of start, stop, pause, resume, status, caps, "
      "restart, reconcile, kill, add-vcpus, remove-vcpus, add-block, add-blocks, remove-block, "
-     "add-vfio, remove-vfio, add-memory, remove-memory, add-net, remove-net, qmp, wait-event, "
-     "fault, guest-run, guest-wait"),
+     "add-vfio, remove-vfio, add-memory, remove-memory, add-net, add-nets, remove-net, qmp, "
+     "wait-event, fault, guest-run, guest-wait"),
     ("unknown-op", scenario([START, {"op": "add-disk", "id": "d0"}]),
      "{f}: step 2: 'op': unknown op 'add-disk' (known: start, stop, pause, resume, status, caps, "
      "restart, reconcile, kill, add-vcpus, remove-vcpus, add-block, add-blocks, remove-block, "
-     "add-vfio, remove-vfio, add-memory, remove-memory, add-net, remove-net, qmp, wait-event, "
-     "fault, guest-run, guest-wait)"),
+     "add-vfio, remove-vfio, add-memory, remove-memory, add-net, add-nets, remove-net, qmp, "
+     "wait-event, fault, guest-run, guest-wait)"),
     ("unknown-member", scenario([START, {"op": "add-block", "id": "d0", "sise_mb": 8}]),
      "{f}: step 2 (add-block): unknown member 'sise_mb' (add-block takes: id, path, size_mb, "
      "format, read_only, index, and name, comment, timeout_ms, expect)"),

@@ -167,7 +167,7 @@ def test_nic_at_qemu_level(vm):
 
 
 @pytest.mark.parametrize("name", ["qemu-memory-hotplug", "qemu-memory-limits",
-                                  "qemu-net-hotplug", "qemu-blocks-batch"])
+                                  "qemu-net-hotplug", "qemu-blocks-batch", "qemu-nets-batch"])
 def test_catalogue_scenario_on_real_qemu(name):
     out = os.path.join(short_tmpdir(), "out.json")
     proc = subprocess.run([QDCTL, "scenario", "--qemu", qemu_binary(), "--json", out,
