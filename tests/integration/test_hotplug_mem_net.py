@@ -6,32 +6,15 @@ settled, and the state file equals fakeqemu's model after each operation (x-fake
 query-memory-devices, qom-list /objects, HMP info network).
 """
 import errno
-import fcntl
-import os
-import struct
 
 import pytest
 
 from hotplug_helpers import (SHORT_TIMEOUT_MS, assert_consistent, device_record, error_of,
                              qemu_device, vm_factory)
+from qdtest import taps_usable
 
 MIB = 1 << 20
 MEM_CONFIG = {"memory_slots": 4, "max_memory_mb": 2048}
-
-
-def taps_usable():
-    """Whether this process may create tap devices (CAP_NET_ADMIN and /dev/net/tun)."""
-    try:
-        fd = os.open("/dev/net/tun", os.O_RDWR)
-    except OSError:
-        return False
-    try:
-        fcntl.ioctl(fd, 0x400454ca, struct.pack("16sH", b"", 0x0002 | 0x1000))  # TUNSETIFF
-        return True
-    except OSError:
-        return False
-    finally:
-        os.close(fd)
 
 
 needs_taps = pytest.mark.skipif(not taps_usable(),

@@ -40,6 +40,25 @@ def qemu_binary():
     return os.environ.get("QD_QEMU", shutil.which("qemu-system-x86_64"))
 
 
+def taps_usable():
+    """Whether a tap device can be created here (qdctl opens NICs' taps itself): a
+    /dev/net/tun and CAP_NET_ADMIN. The tap made to find out goes with its descriptor."""
+    import fcntl
+    import struct
+
+    try:
+        fd = os.open("/dev/net/tun", os.O_RDWR)
+    except OSError:
+        return False
+    try:
+        fcntl.ioctl(fd, 0x400454ca, struct.pack("16sH", b"", 0x0002 | 0x1000))  # TUNSETIFF
+        return True
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
+
+
 class RealQemu:
     """QEMU started with a QMP monitor on a listening socket created here.
 

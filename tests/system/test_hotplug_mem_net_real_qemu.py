@@ -3,19 +3,18 @@ QEMU accepts, refuses and reports), and with the booted test guest (TCG): hot-pl
 memory comes up as memory blocks the guest onlines, a hot-plugged NIC as a network
 interface with the MAC given, and both go again when unplugged.
 """
-import fcntl
 import glob
 import json
 import os
 import re
-import struct
 import subprocess
 
 import pytest
 
 from fakeqemu_client import QmpConnection
-from qdtest import QDCTL, WRAPPER, qemu_binary, short_tmpdir, without_wrapper_noise
+from qdtest import QDCTL, qemu_binary, short_tmpdir, taps_usable
 from test_hotplug_guest import BOOT_DEADLINE, STEP_DEADLINE, Console, guest_files  # noqa: F401
+from test_hotplug_real_qemu import Vm as RealQemuVm
 
 ROOT = os.path.join(os.path.dirname(__file__), "..", "..")
 KERNELS = sorted(glob.glob("/boot/vmlinuz-*"))
@@ -24,54 +23,18 @@ pytestmark = [
     pytest.mark.skipif(qemu_binary() is None, reason="no qemu-system-x86_64 (set QD_QEMU)"),
     pytest.mark.skipif(not KERNELS, reason="no kernel in /boot (install linux-image-amd64)"),
 ]
-
-
-def kvm_usable():
-    try:
-        os.close(os.open("/dev/kvm", os.O_RDWR))
-        return True
-    except OSError:
-        return False
-
-
-def taps_usable():
-    """Whether a tap device can be created here (qdctl opens NICs' taps itself)."""
-    try:
-        fd = os.open("/dev/net/tun", os.O_RDWR)
-    except OSError:
-        return False
-    try:
-        fcntl.ioctl(fd, 0x400454ca, struct.pack("16sH", b"", 0x0002 | 0x1000))  # TUNSETIFF
-        return True
-    except OSError:
-        return False
-    finally:
-        os.close(fd)
-
-
 needs_taps = pytest.mark.skipif(not taps_usable(), reason="cannot create tap devices here "
                                 "(no /dev/net/tun, or no CAP_NET_ADMIN)")
 
 
-class Vm:
+class Vm(RealQemuVm):
     """A VM driven with `qdctl vm` on real QEMU; QMP asked directly between the calls."""
 
     def __init__(self, tmp_path, **members):
-        self.rundir = short_tmpdir()
-        cfg = {"id": "mn", "kernel": KERNELS[-1], "vcpus": 1, "max_vcpus": 2,
-               "memory_mb": 256, "memory_slots": 4, "max_memory_mb": 2048, "bridges": 1,
-               "accel": "kvm" if kvm_usable() else "tcg", "kernel_params": "panic=0"}
-        cfg.update(members)
-        self.id = cfg["id"]
-        self.cfg = tmp_path / "vm.json"
-        self.cfg.write_text(json.dumps(cfg))
-
-    def ops(self, *ops, timeout=5000):
-        proc = subprocess.run([*WRAPPER, QDCTL, "vm", "-d", self.rundir, "-q", qemu_binary(),
-                               "-t", str(timeout), "-k", str(self.cfg), *ops],
-                              capture_output=True, text=True, timeout=300)
-        return [json.loads(line) for line in proc.stdout.splitlines()], \
-            without_wrapper_noise(proc.stderr)
+        full = {"id": "mn", "max_vcpus": 2, "memory_slots": 4, "max_memory_mb": 2048}
+        full.update(members)
+        super().__init__(tmp_path, **full)
+        self.id = full["id"]
 
     def attach(self, *ops, timeout=5000):
         res, err = self.ops("attach", *ops, timeout=timeout)
@@ -103,9 +66,6 @@ class Vm:
     def version(self):
         v = self.qmp("query-version")["qemu"]
         return (v["major"], v["minor"])
-
-    def close(self):
-        self.ops("attach", "stop")
 
 
 @pytest.fixture
