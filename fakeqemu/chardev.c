@@ -333,8 +333,17 @@ static void on_conn_event(void *opaque, int fd, short revents)
 	close(fd);
 	c->conn_fd = -1;
 	fq_chardev_connected(c, -1);
-	if (c->server && c->listen_fd >= 0 && !c->mon)
+	if (c->server && c->listen_fd >= 0 && !c->mon) {
 		fq_loop_watch(c->listen_fd, POLLIN, on_listen, c);
+		/*
+		 * A client that connected while the last one was held (its
+		 * connection waits in the backlog) is taken now, not on a later
+		 * pass of the loop: otherwise a command read in the same pass
+		 * would see the server disconnected, depending only on how fast
+		 * this process runs. Real QEMU answers "connected" there.
+		 */
+		on_listen(c, c->listen_fd, 0);
+	}
 }
 
 static void watch_connection(struct fq_chardev *c)
