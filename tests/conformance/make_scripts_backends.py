@@ -506,24 +506,22 @@ MIG_STATS = [{"key": k, "value": 0} for k in (
     "setup-time", "downtime", "total-time", "mbps", "transferred", "precopy-bytes",
     "downtime-bytes", "duplicate", "normal", "normal-bytes")]
 
-script("migrate-exec", "migrate to exec:cat>FILE from prelaunch and from a running VM: the "
-       "MIGRATION/MIGRATION_PASS/STOP events of each version, query-migrate and query-status "
-       "after, a second migration from postmigrate, cont from postmigrate",
+# Only what does not race QEMU's migration cleanup: QEMU reports MIGRATION
+# "completed" before its cleanup bottom half has run, so a `cont` (refused:
+# "Migration is not finalized yet"), a query-status (finish-migrate or
+# postmigrate) or a second migrate right after it answer at random, most
+# often on a loaded host.
+script("migrate-exec", "migrate to exec:cat>FILE from prelaunch: the MIGRATION/MIGRATION_PASS/"
+       "STOP events of each version, query-migrate after, a bad URI, migrate_cancel of a "
+       "completed migration",
        PC + ["-m", "128"], [
            CAPS, EVENTS_ON,
            c("query-migrate"),
            c("migrate", {"uri": "exec:cat>@TMP@/mig1.state"}, until_event=COMPLETED),
            c("query-migrate"),
            c("migrate", {"uri": "bogus:x"}),
-           c("query-status"),
-           {"send": cmd("cont"), "events": ["RESUME"]},
-           c("query-status"),
-           c("migrate", {"uri": "exec:cat>@TMP@/mig2.state"}, until_event=COMPLETED),
-           # Not query-status at once: finish-migrate turns postmigrate when QEMU likes.
-           c("query-migrate"),
            c("migrate_cancel"),
-           {"send": cmd("cont"), "events": ["RESUME"]},
-           c("query-status"),
+           c("query-migrate"),
        ], normalize=MIG_STATS)
 
 script("migrate-errors", "migrate: missing or unknown URIs, an unknown fd name, a unix socket "
