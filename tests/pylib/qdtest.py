@@ -31,9 +31,37 @@ def run_qdctl(*args, timeout=60, check=None):
     return proc
 
 
+# Every directory short_tmpdir() made, for the leak check in tests/conftest.py.
+SHORT_TMPDIRS = []
+
+
 def short_tmpdir():
     """A private temp dir with a short path, so unix socket paths fit in 107 bytes."""
-    return tempfile.mkdtemp(prefix="qd-", dir="/tmp")
+    path = tempfile.mkdtemp(prefix="qd-", dir="/tmp")
+    SHORT_TMPDIRS.append(path)
+    return path
+
+
+def processes_using(paths):
+    """[(pid, argv)] of the processes other than this one whose command line
+    names a path under one of paths (a QEMU or fakeqemu a test started there)."""
+    found = []
+    needles = [p.encode() for p in paths if p]
+    if not needles:
+        return found
+    for name in os.listdir("/proc"):
+        if not name.isdigit() or int(name) == os.getpid():
+            continue
+        try:
+            with open(f"/proc/{name}/cmdline", "rb") as f:
+                cmdline = f.read()
+            with open(f"/proc/{name}/stat", "rb") as f:
+                state = f.read().rsplit(b")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if state != b"Z" and any(n in cmdline for n in needles):
+            found.append((int(name), cmdline.replace(b"\0", b" ").decode(errors="replace").strip()))
+    return found
 
 
 def qemu_binary():
