@@ -61,16 +61,38 @@ void fq_request_exit(int status)
 	fq_loop_timer(0, exit_now, (void *)(intptr_t)status);
 }
 
+/* qemu_get_pid_name(): the sender's argv[0] from /proc, or NULL. */
+static char *pid_name(pid_t pid)
+{
+	char path[64], buf[4096];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return NULL;
+	buf[n] = '\0';
+	return strdup(buf);
+}
+
 static void on_signal(void *opaque, int fd, short revents)
 {
 	struct signalfd_siginfo si;
+	char *name;
 
 	(void)opaque;
 	(void)revents;
 	if (read(fd, &si, sizeof(si)) != sizeof(si))
 		return;
-	fprintf(stderr, "%s: terminating on signal %u from pid %u\n", fq_vm.cfg.progname,
-		si.ssi_signo, si.ssi_pid);
+	name = pid_name((pid_t)si.ssi_pid);
+	fprintf(stderr, "%s: terminating on signal %u from pid %u (%s)\n", fq_vm.cfg.progname,
+		si.ssi_signo, si.ssi_pid, name ? name : "<unknown process>");
+	free(name);
 	fq_vm_shutdown("host-signal", false);
 	exit_now(0);
 }
