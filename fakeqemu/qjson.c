@@ -832,7 +832,6 @@ static void to_json_str(struct strbuf *b, const char *s, size_t len)
 
 struct dict_entry {
 	const char *key;
-	json_object *val;
 	unsigned bucket;
 	size_t index;
 };
@@ -847,7 +846,36 @@ static int qdict_order(const void *a, const void *b)
 	return x->index > y->index ? -1 : 1;
 }
 
-static void to_json(struct strbuf *b, json_object *o)
+const char **fq_qdict_keys(json_object *o, size_t *n)
+{
+	size_t len = (size_t)json_object_object_length(o), i = 0;
+	struct dict_entry *e = calloc(len ? len : 1, sizeof(*e));
+	const char **keys = calloc(len ? len : 1, sizeof(*keys));
+
+	if (!e || !keys)
+		abort();
+	json_object_object_foreach(o, key, val)
+	{
+		(void)val;
+		e[i] = (struct dict_entry){key, fq_qdict_bucket(key), i};
+		i++;
+	}
+	qsort(e, len, sizeof(*e), qdict_order);
+	for (i = 0; i < len; i++)
+		keys[i] = e[i].key;
+	free(e);
+	*n = len;
+	return keys;
+}
+
+/* json-writer.c's pretty_newline(): a new line indented to the container depth. */
+static void newline(struct strbuf *b, bool pretty, int depth)
+{
+	if (pretty)
+		strbuf_addf(b, "\n%*s", depth * 4, "");
+}
+
+static void to_json(struct strbuf *b, json_object *o, bool pretty, int depth)
 {
 	switch (json_object_get_type(o)) {
 	case json_type_null:
@@ -896,34 +924,30 @@ static void to_json(struct strbuf *b, json_object *o)
 		strbuf_addc(b, '[');
 		for (size_t i = 0; i < n; i++) {
 			if (i)
-				strbuf_adds(b, ", ");
-			to_json(b, json_object_array_get_idx(o, i));
+				strbuf_adds(b, pretty ? "," : ", ");
+			newline(b, pretty, depth + 1);
+			to_json(b, json_object_array_get_idx(o, i), pretty, depth + 1);
 		}
+		newline(b, pretty, depth);
 		strbuf_addc(b, ']');
 		break;
 	}
 	case json_type_object: {
-		size_t n = (size_t)json_object_object_length(o), i = 0;
-		struct dict_entry *e = calloc(n ? n : 1, sizeof(*e));
+		size_t n;
+		const char **keys = fq_qdict_keys(o, &n);
 
-		if (!e)
-			abort();
-		json_object_object_foreach(o, key, val)
-		{
-			e[i] = (struct dict_entry){key, val, fq_qdict_bucket(key), i};
-			i++;
-		}
-		qsort(e, n, sizeof(*e), qdict_order);
 		strbuf_addc(b, '{');
-		for (i = 0; i < n; i++) {
+		for (size_t i = 0; i < n; i++) {
 			if (i)
-				strbuf_adds(b, ", ");
-			to_json_str(b, e[i].key, strlen(e[i].key));
+				strbuf_adds(b, pretty ? "," : ", ");
+			newline(b, pretty, depth + 1);
+			to_json_str(b, keys[i], strlen(keys[i]));
 			strbuf_adds(b, ": ");
-			to_json(b, e[i].val);
+			to_json(b, json_object_object_get(o, keys[i]), pretty, depth + 1);
 		}
+		newline(b, pretty, depth);
 		strbuf_addc(b, '}');
-		free(e);
+		free(keys);
 		break;
 	}
 	}
@@ -933,6 +957,14 @@ char *fq_json_to_qemu_string(json_object *o)
 {
 	struct strbuf b = {0};
 
-	to_json(&b, o);
+	to_json(&b, o, false, 0);
+	return strbuf_steal(&b);
+}
+
+char *fq_json_to_qemu_pretty(json_object *o)
+{
+	struct strbuf b = {0};
+
+	to_json(&b, o, true, 0);
 	return strbuf_steal(&b);
 }

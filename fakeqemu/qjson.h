@@ -39,6 +39,9 @@ void fq_json_parser_feed_byte(struct fq_json_parser *p, unsigned char c);
  */
 char *fq_json_to_qemu_string(json_object *o);
 
+/* fq_json_to_qemu_pretty() - as fq_json_to_qemu_string() with qobject_to_json_pretty()'s layout. */
+char *fq_json_to_qemu_pretty(json_object *o);
+
 /*
  * fq_json_set_raw() - make string @o serialise as @text (malloc'd, taken),
  * already QEMU-formatted JSON: for replies too big to hold as a tree.
@@ -50,5 +53,16 @@ extern bool fq_json_float_17g;
 
 /* fq_qdict_bucket() - QEMU's QDict bucket for @key (tdb_hash % 512). */
 unsigned fq_qdict_bucket(const char *key);
+
+/**
+ * fq_qdict_keys() - the keys of @o in the order QEMU's QDict iterates them
+ * (buckets in order, the newest entry first within one), as its JSON output
+ * and its visitors see them
+ * @o: an object, its keys inserted in input order
+ * @n: receives their number
+ *
+ * Return: a malloc'd array of @o's key strings (borrowed from @o).
+ */
+const char **fq_qdict_keys(json_object *o, size_t *n);
 
 #endif

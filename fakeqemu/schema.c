@@ -309,22 +309,6 @@ static void visit_members(struct visit *v, struct frame *f, json_object *dict, j
 	}
 }
 
-struct dict_key {
-	const char *key;
-	unsigned bucket;
-	size_t at;
-};
-
-/* QDict iteration: buckets in order, the newest entry first within one. */
-static int qdict_order(const void *a, const void *b)
-{
-	const struct dict_key *x = a, *y = b;
-
-	if (x->bucket != y->bucket)
-		return x->bucket < y->bucket ? -1 : 1;
-	return x->at > y->at ? -1 : 1;
-}
-
 /*
  * The member qobject_input_check_struct() calls unexpected: the first key
  * left in its GHashTable once the members in @seen (in visit order) are
@@ -332,23 +316,13 @@ static int qdict_order(const void *a, const void *b)
  */
 static const char *first_unconsumed(json_object *dict, json_object *seen)
 {
-	size_t n = (size_t)json_object_object_length(dict), i = 0, nseen = 0;
-	struct dict_key *keys = calloc(n ? n : 1, sizeof(*keys));
-	const char **inserted = calloc(n ? n : 1, sizeof(*inserted));
+	size_t n, nseen = 0;
+	const char **inserted = fq_qdict_keys(dict, &n);
 	const char **removed = calloc((size_t)json_object_object_length(seen) + 1, sizeof(*removed));
 	const char *left;
 
-	if (!keys || !inserted || !removed)
+	if (!removed)
 		abort();
-	json_object_object_foreach(dict, key, val)
-	{
-		(void)val;
-		keys[i] = (struct dict_key){key, fq_qdict_bucket(key), i};
-		i++;
-	}
-	qsort(keys, n, sizeof(*keys), qdict_order);
-	for (i = 0; i < n; i++)
-		inserted[i] = keys[i].key;
 	json_object_object_foreach(seen, skey, sval)
 	{
 		(void)sval;
@@ -356,7 +330,6 @@ static const char *first_unconsumed(json_object *dict, json_object *seen)
 			removed[nseen++] = skey;
 	}
 	left = fq_ghash_first_left(inserted, n, removed, nseen);
-	free(keys);
 	free(inserted);
 	free(removed);
 	return left;
