@@ -5,6 +5,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -205,15 +206,24 @@ static void set_nonblock(int fd)
 	fcntl(fd, F_SETFD, FD_CLOEXEC);
 }
 
-static bool unix_addr(const char *path, struct sockaddr_un *sa, struct fq_reply *r)
+/*
+ * The address of a unix socket; an abstract one starts with a NUL, and a
+ * "tight" one (the default) is as long as its name. @len gets the length.
+ */
+static bool unix_addr(const char *path, bool abstract, bool tight, struct sockaddr_un *sa,
+		      socklen_t *len, struct fq_reply *r)
 {
+	size_t n = strlen(path);
+
 	memset(sa, 0, sizeof(*sa));
 	sa->sun_family = AF_UNIX;
-	if (strlen(path) >= sizeof(sa->sun_path)) {
+	if (n + (abstract ? 1 : 0) >= sizeof(sa->sun_path) + (abstract ? 1 : 0)) {
 		fq_reply_error(r, "GenericError", "UNIX socket path '%s' is too long", path);
 		return false;
 	}
-	memcpy(sa->sun_path, path, strlen(path) + 1);
+	memcpy(sa->sun_path + (abstract ? 1 : 0), path, n);
+	*len = abstract && tight ? (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + n)
+				 : (socklen_t)sizeof(*sa);
 	return true;
 }
 
@@ -388,23 +398,30 @@ static bool open_socket(struct fq_chardev *c, json_object *data, bool startup, c
 	c->telnet = json_object_object_get_ex(data, "telnet", &v) && json_object_get_boolean(v);
 	if (!strcmp(type, "unix")) {
 		struct sockaddr_un sa;
+		socklen_t salen;
+		bool abstract = json_object_object_get_ex(ad, "abstract", &v) &&
+				json_object_get_boolean(v);
+		bool tight = !json_object_object_get_ex(ad, "tight", &v) ||
+			     json_object_get_boolean(v);
 		int fd;
 
 		c->family = AF_UNIX;
 		c->path = xstrdup(json_object_get_string(json_object_object_get(ad, "path")));
-		if (!unix_addr(c->path, &sa, r))
+		c->abstract = abstract;
+		if (!unix_addr(c->path, abstract, tight, &sa, &salen, r))
 			return false;
 		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 		if (c->server) {
-			unlink(c->path);
-			if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 1) < 0) {
+			if (!abstract)
+				unlink(c->path);
+			if (bind(fd, (struct sockaddr *)&sa, salen) < 0 || listen(fd, 1) < 0) {
 				fq_reply_error(r, "GenericError", "Failed to bind socket to %s: %s",
 					       c->path, strerror(errno));
 				close(fd);
 				return false;
 			}
 			c->listen_fd = fd;
-		} else if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		} else if (connect(fd, (struct sockaddr *)&sa, salen) < 0) {
 			fq_reply_error(r, "GenericError", "Failed to connect to '%s': %s", c->path,
 				       strerror(errno));
 			close(fd);
@@ -557,7 +574,7 @@ static void chardev_free(void *p)
 		return;
 	if (c->listen_fd >= 0) {
 		/* The listener's close removes the socket file, as at exit. */
-		if (c->family == AF_UNIX && c->path)
+		if (c->family == AF_UNIX && c->path && !c->abstract)
 			unlink(c->path);
 		fq_loop_unwatch(c->listen_fd);
 		close(c->listen_fd);
@@ -699,6 +716,9 @@ static json_object *backend_from_opts(const struct fq_opts *o, const char *type,
 		if (path) {
 			json_add_str(addr, "type", "unix");
 			json_add_str(ad, "path", path);
+			/* Linux's abstract namespace (5.1). */
+			opt_bool(o, "abstract", "abstract", ad, false);
+			opt_bool(o, "tight", "tight", ad, false);
 		} else if (host) {
 			if (!port) {
 				fq_reply_error(r, "GenericError", "chardev: socket: no port given");
@@ -809,43 +829,173 @@ void fq_chardev_option(const char *arg)
 	free(location);
 }
 
+/* ",key=value" with every comma of the value doubled (QemuOpts text). */
+static void add_opt(struct strbuf *b, const char *key, const char *val)
+{
+	strbuf_addf(b, ",%s=", key);
+	for (const char *p = val; *p; p++) {
+		if (*p == ',')
+			strbuf_addc(b, ',');
+		strbuf_addc(b, *p);
+	}
+}
+
+/* qemu_opts_do_parse() of @params into @b: false (reported) on a bad option. */
+static bool add_params(struct strbuf *b, const char *location, const char *params,
+		       const char *implied)
+{
+	struct fq_opts o;
+	char *err;
+
+	fq_opts_parse(params, implied, &o);
+	err = fq_cmdline_error("chardev", location, &o);
+	if (err) {
+		fq_report_location(location);
+		fq_error_report("%s", err);
+		fq_report_location(NULL);
+		free(err);
+		fq_opts_free(&o);
+		return false;
+	}
+	for (size_t i = 0; i < o.n; i++)
+		add_opt(b, o.items[i].key, o.items[i].value);
+	fq_opts_free(&o);
+	return true;
+}
+
+/*
+ * qemu_chr_parse_compat(): a legacy "backend:address,options" argument as
+ * -chardev text (malloc'd), or NULL when it is none (what QEMU reports about
+ * it reported). "mon:" only where a monitor may be muxed in.
+ */
+static char *parse_compat(const char *location, const char *filename, bool permit_mux_mon)
+{
+	static const char *const simple[] = {"null",	"pty",	   "msmouse", "wctablet",
+					     "braille", "testdev", "stdio",   NULL};
+	struct strbuf b = {0};
+	char host[65], port[33], w[8], h[8];
+	bool mux = false;
+	const char *p;
+	int pos = 0;
+
+	if (!strncmp(filename, "mon:", 4)) {
+		if (!permit_mux_mon) {
+			fq_report_location(location);
+			fq_error_report("mon: isn't supported in this context");
+			fq_report_location(NULL);
+			return NULL;
+		}
+		filename += 4;
+		mux = true;
+	}
+	for (int i = 0; simple[i]; i++)
+		if (!strcmp(filename, simple[i])) {
+			strbuf_addf(&b, "backend=%s", filename);
+			/* Muxed onto stdio, Ctrl-C goes to the guest. */
+			if (mux && !strcmp(filename, "stdio"))
+				strbuf_adds(&b, ",signal=off");
+			goto done;
+		}
+	if (!strncmp(filename, "vc", 2)) {
+		p = filename + 2;
+		strbuf_adds(&b, "backend=vc");
+		if (*p == ':') {
+			if (sscanf(p + 1, "%7[0-9]x%7[0-9]", w, h) == 2) {
+				add_opt(&b, "width", w);
+				add_opt(&b, "height", h);
+			} else if (sscanf(p + 1, "%7[0-9]Cx%7[0-9]C", w, h) == 2) {
+				add_opt(&b, "cols", w);
+				add_opt(&b, "rows", h);
+			} else {
+				goto fail;
+			}
+		}
+		goto done;
+	}
+	if (!strcmp(filename, "con:")) {
+		strbuf_adds(&b, "backend=console");
+		goto done;
+	}
+	if (!strncmp(filename, "COM", 3) || !strncmp(filename, "/dev/", 5)) {
+		bool par = !strncmp(filename, "/dev/parport", 12) || !strncmp(filename, "/dev/ppi", 8);
+
+		strbuf_addf(&b, "backend=%s", par ? "parallel" : "serial");
+		add_opt(&b, "path", filename);
+		goto done;
+	}
+	if (!strncmp(filename, "file:", 5) || !strncmp(filename, "pipe:", 5)) {
+		strbuf_addf(&b, "backend=%.4s", filename);
+		add_opt(&b, "path", filename + 5);
+		goto done;
+	}
+	if (!strncmp(filename, "tcp:", 4) || !strncmp(filename, "telnet:", 7) ||
+	    !strncmp(filename, "tn3270:", 7) || !strncmp(filename, "websocket:", 10)) {
+		p = strchr(filename, ':') + 1;
+		if (sscanf(p, "%64[^:]:%32[^,]%n", host, port, &pos) < 2) {
+			host[0] = 0;
+			if (sscanf(p, ":%32[^,]%n", port, &pos) < 1)
+				goto fail;
+		}
+		strbuf_adds(&b, "backend=socket");
+		add_opt(&b, "host", host);
+		add_opt(&b, "port", port);
+		if (p[pos] == ',' && !add_params(&b, location, p + pos + 1, NULL))
+			goto fail;
+		if (filename[0] != 't' || filename[1] != 'c')
+			add_opt(&b, filename[0] == 'w' ? "websocket" : filename[1] == 'e' ? "telnet"
+								   : "tn3270",
+				"on");
+		goto done;
+	}
+	if (!strncmp(filename, "udp:", 4)) {
+		p = filename + 4;
+		strbuf_adds(&b, "backend=udp");
+		if (sscanf(p, "%64[^:]:%32[^@,]%n", host, port, &pos) < 2) {
+			host[0] = 0;
+			if (sscanf(p, ":%32[^@,]%n", port, &pos) < 1)
+				goto fail;
+		}
+		add_opt(&b, "host", host);
+		add_opt(&b, "port", port);
+		if (p[pos] == '@') {
+			p += pos + 1;
+			if (sscanf(p, "%64[^:]:%32[^,]%n", host, port, &pos) < 2) {
+				host[0] = 0;
+				if (sscanf(p, ":%32[^,]%n", port, &pos) < 1)
+					goto fail;
+			}
+			add_opt(&b, "localaddr", host);
+			add_opt(&b, "localport", port);
+		}
+		goto done;
+	}
+	if (!strncmp(filename, "unix:", 5)) {
+		strbuf_adds(&b, "backend=socket");
+		if (!add_params(&b, location, filename + 5, "path"))
+			goto fail;
+		goto done;
+	}
+	fq_report_location(location);
+	fq_error_report("'%s' is not a valid char driver", filename);
+	fq_report_location(NULL);
+fail:
+	strbuf_free(&b);
+	return NULL;
+done:
+	if (mux)
+		strbuf_adds(&b, ",mux=on");
+	return strbuf_steal(&b);
+}
+
 void fq_chardev_compat(const char *option, const char *arg, const char *label)
 {
-	char *location, *text = NULL;
-	const char *p;
+	char *location, *text;
 
 	if (asprintf(&location, "-%s %s", option, arg) < 0)
 		abort();
-	/* qemu_chr_parse_compat(): the legacy "backend:address,options" forms. */
-	if ((p = strchr(arg, ':')) && !strncmp(arg, "unix:", 5)) {
-		if (asprintf(&text, "socket,path=%s", arg + 5) < 0)
-			abort();
-	} else if (!strncmp(arg, "tcp:", 4) || !strncmp(arg, "telnet:", 7)) {
-		const char *hp = strchr(arg, ':') + 1, *colon = strchr(hp, ':');
-		const char *comma = colon ? strchr(colon, ',') : NULL;
-
-		if (!colon)
-			fq_die("%s: fakeqemu: expected host:port", location);
-		if (asprintf(&text, "socket,host=%.*s,port=%.*s%s%s", (int)(colon - hp), hp,
-			     comma ? (int)(comma - colon - 1) : (int)strlen(colon + 1), colon + 1,
-			     comma ? comma : "",
-			     arg[0] == 't' && arg[1] == 'e' ? ",telnet=on" : "") < 0)
-			abort();
-	} else if (!strncmp(arg, "file:", 5)) {
-		if (asprintf(&text, "file,path=%s", arg + 5) < 0)
-			abort();
-	} else if (!strncmp(arg, "pipe:", 5)) {
-		if (asprintf(&text, "pipe,path=%s", arg + 5) < 0)
-			abort();
-	} else if (!strcmp(arg, "stdio") || !strcmp(arg, "pty") || !strcmp(arg, "null") ||
-		   !strcmp(arg, "vc") || !strcmp(arg, "msmouse") || !strcmp(arg, "braille")) {
-		text = xstrdup(arg);
-	} else if (!strncmp(arg, "/dev/", 5)) {
-		if (asprintf(&text, "serial,path=%s", arg) < 0)
-			abort();
-	} else {
-		fq_die("%s: fakeqemu: this -%s form is not modelled", location, option);
-	}
+	text = parse_compat(location, arg, true);
+	if (!text)
+		fq_die("%s: parse error: %s", location, arg);
 	queue_add(location, text, label);
 	free(text);
 	free(location);
@@ -925,7 +1075,7 @@ void fq_chardevs_cleanup(void)
 
 	/* QEMU removes the unix sockets it listened on when it exits. */
 	while ((c = fq_gtable_next(root(), &pos, NULL))) {
-		if (c->server && c->family == AF_UNIX && c->path)
+		if (c->server && c->family == AF_UNIX && c->path && !c->abstract)
 			unlink(c->path);
 		if (c->conn_fd >= 0)
 			close(c->conn_fd);

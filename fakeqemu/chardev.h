@@ -51,6 +51,7 @@ struct fq_chardev {
 	char *backend;
 	char *filename;
 	bool is_socket, server, telnet;
+	bool abstract; /* unix: in the abstract namespace, no file */
 	int family;
 	char *path, *host, *port, *fdstr;
 	int listen_fd, conn_fd, fd;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* cmdline.c - validation of the options fakeqemu only checks (see cmdline.h) */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,19 +30,34 @@ static bool parse_bool(const char *v)
 	return !strcmp(v, "on") || !strcmp(v, "off");
 }
 
+static char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static char *xasprintf(const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) < 0)
+		abort();
+	va_end(ap);
+	return s;
+}
+
 /* parse_option_number(): qemu_strtou64(), so "-1" is 2^64 - 1. */
-static void check_number(const char *location, const char *key, const char *val)
+static char *check_number(const char *key, const char *val)
 {
 	int ret = fq_strtou64(val, &(uint64_t){0});
 
 	if (ret == -ERANGE)
-		fq_die("%s: Value '%s' is too large for parameter '%s'", location, val, key);
+		return xasprintf("Value '%s' is too large for parameter '%s'", val, key);
 	if (ret)
-		fq_die("%s: Parameter '%s' expects a number", location, key);
+		return xasprintf("Parameter '%s' expects a number", key);
+	return NULL;
 }
 
 /* parse_option_size(): qemu_strtosz(), out of range said apart. */
-static void check_size(const char *location, const char *key, const char *val)
+static char *check_size(const char *location, const char *key, const char *val)
 {
 	bool deprecated;
 	int ret = fq_strtosz(val, &(uint64_t){0}, &deprecated);
@@ -51,22 +67,23 @@ static void check_size(const char *location, const char *key, const char *val)
 		fq_warn("Using a multiplier suffix on hex numbers is deprecated: %s", val);
 		fq_report_location(NULL);
 	}
-
 	if (ret == -ERANGE)
-		fq_die("%s: Value '%s' is out of range for parameter '%s'", location, val, key);
+		return xasprintf("Value '%s' is out of range for parameter '%s'", val, key);
 	if (ret)
-		fq_die("%s: Parameter '%s' expects a non-negative number below 2^64\nOptional "
-		       "suffix k, M, G, T, P or E means kilo-, mega-, giga-, tera-, peta-\nand "
-		       "exabytes, respectively.",
-		       location, key);
+		return xasprintf("Parameter '%s' expects a non-negative number below 2^64\nOptional "
+				 "suffix k, M, G, T, P or E means kilo-, mega-, giga-, tera-, "
+				 "peta-\nand exabytes, respectively.",
+				 key);
+	return NULL;
 }
 
-void fq_cmdline_check(const char *list, const char *location, const struct fq_opts *o)
+char *fq_cmdline_error(const char *list, const char *location, const struct fq_opts *o)
 {
 	json_object *owner, *params = list_parameters(list, &owner);
 	size_t n = params ? json_object_array_length(params) : 0;
+	char *err = NULL;
 
-	for (size_t i = 0; n && i < o->n; i++) {
+	for (size_t i = 0; n && i < o->n && !err; i++) {
 		const char *key = o->items[i].key, *val = o->items[i].value, *type = NULL;
 
 		/* QemuOpts keeps "id" apart from the description. */
@@ -79,15 +96,24 @@ void fq_cmdline_check(const char *list, const char *location, const struct fq_op
 				type = json_object_get_string(json_object_object_get(p, "type"));
 		}
 		if (!type)
-			fq_die("%s: Invalid parameter '%s'", location, key);
-		if (!strcmp(type, "boolean") && !parse_bool(val))
-			fq_die("%s: Parameter '%s' expects 'on' or 'off'", location, key);
-		if (!strcmp(type, "number"))
-			check_number(location, key, val);
-		if (!strcmp(type, "size"))
-			check_size(location, key, val);
+			err = xasprintf("Invalid parameter '%s'", key);
+		else if (!strcmp(type, "boolean") && !parse_bool(val))
+			err = xasprintf("Parameter '%s' expects 'on' or 'off'", key);
+		else if (!strcmp(type, "number"))
+			err = check_number(key, val);
+		else if (!strcmp(type, "size"))
+			err = check_size(location, key, val);
 	}
 	json_object_put(owner);
+	return err;
+}
+
+void fq_cmdline_check(const char *list, const char *location, const struct fq_opts *o)
+{
+	char *err = fq_cmdline_error(list, location, o);
+
+	if (err)
+		fq_die("%s: %s", location, err);
 }
 
 /* ---- the options' own checks ----------------------------------------------------- */

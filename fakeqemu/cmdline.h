@@ -24,6 +24,18 @@
 void fq_cmdline_check(const char *list, const char *location, const struct fq_opts *o);
 
 /**
+ * fq_cmdline_error() - as fq_cmdline_check(), but the first error is returned
+ * (malloc'd, without the location) instead of ending the process: for callers
+ * that report more after it (qemu_chr_parse_compat()'s "parse error")
+ * @list:     the QemuOpts list ("chardev", ...)
+ * @location: the option, for warnings
+ * @o:        the parsed options
+ *
+ * Return: NULL when every key is known and every value of its type.
+ */
+char *fq_cmdline_error(const char *list, const char *location, const struct fq_opts *o);
+
+/**
  * fq_cmdline_option() - an option fakeqemu checks without modelling it further
  * @name: the option, without its dash ("msg", "rtc", "overcommit", ...)
  * @arg:  its argument

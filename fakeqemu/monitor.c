@@ -35,6 +35,7 @@ static struct mon_request *requests;
 static int compat_monitors; /* compat_monitorN of -qmp and -monitor */
 
 static void on_listen(void *opaque, int fd, short revents);
+static void update_watch(struct fq_monitor *m);
 static void on_client(void *opaque, int fd, short revents);
 
 static void set_nonblock(int fd)
@@ -54,6 +55,7 @@ static struct fq_monitor *monitor_new(const char *label)
 	m->label = strdup(label);
 	m->listen_fd = -1;
 	m->client_fd = -1;
+	m->out_fd = -1;
 	for (pp = &fq_monitors; *pp; pp = &(*pp)->next)
 		;
 	*pp = m;
@@ -82,7 +84,13 @@ static void add_compat(const char *option, const char *arg, bool control, bool p
 
 	if (asprintf(&location, "-%s %s", option, arg) < 0)
 		abort();
+	/* "chardev:ID" names a -chardev; it still counts a compat_monitorN. */
 	snprintf(label, sizeof(label), "compat_monitor%d", compat_monitors++);
+	if (!strncmp(arg, "chardev:", 8)) {
+		request_add(location, arg + 8, control, pretty);
+		free(location);
+		return;
+	}
 	fq_chardev_compat(option, arg, label);
 	request_add(location, label, control, pretty);
 	free(location);
@@ -157,7 +165,11 @@ static void start_session(struct fq_monitor *m, int fd)
 	if (m->listen_fd >= 0)
 		fq_loop_unwatch(m->listen_fd);
 	fq_loop_watch(fd, POLLIN, on_client, m);
-	send_greeting(m);
+	if (m->hmp)
+		fq_hmp_session_open(m->rl, &m->out);
+	else
+		send_greeting(m);
+	update_watch(m);
 }
 
 static void accept_client(struct fq_monitor *m)
@@ -183,8 +195,21 @@ void fq_monitors_start(void)
 
 		if (!c)
 			fq_die("%s: chardev \"%s\" not found", q->location, q->chardev);
-		if (!q->control || !c->is_socket) {
-			/* A human monitor, or QMP on a non-socket chardev: open, not served. */
+		if (q->control && !strcmp(c->backend, "stdio")) {
+			/* QMP on stdio: a session from the start, stdin in, stdout out. */
+			m = monitor_new(c->id);
+			m->chr = c;
+			m->pretty = q->pretty;
+			m->parser = fq_json_parser_new(fq_qmp_handle_input, m);
+			fq_chardev_set_frontend(c, m);
+			fcntl(0, F_SETFL, fcntl(0, F_GETFL) | O_NONBLOCK);
+			fcntl(1, F_SETFL, fcntl(1, F_GETFL) | O_NONBLOCK);
+			m->out_fd = 1;
+			start_session(m, 0);
+			continue;
+		}
+		if (!c->is_socket || (!q->control && !c->server)) {
+			/* A monitor on another chardev: open, not served. */
 			c->fe_open = true;
 			continue;
 		}
@@ -194,6 +219,12 @@ void fq_monitors_start(void)
 		m = monitor_new(c->id);
 		m->chr = c;
 		m->pretty = q->pretty;
+		if (!q->control) {
+			m->hmp = true;
+			m->rl = calloc(1, sizeof(*m->rl));
+			if (!m->rl)
+				abort();
+		}
 		m->listen_fd = c->listen_fd;
 		m->parser = fq_json_parser_new(fq_qmp_handle_input, m);
 		fq_chardev_set_frontend(c, m);
@@ -216,7 +247,13 @@ void fq_monitor_disconnect(struct fq_monitor *m)
 	if (m->client_fd < 0)
 		return;
 	fq_loop_unwatch(m->client_fd);
-	close(m->client_fd);
+	if (m->out_fd >= 0) {
+		/* stdio: the session ends with stdin, the descriptors stay. */
+		fq_loop_unwatch(m->out_fd);
+		m->out_fd = -1;
+	} else {
+		close(m->client_fd);
+	}
 	m->client_fd = -1;
 	m->negotiated = false;
 	m->busy = false;
@@ -246,6 +283,18 @@ static void update_watch(struct fq_monitor *m)
 		return;
 	/* QEMU stops reading while a command is in progress (no OOB). */
 	ev = POLLIN;
+	if (m->out_fd >= 0) {
+		/* stdio: stdin is read (until its end), stdout written. */
+		if (m->stdin_eof)
+			fq_loop_unwatch(m->client_fd);
+		else
+			fq_loop_watch(m->client_fd, ev, on_client, m);
+		if (m->out.len && !m->hold_output && !m->split_wait)
+			fq_loop_watch(m->out_fd, POLLOUT, on_client, m);
+		else
+			fq_loop_unwatch(m->out_fd);
+		return;
+	}
 	if (m->out.len && !m->hold_output && !m->split_wait)
 		ev |= POLLOUT;
 	fq_loop_watch(m->client_fd, ev, on_client, m);
@@ -266,7 +315,10 @@ static void write_out(struct fq_monitor *m)
 
 	if (m->split_bytes > 0 && n > (size_t)m->split_bytes)
 		n = (size_t)m->split_bytes;
-	w = send(m->client_fd, m->out.buf, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+	if (m->out_fd >= 0)
+		w = write(m->out_fd, m->out.buf, n);
+	else
+		w = send(m->client_fd, m->out.buf, n, MSG_NOSIGNAL | MSG_DONTWAIT);
 	if (w < 0) {
 		if (errno == EAGAIN || errno == EINTR)
 			return;
@@ -295,8 +347,14 @@ static void write_out(struct fq_monitor *m)
 /* Feed buffered input one byte at a time until a command suspends us. */
 static void process_input(struct fq_monitor *m)
 {
-	while (!m->busy && m->client_fd >= 0 && m->in_pos < m->in.len)
-		fq_json_parser_feed_byte(m->parser, (unsigned char)m->in.buf[m->in_pos++]);
+	while (!m->busy && m->client_fd >= 0 && m->in_pos < m->in.len) {
+		unsigned char c = (unsigned char)m->in.buf[m->in_pos++];
+
+		if (m->hmp)
+			fq_hmp_session_byte(m->rl, c, &m->out);
+		else
+			fq_json_parser_feed_byte(m->parser, c);
+	}
 	if (m->in_pos == m->in.len) {
 		strbuf_reset(&m->in);
 		m->in_pos = 0;
@@ -323,6 +381,9 @@ static ssize_t receive(struct fq_monitor *m, char *buf, size_t len)
 			     .msg_controllen = sizeof(control.buf)};
 	ssize_t n = recvmsg(m->client_fd, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
 
+	/* stdio's stdin need not be a socket (no descriptors come then). */
+	if (n < 0 && errno == ENOTSOCK)
+		return read(m->client_fd, buf, len);
 	if (n < 0)
 		return n;
 	for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
@@ -410,11 +471,17 @@ static void on_client(void *opaque, int fd, short revents)
 
 	if (revents & POLLOUT)
 		write_out(m);
-	if (m->client_fd != fd)
+	if (m->client_fd != fd || m->client_fd < 0)
 		return;
 	if (revents & (POLLIN | POLLHUP | POLLERR)) {
 		ssize_t n = receive(m, buf, sizeof(buf));
 
+		if (n == 0 && m->out_fd >= 0) {
+			/* The end of stdin is no hang-up of stdout: QEMU goes on. */
+			m->stdin_eof = true;
+			update_watch(m);
+			return;
+		}
 		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
 			fq_monitor_disconnect(m);
 			return;
@@ -459,9 +526,13 @@ void fq_monitor_send(struct fq_monitor *m, json_object *msg)
 
 	if (m->client_fd < 0)
 		return;
-	text = fq_json_to_qemu_string(msg);
-	strbuf_adds(&m->out, text);
+	text = m->pretty ? fq_json_to_qemu_pretty(msg) : fq_json_to_qemu_string(msg);
 	/* monitor_puts() turns every '\n' into "\r\n". */
+	for (const char *p = text; *p; p++) {
+		if (*p == '\n')
+			strbuf_addc(&m->out, '\r');
+		strbuf_addc(&m->out, *p);
+	}
 	strbuf_adds(&m->out, "\r\n");
 	free(text);
 	if (m->hold_timer) {

@@ -9,6 +9,7 @@
 #include <json-c/json.h>
 
 #include "qmp_dispatch.h"
+#include "hmp_session.h"
 #include "strbuf.h"
 
 struct fq_json_parser;
@@ -24,7 +25,11 @@ struct fq_monitor {
 	struct fq_chardev *chr; /* the socket chardev it serves */
 	int listen_fd;		/* the chardev's listening socket, or -1 */
 	bool pretty;
+	bool hmp;		     /* a human monitor (mode=readline) */
+	struct fq_hmp_line *rl;	     /* its readline state */
 	int client_fd;		     /* -1 without a client */
+	int out_fd;		     /* stdio: stdout (client_fd reads stdin); else -1 */
+	bool stdin_eof;		     /* stdio: stdin ended; replies still go out */
 	int fds[FQ_MONITOR_MAX_FDS]; /* received with SCM_RIGHTS, not yet taken */
 	int nfds;
 	struct fq_json_parser *parser;

@@ -354,6 +354,16 @@ for name, value in [("neg", "-1"), ("negzero", "-0"), ("hexsuffix", "0x10k"),
 for name, value in [("neg", "-1"), ("big", "99999999999999999999"), ("suffix", "1k")]:
     argv_error("argv-number-" + name, "a QemuOpts number of '%s' (-boot reboot-timeout=)" % value,
                ["-machine", "bogus", "-boot", "reboot-timeout=" + value])
+# monitor_parse() and qemu_chr_parse_compat(): the legacy forms QEMU refuses.
+for name, opt, value in [("bogus", "-qmp", "bogus"), ("bogus-prefix", "-qmp", "bogus:x"),
+                         ("noport", "-qmp", "tcp:127.0.0.1,server=on,wait=off"),
+                         ("badopt", "-qmp", "unix:@TMP@/m.sock,server=on,wait=off,bogus=1"),
+                         ("badbool", "-monitor", "unix:@TMP@/m.sock,server=maybe"),
+                         ("empty-unix", "-qmp", "unix:"),
+                         ("nochardev", "-qmp", "chardev:nosuch"),
+                         ("none", "-qmp", "none")]:
+    argv_error("argv-compat-" + name, "%s %s (qemu_chr_parse_compat)" % (opt, value),
+               [opt, value])
 argv_error("argv-mon-nochardev", "-mon of a missing chardev", ["-mon", "chardev=nope"])
 argv_error("argv-mon-badmode", "-mon with an unknown mode",
            ["-chardev", "null,id=a", "-mon", "chardev=a,mode=bogus"])
