@@ -48,12 +48,25 @@ static int parse(const char *text, const char *implied_key, struct fq_opts *out,
 
 	memset(out, 0, sizeof(*out));
 	while (*p) {
-		p = get_token(p, true, &key);
+		/* A name ends at the first '=' or ',' (",," does not escape in names). */
+		size_t len = strcspn(p, "=,");
+
+		if (p[len] != '=' && first && implied_key) {
+			/* The implied first key takes the whole value, ",," escapes included. */
+			p = get_token(p, false, &value);
+			opts_add(out, implied_key, strbuf_str(&value));
+			first = false;
+			if (*p == ',')
+				p++;
+			continue;
+		}
+		strbuf_reset(&key);
+		for (size_t i = 0; i < len; i++)
+			strbuf_addc(&key, p[i]);
+		p += len;
 		if (*p == '=') {
 			p = get_token(p + 1, false, &value);
 			opts_add(out, strbuf_str(&key), strbuf_str(&value));
-		} else if (first && implied_key) {
-			opts_add(out, implied_key, strbuf_str(&key));
 		} else if (key.len) {
 			/* Bare "flag" means flag=on, "noflag" means flag=off. */
 			bool no = strncmp(strbuf_str(&key), "no", 2) == 0 && key.len > 2;
