@@ -155,9 +155,13 @@ class Conn:
             # more will come, so stop waiting once it is gone.
             r, _, _ = select.select([self.sock], [], [], min(left, 0.05))
             if not r:
-                if self.proc is not None and self.proc.poll() is not None:
+                if self.proc is None or self.proc.poll() is None:
+                    continue
+                # Gone: what it wrote (and its EOF, when it had accepted) is
+                # readable now, or nothing will ever come.
+                r, _, _ = select.select([self.sock], [], [], 0)
+                if not r:
                     return None
-                continue
             try:
                 data = self.sock.recv(65536)
             except ConnectionResetError:
