@@ -7,6 +7,7 @@
 #include "commands.h"
 #include "fakeqemu.h"
 #include "loop.h"
+#include "machine.h"
 #include "since.h"
 
 /* What the guest has given back, in bytes (the balloon's size). */
@@ -15,7 +16,7 @@ static uint64_t pending_target;
 
 static uint64_t ram_size(void)
 {
-	return (fq_vm.cfg.ram_mb ? fq_vm.cfg.ram_mb : 128) << 20;
+	return fq_machine_ram_size();
 }
 
 /* qemu_add_balloon_handler(): a virtio-balloon device exists. */

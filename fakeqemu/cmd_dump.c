@@ -90,7 +90,7 @@ static int guest_blocks(struct block *b)
 {
 	const char *m = fq_vm.cfg.machine ? fq_vm.cfg.machine : "pc";
 	bool board = strcmp(m, "none") != 0;
-	uint64_t ram = fq_vm.cfg.ram_mb ? fq_vm.cfg.ram_mb << 20 : board ? 128ULL << 20 : 0;
+	uint64_t ram = fq_machine_ram_size();
 	uint64_t lowmem, below, above, plugged = device_memory();
 	int n = 0;
 

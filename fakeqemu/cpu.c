@@ -224,6 +224,24 @@ static bool same_feature(const char *a, const char *b)
 	return *a == *b;
 }
 
+char *fq_cpu_option(const char *name)
+{
+	char *opts = fq_vm.cfg.cpu_opts ? strdup(fq_vm.cfg.cpu_opts) : NULL, *save = NULL, *tok;
+	char *value = NULL;
+
+	tok = opts ? strtok_r(opts, ",", &save) : NULL;
+	while (tok && (tok = strtok_r(NULL, ",", &save))) {
+		const char *eq = strchr(tok, '=');
+
+		if (eq && (size_t)(eq - tok) == strlen(name) && !strncmp(tok, name, strlen(name))) {
+			free(value);
+			value = strdup(eq + 1);
+		}
+	}
+	free(opts);
+	return value;
+}
+
 int fq_cpu_flag(const char *name)
 {
 	char *opts = fq_vm.cfg.cpu_opts ? strdup(fq_vm.cfg.cpu_opts) : NULL, *save = NULL, *tok;

@@ -38,6 +38,14 @@ struct fq_cpu_slot *fq_cpu_slot_by_path(const char *path);
 int fq_cpu_flag(const char *name);
 
 /**
+ * fq_cpu_option() - the value -cpu gives property @name ("phys-bits=42")
+ * @name: a property name
+ *
+ * Return: a new string (the last one given; free it), or NULL.
+ */
+char *fq_cpu_option(const char *name);
+
+/**
  * fq_cpu_feature_supported() - whether the accelerator supports a feature
  * @name: a feature property
  *

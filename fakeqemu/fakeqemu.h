@@ -125,9 +125,14 @@ struct fq_config {
 	char *pidfile;
 	bool acpi;
 	unsigned cpus, sockets, dies, cores, threads, maxcpus;
-	unsigned long long ram_mb;
-	unsigned ram_slots;		/* -m slots= */
-	unsigned long long maxmem_mb;	/* -m maxmem=, 0 when not given */
+	/* -m as given (machine.c) and as the machine resolves it (fq_machine_init()). */
+	char *mem_text;			/* the last -m argument, for messages */
+	char *mem_size_text, *mem_maxmem_text; /* size= and maxmem= as given */
+	uint64_t mem_size_bytes; /* size= as QemuOpts read it, 0: not given */
+	uint64_t ram_size;	/* the RAM in bytes, aligned as QEMU does */
+	uint64_t ram_slots;	/* slots= */
+	bool has_slots, has_maxmem;
+	uint64_t maxmem;	/* maxram_size: maxmem=, or ram_size */
 	bool nvdimm;			/* -machine nvdimm=on */
 	char *kernel;
 	char *incoming; /* -incoming URI (or "defer") */

@@ -242,6 +242,7 @@ static void schedule(struct fq_device *dev, struct fq_cpu_slot *cpu)
 
 void fq_guest_resumed(void)
 {
+	fq_memory_guest_resumed();
 	for (struct completion *c = completions; c; c = c->next)
 		if (c->waiting_for_run) {
 			c->waiting_for_run = false;
@@ -387,6 +388,8 @@ void fq_cmd_device_del(json_object *args, struct fq_reply *r)
 		fq_reply_error(r, "DeviceNotFound", "Device '%s' not found", id);
 		return;
 	}
+	if (fq_memory_unplug_refused(dev, r))
+		return;
 	switch (dev->kind) {
 	case FQ_DEV_CPU:
 		cpu_unplug(dev, fq_cpu_slot_of(dev), r);

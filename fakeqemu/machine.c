@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* machine.c - the machine model built from the command line: type, CPUs, buses, run state */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,15 +11,20 @@
 
 #include "block.h"
 #include "cpu.h"
+#include "numparse.h"
 #include "devices.h"
 #include "fakeqemu.h"
 #include "faults.h"
 #include "loop.h"
 #include "machine.h"
+#include "memory.h"
 #include "opts.h"
 #include "props.h"
 #include "qjson.h"
+#include "qomdata.h"
 #include "qmp_dispatch.h"
+#include "report.h"
+#include "since.h"
 
 /* -smp as given, before the topology is computed for the dialect. */
 static struct {
@@ -124,7 +131,7 @@ static void check_cpu_model(void)
 /* An unknown -machine type: reported after the command line, as QEMU does. */
 static char *bad_machine, *bad_machine_arg;
 
-void fq_machine_check_type(void)
+static void check_machine_type(void)
 {
 	char *t;
 
@@ -134,11 +141,43 @@ void fq_machine_check_type(void)
 	fq_die("%s", t);
 }
 
+/*
+ * keyval_parse() of -machine (6.2 on): after the implied type, every key
+ * needs a value ("pc,dump-guest-core" is refused, QemuOpts took it as on).
+ */
+static void check_keyval(const char *arg)
+{
+	const char *p = arg;
+	bool first = true;
+
+	while (*p) {
+		size_t len = strcspn(p, "=,");
+
+		if (p[len] != '=' && !(first && len)) {
+			if (len)
+				fq_die("-machine %s: Expected '=' after parameter '%.*s'", arg,
+				       (int)len, p);
+		}
+		p += len;
+		/* The value, ",," escaping a comma. */
+		while (*p && !(*p == ',' && p[1] != ',')) {
+			if (*p == ',')
+				p++;
+			p++;
+		}
+		if (*p == ',')
+			p++;
+		first = false;
+	}
+}
+
 void fq_machine_option(const char *arg, struct fq_config *cfg)
 {
 	struct fq_opts o;
 	const char *type, *accel;
 
+	if (fq_since(6, 2))
+		check_keyval(arg);
 	fq_opts_parse(arg, "type", &o);
 	type = fq_opts_get(&o, "type");
 	accel = fq_opts_get(&o, "accel");
@@ -169,6 +208,9 @@ void fq_machine_option(const char *arg, struct fq_config *cfg)
 	}
 	if (fq_opts_get(&o, "nvdimm"))
 		cfg->nvdimm = fq_opts_get_bool(&o, "nvdimm", false) == 1;
+	/* acpi=on|off|auto (OnOffAuto): only "off" takes ACPI away, as -no-acpi does. */
+	if (fq_opts_get(&o, "acpi"))
+		cfg->acpi = strcmp(fq_opts_get(&o, "acpi"), "off") != 0;
 	fq_opts_free(&o);
 }
 
@@ -203,59 +245,194 @@ void fq_machine_smp_option(const char *arg, struct fq_config *cfg)
 	fq_opts_free(&o);
 }
 
-static unsigned long long parse_size_mb(const char *text, const char *arg)
-{
-	char *end;
-	double v;
+#define SIZE_HINT                                                                          \
+	"Optional suffix k, M, G, T, P or E means kilo-, mega-, giga-, tera-, peta-\nand "      \
+	"exabytes, respectively."
 
-	errno = 0;
-	v = strtod(text, &end);
-	if (errno || end == text || v < 0)
-		fq_die("-m %s: Parameter 'size' expects a non-negative number below 2^64\nOptional "
-		       "suffix k, M, G, T, P or E means kilo-, mega-, giga-, tera-, peta-\nand "
-		       "exabytes, respectively.",
-		       arg);
-	switch (*end) {
-	case '\0':
-	case 'M':
-	case 'm':
-		return (unsigned long long)v;
-	case 'G':
-	case 'g':
-		return (unsigned long long)(v * 1024);
-	case 'T':
-	case 't':
-		return (unsigned long long)(v * 1024 * 1024);
-	case 'K':
-	case 'k':
-		return (unsigned long long)(v / 1024);
-	default:
-		fq_die("-m %s: Parameter 'size' expects a non-negative number below 2^64\nOptional "
-		       "suffix k, M, G, T, P or E means kilo-, mega-, giga-, tera-, peta-\nand "
-		       "exabytes, respectively.",
-		       arg);
-	}
+/* qemu_strtosz() with its warn_report() about a suffix on a hex number (6.0 to 8.0). */
+static int strtosz_warn(const char *text, uint64_t *out)
+{
+	bool deprecated = false;
+	int ret = fq_strtosz(text, out, &deprecated);
+
+	if (deprecated)
+		fq_warn("Using a multiplier suffix on hex numbers is deprecated: %s", text);
+	return ret;
 }
 
+/* parse_option_size(): QemuOpts' words for a size qemu_strtosz() refuses. */
+static uint64_t opts_size(const char *name, const char *text, const char *arg)
+{
+	uint64_t v = 0;
+	int ret = strtosz_warn(text, &v);
+
+	if (ret == -ERANGE)
+		fq_die("-m %s: Value '%s' is out of range for parameter '%s'", arg, text, name);
+	if (ret)
+		fq_die("-m %s: Parameter '%s' expects a non-negative number below 2^64\n" SIZE_HINT,
+		       arg, name);
+	return v;
+}
+
+/* parse_option_number(): qemu_strtou64(), base 0, negative numbers wrap. */
+static uint64_t opts_number(const char *name, const char *text, const char *arg)
+{
+	uint64_t v = 0;
+	int ret = fq_strtou64(text, &v);
+
+	if (ret == -ERANGE)
+		fq_die("-m %s: Value '%s' is too large for parameter '%s'", arg, text, name);
+	if (ret)
+		fq_die("-m %s: Parameter '%s' expects a number", arg, name);
+	return v;
+}
+
+static void set_text(char **dst, const char *v)
+{
+	free(*dst);
+	*dst = v ? strdup(v) : NULL;
+}
+
+/*
+ * -m [size=]SIZE[,slots=N][,maxmem=SIZE]: QemuOpts checks each pair in
+ * order as it is given (with its location); several -m merge, the last key
+ * winning. The values against each other come with the machine
+ * (check_memory_options()).
+ */
 void fq_machine_memory_option(const char *arg, struct fq_config *cfg)
 {
 	struct fq_opts o;
-	const char *size;
 
-	unsigned long long slots;
-	const char *maxmem;
-
+	fq_report_location(NULL);
+	set_text(&cfg->mem_text, arg);
 	fq_opts_parse(arg, "size", &o);
-	size = fq_opts_get(&o, "size");
-	if (size)
-		cfg->ram_mb = parse_size_mb(size, arg);
-	/* Memory hot-plug: DIMM slots and the most RAM with the hot-plugged part. */
-	if (fq_opts_get_uint(&o, "slots", &slots) == 0)
-		cfg->ram_slots = (unsigned)slots;
-	maxmem = fq_opts_get(&o, "maxmem");
-	if (maxmem)
-		cfg->maxmem_mb = parse_size_mb(maxmem, arg);
+	{
+		char loc[strlen(arg) + 4];
+
+		snprintf(loc, sizeof(loc), "-m %s", arg);
+		fq_report_location(loc);
+		for (size_t i = 0; i < o.n; i++) {
+			const char *k = o.items[i].key, *v = o.items[i].value ? o.items[i].value : "";
+
+			if (!strcmp(k, "size")) {
+				cfg->mem_size_bytes = opts_size(k, v, arg);
+				set_text(&cfg->mem_size_text, v);
+			} else if (!strcmp(k, "slots")) {
+				cfg->ram_slots = opts_number(k, v, arg);
+				cfg->has_slots = true;
+			} else if (!strcmp(k, "maxmem")) {
+				cfg->maxmem = opts_size(k, v, arg);
+				set_text(&cfg->mem_maxmem_text, v);
+				cfg->has_maxmem = true;
+			} else {
+				fq_die("-m %s: Invalid parameter '%s'", arg, k);
+			}
+		}
+		fq_report_location(NULL);
+	}
 	fq_opts_free(&o);
+}
+
+/* mc->default_ram_size: 128 MiB for pc and q35, nothing for none. */
+static uint64_t default_ram_size(void)
+{
+	return fq_vm.cfg.machine && !strcmp(fq_vm.cfg.machine, "none") ? 0 : 128ULL << 20;
+}
+
+/*
+ * The machine's "memory" property (7.0 on, machine_set_mem()): -m becomes
+ * {"size": "<text>[M]", "max-size": ..., "slots": ...}, parsed again by the
+ * QAPI visitor (without a location), then checked.
+ */
+static void memory_property(void)
+{
+	struct fq_config *c = &fq_vm.cfg;
+	uint64_t size = default_ram_size(), max;
+	char maxs[32], sizes[32];
+
+	if (c->mem_size_bytes) {
+		size_t len = strlen(c->mem_size_text);
+		/* The legacy size without a suffix is in MiB. */
+		char *text;
+
+		if (asprintf(&text, "%s%s", c->mem_size_text,
+			     len && isdigit((unsigned char)c->mem_size_text[len - 1]) ? "M" : "") < 0)
+			abort();
+
+		if (strtosz_warn(text, &size))
+			fq_die("%s", fq_textf("prop-size-parse", "name", "memory.size", NULL));
+		free(text);
+	}
+	if (c->has_maxmem && strtosz_warn(c->mem_maxmem_text, &c->maxmem))
+		fq_die("%s", fq_textf("prop-size-parse", "name", "memory.max-size", NULL));
+	size = (size + 8191) & ~8191ULL;
+	max = c->has_maxmem ? c->maxmem : size;
+	snprintf(maxs, sizeof(maxs), "0x%" PRIx64, max);
+	snprintf(sizes, sizeof(sizes), "0x%" PRIx64, size);
+	if (c->has_maxmem && max < size)
+		fq_die("%s", fq_textf("mem-maxmem-below-size", "max", maxs, "size", sizes, NULL));
+	if (c->has_maxmem && c->has_slots && c->ram_slots && max == size)
+		fq_die("%s", fq_textf("mem-maxmem-equal-size", "max", maxs, "size", sizes, NULL));
+	if (!c->has_maxmem && c->has_slots)
+		fq_die("%s", fq_textf("mem-slots-without-maxmem", NULL));
+	c->ram_size = size;
+	c->maxmem = max;
+	if (!c->has_slots)
+		c->ram_slots = 0;
+}
+
+/* Before 7.0, set_memory_options(): the -m QemuOpts read back, with its location. */
+static void memory_options(void)
+{
+	struct fq_config *c = &fq_vm.cfg;
+	uint64_t size = c->mem_size_bytes, slots = c->has_slots ? c->ram_slots : 0;
+	const char *arg = c->mem_text;
+	char maxs[32], sizes[32];
+
+	if (c->mem_size_text) {
+		size_t len = strlen(c->mem_size_text);
+
+		/* Legacy: no suffix means MiB. */
+		if (len && isdigit((unsigned char)c->mem_size_text[len - 1])) {
+			if (size > UINT64_MAX >> 20)
+				fq_die("%s", fq_textf("mem-size-too-large", "arg", arg, NULL));
+			size <<= 20;
+		}
+	}
+	if (!size)
+		size = default_ram_size();
+	size = (size + 8191) & ~8191ULL;
+	c->ram_size = size;
+	c->ram_slots = 0;
+	if (c->has_maxmem) {
+		snprintf(maxs, sizeof(maxs), "0x%" PRIx64, c->maxmem);
+		snprintf(sizes, sizeof(sizes), "0x%" PRIx64, size);
+		if (c->maxmem < size)
+			fq_die("%s", fq_textf("mem-maxmem-below-size", "arg", arg, "max", maxs,
+					      "size", sizes, NULL));
+		if (slots && c->maxmem == size)
+			fq_die("%s", fq_textf("mem-maxmem-equal-size", "arg", arg, "max", maxs,
+					      "size", sizes, NULL));
+		c->ram_slots = slots;
+	} else {
+		if (c->has_slots)
+			fq_die("%s", fq_textf("mem-slots-without-maxmem", "arg", arg, NULL));
+		c->maxmem = size;
+	}
+}
+
+/* The -m values against each other and the machine's default size. */
+static void check_memory_options(void)
+{
+	if (fq_since(7, 0))
+		memory_property();
+	else
+		memory_options();
+}
+
+uint64_t fq_machine_ram_size(void)
+{
+	return fq_vm.cfg.ram_size;
 }
 
 /* ---- CPU topology ---------------------------------------------------------- */
@@ -548,16 +725,206 @@ static void resolve_accel(struct fq_config *c)
 	free(list);
 }
 
+/* ---- the machine type and its properties ------------------------------------ */
+
+/* The -machine type as query-machines names it ("pc" resolved: "pc-i440fx-7.2"). */
+static char *machine_type;
+static bool machine_deprecated;
+
+static void resolve_machine_type(void)
+{
+	json_object *list = fq_rec_parse(fq_data_recorded_reply("query-machines"));
+	struct fq_opts o = {0};
+	const char *t = NULL;
+
+	if (fq_vm.cfg.machine_arg) {
+		fq_opts_parse(fq_vm.cfg.machine_arg, "type", &o);
+		t = fq_opts_get(&o, "type");
+	}
+	if (!t)
+		t = fq_vm.cfg.machine;
+	for (size_t i = 0; list && i < json_object_array_length(list) && !machine_type; i++) {
+		json_object *e = json_object_array_get_idx(list, i), *v;
+		const char *name = json_object_object_get_ex(e, "name", &v) ? json_object_get_string(v) : "";
+		const char *alias = json_object_object_get_ex(e, "alias", &v) ? json_object_get_string(v) : "";
+
+		if (!strcmp(name, t) || !strcmp(alias, t)) {
+			machine_type = strdup(name);
+			machine_deprecated = json_object_object_get_ex(e, "deprecated", &v) &&
+					     json_object_get_boolean(v);
+		}
+	}
+	if (!machine_type) {
+		/* A versioned name this QEMU does not have ("pc-1.1" after 6.0). */
+		if (list && !bad_machine) {
+			bad_machine = strdup(t);
+			if (!bad_machine_arg)
+				bad_machine_arg = strdup(fq_vm.cfg.machine_arg ? fq_vm.cfg.machine_arg : t);
+		}
+		machine_type = strdup(t);
+	}
+	json_object_put(list);
+	fq_opts_free(&o);
+}
+
+const char *fq_machine_type(void)
+{
+	return machine_type;
+}
+
+bool fq_machine_type_older(int major, int minor)
+{
+	const char *v = machine_type ? strrchr(machine_type, '-') : NULL;
+	int ma, mi;
+
+	/* pc-i440fx-X.Y, pc-q35-X.Y, pc-X.Y; unversioned names are the newest. */
+	if (!v || sscanf(v + 1, "%d.%d", &ma, &mi) != 2)
+		return false;
+	return ma < major || (ma == major && mi < minor);
+}
+
+/* -machine keys that are not properties of the machine: the accelerator's. */
+static bool legacy_machine_key(const char *k)
+{
+	static const char *const keys[] = {"type", "accel", "kernel_irqchip", "kernel-irqchip",
+					   "kvm-shadow-mem", "kvm_shadow_mem", "igd-passthru", NULL};
+
+	for (int i = 0; keys[i]; i++)
+		if (!strcmp(k, keys[i]))
+			return true;
+	return false;
+}
+
+/* The QOM type of /machine: "pc-i440fx-7.2-machine". */
+static char *machine_qom_type(void)
+{
+	char *t;
+
+	if (asprintf(&t, "%s-machine", machine_type) < 0)
+		abort();
+	return t;
+}
+
+/* pc_machine_set_max_ram_below_4g(): at most 4 GiB, and a BIOS needs 1 MiB. */
+static void check_max_ram_below_4g(const char *text)
+{
+	uint64_t v = 0;
+
+	fq_strtosz(text, &v, NULL);
+	if (v > 4ULL << 30)
+		fq_die("Machine option 'max-ram-below-4g=%" PRIu64
+		       "' expects size less than or equal to 4G",
+		       v);
+	if (v < 1ULL << 20)
+		fq_warn("Only %" PRIu64 " bytes of RAM below the 4GiB boundary,"
+			"BIOS may not work with less than 1MiB",
+			v);
+}
+
+/*
+ * qemu_apply_machine_options() (5.2: machine_set_property()): each other
+ * -machine key is a property of the machine type, checked by its recorded
+ * type with the version's words (no location).
+ */
+static void apply_machine_properties(void)
+{
+	struct fq_opts o;
+	char *qt;
+
+	if (!fq_vm.cfg.machine_arg)
+		return;
+	qt = machine_qom_type();
+	fq_opts_parse(fq_vm.cfg.machine_arg, "type", &o);
+	for (size_t i = 0; i < o.n; i++) {
+		const char *k = o.items[i].key;
+		struct fq_prop_info pi;
+		struct fq_reply r = {0};
+		json_object *v;
+
+		if (legacy_machine_key(k))
+			continue;
+		if (!fq_prop_find(qt, k, &pi))
+			fq_die("%s", fq_textf("prop-not-found", "type", qt, "name", k, NULL));
+		v = json_object_new_string(o.items[i].value ? o.items[i].value : "");
+		if (!fq_prop_value(&pi, v, FQ_VALUES_OPTS, !fq_since(6, 0), NULL, &r))
+			fq_die("%s", r.err_desc);
+		json_object_put(v);
+		if (!strcmp(k, "max-ram-below-4g"))
+			check_max_ram_below_4g(o.items[i].value);
+	}
+	fq_opts_free(&o);
+	free(qt);
+}
+
+char *fq_machine_prop_json(const char *name)
+{
+	struct fq_opts o;
+	struct fq_prop_info pi;
+	const char *v;
+	char *qt, *json = NULL;
+	uint64_t n;
+
+	if (!fq_vm.cfg.machine_arg || legacy_machine_key(name))
+		return NULL;
+	fq_opts_parse(fq_vm.cfg.machine_arg, "type", &o);
+	v = fq_opts_get(&o, name);
+	qt = machine_qom_type();
+	if (v && fq_prop_find(qt, name, &pi)) {
+		int b = fq_opts_get_bool(&o, name, false);
+
+		json_object *j = NULL;
+
+		if (!strcmp(pi.type, "bool") && b >= 0)
+			j = json_object_new_boolean(b);
+		else if (!strcmp(pi.type, "size") && !fq_strtosz(v, &n, NULL))
+			j = json_object_new_uint64(n);
+		else if (!strncmp(pi.type, "uint", 4) && !fq_strtou64(v, &n))
+			j = json_object_new_uint64(n);
+		else if (strncmp(pi.type, "int", 3) && strncmp(pi.type, "uint", 4) &&
+			 strcmp(pi.type, "size") && strcmp(pi.type, "bool"))
+			j = json_object_new_string(v);
+		if (j) {
+			json = fq_json_to_qemu_string(j);
+			json_object_put(j);
+		}
+	}
+	free(qt);
+	fq_opts_free(&o);
+	return json;
+}
+
+void fq_machine_check_type(void)
+{
+	if (!fq_vm.cfg.machine)
+		fq_vm.cfg.machine = strdup("pc");
+	if (!bad_machine)
+		resolve_machine_type();
+	check_machine_type();
+}
+
+void fq_machine_configure(void)
+{
+	struct fq_config *c = &fq_vm.cfg;
+
+	apply_machine_properties();
+	check_memory_options();
+	resolve_accel(c);
+	if (machine_deprecated) {
+		/* 5.2 prints it as an error, later versions as a warning (in the text). */
+		char *t = fq_textf("machine-deprecated", "type", machine_type, NULL);
+
+		fq_report_timestamp();
+		fprintf(stderr, "%s: %s\n", c->progname, t);
+		free(t);
+	}
+	compute_topology();
+}
+
 void fq_machine_init(void)
 {
 	struct fq_config *c = &fq_vm.cfg;
 
-	fq_machine_check_type();
 	check_cpu_model();
-	if (!c->machine)
-		c->machine = strdup("pc");
-	resolve_accel(c);
-	compute_topology();
 	init_cpus();
 	/* Each boot CPU's realize warns; the AMD one comes once, after the first's. */
 	if (fq_vm.ncpu_slots) {
@@ -566,6 +933,7 @@ void fq_machine_init(void)
 		for (unsigned i = 1; i < c->cpus; i++)
 			fq_cpu_warn_features();
 	}
+	fq_memory_machine_init();
 	if (!strcmp(c->machine, "pc"))
 		fq_pci_add_builtin(add_root_bus("pci.0", true), "pc");
 	else if (!strcmp(c->machine, "q35"))

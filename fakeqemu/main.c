@@ -40,6 +40,8 @@ void fq_die(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+	/* From the late backends on, QEMU's monitors already greet their clients. */
+	fq_monitors_greet_pending();
 	exit(1);
 }
 
@@ -132,7 +134,6 @@ int main(int argc, char **argv)
 	if (fq_vm.cfg.pidfile)
 		write_pidfile(fq_vm.cfg.pidfile);
 	fq_loop_watch(fq_standin_signals(), POLLIN, on_signal, NULL);
-	fq_monitors_start();
 	fq_migration_startup();
 	fq_standin_ready(&standin);
 	return fq_loop_run();

@@ -6,8 +6,10 @@
  *
  * A type is a memory device when it implements QEMU's "memory-device"
  * interface (recorded); the pc-dimm family also takes a DIMM slot. The
- * region starts at 4 GiB (the RAM of these machines is below it) and holds
- * maxmem - RAM; devices go at the first free address aligned to 2 MiB.
+ * region starts after the RAM above 4 GiB (1 GiB aligned; from QEMU 7.1 at
+ * 1 TiB past AMD's HyperTransport range when the CPU is AMD's and the
+ * address space would reach it), holds maxmem - RAM for devices plus 1 GiB
+ * per slot; devices go at the first free address aligned to 2 MiB.
  * With slots or maxmem QEMU creates one NUMA node (node 0), which the CPUs
  * then report as node-id.
  */
@@ -20,6 +22,24 @@
 
 #include "fakeqemu.h"
 #include "qmp_dispatch.h"
+
+/**
+ * fq_memory_machine_init() - pc_memory_init(): the memory map of pc and q35
+ *
+ * Exits as QEMU does when the address space exceeds the CPU's phys-bits
+ * (7.1 on), with more than 256 slots or a maxmem not page aligned.
+ */
+void fq_memory_machine_init(void);
+
+/**
+ * fq_memory_machine_prop() - a machine property the memory map decides
+ * @path: a canonical QOM path ("/machine", "/machine/i440fx", ...)
+ * @name: the property
+ *
+ * Return: QEMU's JSON text of its value (free it), or NULL when it is not
+ * one of them (memory, device-memory-region-size, nvdimm, pci-hole64-*).
+ */
+char *fq_memory_machine_prop(const char *path, const char *name);
 
 /**
  * fq_memory_is_device() - whether type @qt is a memory device
@@ -92,6 +112,24 @@ bool fq_memory_is_dimm(const struct fq_device *dev);
  * Return: its slot.
  */
 int fq_memory_dimm_slot(const struct fq_device *dev);
+
+/**
+ * fq_memory_unplug_refused() - device_del of a memory device QEMU refuses
+ * @dev: the device
+ * @r: the reply, given the error when refused
+ *
+ * NVDIMMs never unplug; virtio-mem only from 8.2, and only with nothing
+ * plugged or requested.
+ *
+ * Return: true when refused (@r says why).
+ */
+bool fq_memory_unplug_refused(const struct fq_device *dev, struct fq_reply *r);
+
+/**
+ * fq_memory_guest_resumed() - the VM runs again: a guest's virtio-mem driver
+ * resumes plugging toward each device's requested size
+ */
+void fq_memory_guest_resumed(void);
 
 /* QMP commands. */
 void fq_cmd_query_memory_devices(json_object *args, struct fq_reply *r);

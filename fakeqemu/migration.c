@@ -417,7 +417,7 @@ static json_object *ram_stats(void)
 	const char *info = str_arg(fq_schema_entity("query-migrate"), "ret-type");
 	json_object *members = schema_members(member_type(schema_members(info), "ram"));
 	bool board = fq_vm.cfg.machine && strcmp(fq_vm.cfg.machine, "none") != 0;
-	uint64_t ram = fq_vm.cfg.ram_mb ? fq_vm.cfg.ram_mb << 20 : board ? 128ULL << 20 : 0;
+	uint64_t ram = fq_machine_ram_size();
 	/* BIOS, option ROM and ACPI table blocks of pc and q35. */
 	uint64_t total = ram + (board ? 532480 : 0), pages = total / 4096;
 	uint64_t normal = mig.was_running ? 111 : 49, dup = pages > normal ? pages - normal : 0;

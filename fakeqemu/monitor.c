@@ -575,6 +575,31 @@ void fq_monitors_flush(void)
 	}
 }
 
+void fq_monitors_greet_pending(void)
+{
+	struct fq_monitor *m;
+
+	for (m = fq_monitors; m; m = m->next)
+		if (m->client_fd < 0 && m->listen_fd >= 0)
+			accept_client(m);
+	fq_monitors_flush();
+	/*
+	 * QEMU's monitor thread reads what the client sends next (its
+	 * qmp_capabilities) while the main thread exits: read it too, so the
+	 * client sees EOF rather than a reset for unread bytes. Bounded: a
+	 * client that sends nothing delays the exit by 200 ms at most.
+	 */
+	for (m = fq_monitors; m; m = m->next) {
+		struct pollfd p = {.fd = m->client_fd, .events = POLLIN};
+		char buf[4096];
+
+		if (m->client_fd < 0)
+			continue;
+		while (poll(&p, 1, 200) > 0 && read(m->client_fd, buf, sizeof(buf)) > 0)
+			;
+	}
+}
+
 void fq_monitors_cleanup(void)
 {
 	/* Paths go before the connections close, so a client seeing EOF sees them gone. */

@@ -112,6 +112,16 @@ void fq_monitor_resume(struct fq_monitor *m);
 /* fq_monitor_disconnect() - close the client connection (fault "drop"). */
 void fq_monitor_disconnect(struct fq_monitor *m);
 
+/**
+ * fq_monitors_greet_pending() - greet the clients waiting in the monitors'
+ * backlogs and read what they send, before a start-up failure exits
+ *
+ * QEMU runs its QMP monitors in their own thread from the late backends on,
+ * so a client connected before the machine's creation fails gets the
+ * greeting and then EOF.
+ */
+void fq_monitors_greet_pending(void);
+
 /* fq_monitors_flush() - write out everything queued (blocking, before exit). */
 void fq_monitors_flush(void);
 

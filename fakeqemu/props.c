@@ -86,15 +86,20 @@ static bool item_field(const char *item, const char *field, char *buf, size_t le
 	return fq_prop_item_field(item, field, buf, len) != NULL;
 }
 
-/* The element of @type's device-list-properties named @name, or NULL. */
+/*
+ * The element of @type's device-list-properties named @name, or of its
+ * qom-list-properties for a type that is not a device (a machine), or NULL.
+ */
 static const char *find_item(const char *type, const char *name)
 {
 	int t = fq_qom_type(type);
-	fq_rec_id dlp = t >= 0 ? fq_qom_type_rec(t, FQ_TYPE_DEVICE_LIST_PROPERTIES) : 0;
+	fq_rec_id list = t >= 0 ? fq_qom_type_rec(t, FQ_TYPE_DEVICE_LIST_PROPERTIES) : 0;
 	char n[96];
 
-	for (size_t i = 0; i < fq_rec_list_len(dlp); i++) {
-		const char *item = fq_rec_list_item(dlp, i);
+	if (t >= 0 && !fq_rec_list_len(list) && !fq_qom_type_is_a(t, "device"))
+		list = fq_qom_type_rec(t, FQ_TYPE_QOM_LIST_PROPERTIES);
+	for (size_t i = 0; i < fq_rec_list_len(list); i++) {
+		const char *item = fq_rec_list_item(list, i);
 
 		if (item_field(item, "name", n, sizeof(n)) && !strcmp(n, name))
 			return item;
@@ -262,11 +267,25 @@ static bool parse_bool(const char *s)
  * ("on/off/auto", "Error handling policy (report/ignore/enospc/stop/auto)"). */
 static bool enum_accepts(const struct fq_prop_info *pi, const char *value)
 {
+	/* QAPI's common enums, whose values descriptions do not repeat (qapi/common.json). */
+	static const struct {
+		const char *type, *values;
+	} common[] = {
+	    {"OnOffAuto", "auto/on/off"},
+	    {"OnOffSplit", "on/off/split"},
+	};
 	const char *list = NULL;
 	char *copy, *save = NULL;
 	bool found = false;
 
-	for (const char *w = pi->desc; *w;) {
+	bool known = false;
+
+	for (size_t i = 0; i < sizeof(common) / sizeof(common[0]) && !known; i++)
+		if (!strcmp(pi->type, common[i].type)) {
+			list = common[i].values;
+			known = true;
+		}
+	for (const char *w = pi->desc; *w && !known;) {
 		const char *end = w + strcspn(w, " ,()");
 
 		if (memchr(w, '/', (size_t)(end - w)))

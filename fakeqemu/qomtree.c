@@ -419,11 +419,22 @@ static char *cpu_key(const char *sub)
 	return NULL;
 }
 
-/* -cpu MODEL,+feat,-feat,feat=on|off applied to the model's values. */
+/* -cpu MODEL,+feat,-feat,feat=on|off,prop=N applied to the model's values. */
 static void cpu_flags(struct props *p)
 {
 	for (size_t i = 0; i < p->n; i++) {
 		int flag = strcmp(p->v[i].type, "bool") ? -1 : fq_cpu_flag(p->v[i].name);
+		char *v, *end;
+
+		if (strcmp(p->v[i].type, "bool") && (v = fq_cpu_option(p->v[i].name))) {
+			/* Numbers as numbers, anything else as a string. */
+			if (*v && (strtoll(v, &end, 0), !*end))
+				set_computed(&p->v[i], xasprintf("%lld", strtoll(v, NULL, 0)));
+			else
+				set_computed(&p->v[i], json_string_text(v));
+			free(v);
+			continue;
+		}
 
 		if (flag >= 0)
 			set_computed(&p->v[i],
@@ -675,6 +686,28 @@ static void recorded_fixups(const struct obj *o, struct props *p)
 
 	if (!strcmp(o->path, UNATTACHED))
 		unattached_fixups(p);
+	/* The machine: its type as given, what -machine sets. */
+	if (!strcmp(o->path, "/machine")) {
+		for (size_t i = 0; i < p->n; i++) {
+			char *v = fq_machine_prop_json(p->v[i].name);
+
+			if (v)
+				set_computed(&p->v[i], v);
+		}
+		if ((e = props_find(p, "type")) && fq_machine_type()) {
+			char *t = xasprintf("%s-machine", fq_machine_type());
+
+			set_computed(e, json_string_text(t));
+			free(t);
+		}
+	}
+	/* What -m and the memory devices decide (sizes, the 64-bit PCI hole). */
+	for (size_t i = 0; i < p->n; i++) {
+		char *v = fq_memory_machine_prop(o->path, p->v[i].name);
+
+		if (v)
+			set_computed(&p->v[i], v);
+	}
 	/* The boot CPU's type is the -cpu model's. */
 	if (!strcmp(o->path, UNATTACHED) && (e = props_find(p, "device[0]")) && fq_vm.ncpu_slots) {
 		free(e->type);
@@ -1027,6 +1060,25 @@ void fq_cmd_qom_list(json_object *args, struct fq_reply *r)
 	r->ret = fq_raw_json(strbuf_steal(&b));
 	obj_free(&o);
 	props_free(&p);
+}
+
+char *fq_qom_value(const char *path, const char *name)
+{
+	struct obj o;
+	struct props p = {0};
+	struct prop *e;
+	bool ambiguous;
+	char *t = NULL;
+
+	if (resolve(path, &o, &ambiguous) && obj_props(&o, &p) && (e = props_find(&p, name))) {
+		if (e->computed)
+			t = xstrdup(e->computed);
+		else if (fq_rec_kind(e->value) == FQ_REC_TEXT)
+			t = xstrdup(fq_rec_text(e->value));
+	}
+	obj_free(&o);
+	props_free(&p);
+	return t;
 }
 
 void fq_cmd_qom_get(json_object *args, struct fq_reply *r)

@@ -49,6 +49,16 @@ void fq_qom_peripheral_removed(const char *id);
 char *fq_qom_anon_path(void);
 
 /* QMP commands. */
+/**
+ * fq_qom_value() - what qom-get of @name at @path answers, as QEMU's JSON text
+ * @path: a QOM path (partial paths resolve as for qom-get)
+ * @name: a property name
+ *
+ * Return: a new string (free it), or NULL when there is no such property or
+ * its value was not recorded.
+ */
+char *fq_qom_value(const char *path, const char *name);
+
 void fq_cmd_qom_list(json_object *args, struct fq_reply *r);
 void fq_cmd_qom_get(json_object *args, struct fq_reply *r);
 void fq_cmd_qom_set(json_object *args, struct fq_reply *r);

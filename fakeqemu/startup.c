@@ -8,6 +8,7 @@
 #include "fakeqemu.h"
 #include "fsdev.h"
 #include "machine.h"
+#include "monitor.h"
 #include "net.h"
 #include "objects.h"
 #include "startup.h"
@@ -22,15 +23,15 @@ void fq_startup_create(void)
 	fq_chardevs_create();
 	fq_fsdevs_create();
 	fq_blocks_create();
+	fq_machine_configure();
 	fq_netdevs_create();
 	fq_objects_create(false);
+	/* qemu_create_late_backends() ends with the monitors, which greet from then on. */
+	fq_monitors_start();
 	fq_machine_init();
 	/* The machine type is resolved (default "pc") by fq_machine_init(). */
 	has_board = strcmp(fq_vm.cfg.machine, "none") != 0;
-	fq_objects_machine_ram(has_board ? "pc.ram" : "ram", fq_vm.cfg.ram_mb
-								 ? fq_vm.cfg.ram_mb << 20
-							     : has_board ? 128ULL << 20
-									 : 0);
+	fq_objects_machine_ram(has_board ? "pc.ram" : "ram", fq_machine_ram_size());
 	fq_net_check_clients();
 	fq_devices_check_nics();
 }

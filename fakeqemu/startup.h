@@ -6,10 +6,12 @@
 /**
  * fq_startup_create() - create the backends and the machine from the parsed command line
  *
- * The order is QEMU's qemu_create_early_backends(), qemu_create_late_backends()
- * and machine creation: early objects, chardevs, block nodes, netdevs, late
- * objects, the machine with its devices, the RAM backend, then the start-up
- * warnings about NICs and netdevs without peers. Exits with QEMU's message
+ * The order is QEMU's: the machine type, qemu_create_early_backends() (early
+ * objects, chardevs, block nodes), the machine's options (-m, -smp,
+ * accelerator), qemu_create_late_backends() (netdevs, late objects, the
+ * monitors, which greet their clients from then on), then the board with its
+ * CPUs, memory map and devices, the RAM backend, and the start-up warnings
+ * about NICs and netdevs without peers. Exits with QEMU's message
  * when something cannot be created. Shared by main() and the fuzz harness so
  * both see the same machine.
  */

@@ -482,7 +482,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	fq_parse_argv(n, args, &fq_vm.cfg);
 	fq_json_float_17g = fq_vm.cfg.dialect->float_17g;
 	fq_startup_create();
-	fq_monitors_start();
 	fq_machine_start();
 
 	m = fq_monitors;

@@ -438,6 +438,149 @@ script("memory-cmdline", "memory devices on the command line: -device pc-dimm an
            c("query-hotpluggable-cpus", id=3),
        ])
 
+
+# The memory map pc_memory_init() builds from -m: the machine's "memory" and
+# device-memory-region-size, the host bridge's 64-bit PCI hole after the
+# device memory, and where the first memory device goes.
+def memory_map_steps(bridge, dev="pc-dimm"):
+    return [
+        CAPS,
+        c("qom-get", {"path": "/machine", "property": "memory"}, id="memory"),
+        c("qom-get", {"path": "/machine", "property": "device-memory-region-size"}, id="region"),
+        c("qom-get", {"path": bridge, "property": "pci-hole64-start"}, id="hole-start"),
+        c("qom-get", {"path": bridge, "property": "pci-hole64-end"}, id="hole-end"),
+        c("qom-get", {"path": bridge, "property": "pci-hole64-size"}, id="hole-size"),
+        c("device_add", {"driver": dev, "id": "d1", "memdev": "m1"}, id="plug"),
+        c("query-memory-devices", id="devices"),
+        c("query-memory-size-summary", id="summary"),
+        c("query-hotpluggable-cpus", id="cpus"),
+    ]
+
+
+M1 = ["-object", "memory-backend-ram,id=m1,size=128M"]
+I440FX, Q35 = "/machine/i440fx", "/machine/q35"
+script("memory-map-pc-4g", "pc -m 4G,slots=2,maxmem=8G: RAM above 4 GiB moves the device memory",
+       machine("pc") + ["-m", "4G,slots=2,maxmem=8G"] + M1, memory_map_steps(I440FX))
+script("memory-map-q35-3g", "q35 -m 3G,slots=1,maxmem=4G: q35's 2 GiB below 4 GiB",
+       machine("q35") + ["-m", "3G,slots=1,maxmem=4G"] + M1, memory_map_steps(Q35))
+script("memory-map-lowmem", "pc,max-ram-below-4g=1G -m 2G,slots=1,maxmem=4G",
+       machine("pc,max-ram-below-4g=1G") + ["-m", "2G,slots=1,maxmem=4G"] + M1,
+       memory_map_steps(I440FX))
+script("memory-map-noslots", "pc -m 256M,maxmem=1G (no slots): virtio-mem-pci in the region",
+       machine("pc") + ["-m", "256M,maxmem=1G"] + M1, memory_map_steps(I440FX, "virtio-mem-pci"))
+script("memory-map-physbits", "pc -m 1G,slots=2,maxmem=1T: past the 40 phys-bits of qemu64 "
+       "(7.1 on: refused, after the move past AMD's HyperTransport hole)",
+       machine("pc") + ["-m", "1G,slots=2,maxmem=1T"] + M1, memory_map_steps(I440FX))
+script("memory-map-below-ht", "pc -m 1G,slots=2,maxmem=900G: below AMD's HyperTransport hole",
+       machine("pc") + ["-m", "1G,slots=2,maxmem=900G"] + M1, memory_map_steps(I440FX))
+script("memory-map-amd", "pc -m 1G,slots=2,maxmem=1010G: qemu64 is AMD's, so the memory above "
+       "4 GiB moves past the HyperTransport hole, beyond its 40 phys-bits (7.1 on)",
+       machine("pc") + ["-m", "1G,slots=2,maxmem=1010G"] + M1, memory_map_steps(I440FX))
+script("memory-map-old-machine", "pc-i440fx-5.2 -m 1G,slots=2,maxmem=1010G: no move past "
+       "the HyperTransport hole for older machine types",
+       machine("pc-i440fx-5.2") + ["-m", "1G,slots=2,maxmem=1010G"] + M1,
+       memory_map_steps(I440FX))
+script("memory-map-intel", "-cpu qemu64,vendor=GenuineIntel -m 1G,slots=2,maxmem=1010G",
+       machine("pc") + ["-cpu", "qemu64,vendor=GenuineIntel", "-m", "1G,slots=2,maxmem=1010G"]
+       + M1, memory_map_steps(I440FX))
+script("memory-map-qemu32", "-cpu qemu32 (no long mode, 36 phys-bits) -m 1G,slots=2,maxmem=100G",
+       machine("pc") + ["-cpu", "qemu32", "-m", "1G,slots=2,maxmem=100G"] + M1,
+       memory_map_steps(I440FX))
+script("memory-map-hex", "-m 0x100M: a multiplier on a hex number (7.2 warns, 10.0 refuses)",
+       machine("pc") + ["-m", "0x100M,slots=1,maxmem=0x200M"] + M1, memory_map_steps(I440FX))
+script("memory-map-hex-legacy", "-m 0x100: the legacy MiB of a hex number",
+       machine("pc") + ["-m", "0x100"], memory_map_steps(I440FX))
+script("memory-map-odd", "-m 1000k: sizes rounded up to 8 KiB; -m 0 is the default",
+       machine("pc") + ["-m", "1001k,slots=1,maxmem=1G"] + M1, memory_map_steps(I440FX))
+script("memory-map-repeat", "-m keys given twice: the last wins",
+       machine("pc") + ["-m", "1G,slots=2,maxmem=2G,slots=3,maxmem=3G"] + M1,
+       memory_map_steps(I440FX))
+
+script("memory-unplug", "unplug of memory devices without a guest: pc-dimm (an ACPI request "
+       "left pending, repeated), nvdimm hot-plugged and cold-plugged (refused), virtio-mem-pci "
+       "(a PCI request), query-acpi-ospm-status",
+       ["-machine", "pc,nvdimm=on", "-accel", "tcg", "-S", "-m", "256M,slots=4,maxmem=4G",
+        "-object", "memory-backend-ram,id=m1,size=128M",
+        "-object", "memory-backend-ram,id=m2,size=128M",
+        "-object", "memory-backend-ram,id=vm0,size=1G",
+        "-object", "memory-backend-ram,id=vm1b,size=512M",
+        "-object", "memory-backend-file,id=mf,size=64M,mem-path=@TMP@/nv,share=on",
+        "-object", "memory-backend-file,id=mf2,size=64M,mem-path=@TMP@/nv2,share=on",
+        "-device", "nvdimm,id=nv0,memdev=mf", "-device", "pc-dimm,id=d0,memdev=m2"], [
+           CAPS,
+           c("device_del", {"id": "nv0"}, id="del-nv0"),
+           c("device_add", {"driver": "nvdimm", "id": "nv1", "memdev": "mf2"}, id="nv1"),
+           c("device_del", {"id": "nv1"}, id="del-nv1"),
+           c("device_add", {"driver": "pc-dimm", "id": "d1", "memdev": "m1"}, id="d1"),
+           c("device_del", {"id": "d1"}, id="del-d1"),
+           c("device_del", {"id": "d1"}, id="del-d1-again"),
+           c("device_del", {"id": "d0"}, id="del-d0"),
+           c("device_add", {"driver": "virtio-mem-pci", "id": "vm1", "memdev": "vm0"}, id="vm1"),
+           c("device_del", {"id": "vm1"}, id="del-vm1"),
+           c("device_del", {"id": "vm1"}, id="del-vm1-again"),
+           c("device_add", {"driver": "virtio-mem-pci", "id": "vm2", "memdev": "vm1b"}, id="vm2"),
+           c("qom-set", {"path": "vm2", "property": "requested-size", "value": 134217728},
+             id="vm2-req"),
+           c("device_del", {"id": "vm2"}, id="del-vm2"),
+           c("query-acpi-ospm-status", id="ospm"),
+           c("query-memory-devices", id="devices"),
+           c("qom-list", {"path": "/machine/peripheral"}, id="peripheral"),
+           c("cont", id="cont", events=["RESUME"]),
+           c("device_del", {"id": "d1"}, id="del-d1-running"),
+           c("query-acpi-ospm-status", id="ospm2"),
+       ])
+script("memory-unplug-noacpi", "pc,acpi=off with memory hot-plug: plug and unplug of a pc-dimm",
+       ["-machine", "pc,acpi=off", "-accel", "tcg", "-S", "-m", "256M,slots=2,maxmem=1G",
+        "-object", "memory-backend-ram,id=m1,size=128M"], [
+           CAPS,
+           c("device_add", {"driver": "pc-dimm", "id": "d1", "memdev": "m1"}, id="d1"),
+           c("device_del", {"id": "d1"}, id="del-d1"),
+           c("query-memory-devices", id="devices"),
+       ])
+
+# -m values refused at start-up (each version's words).
+MEM_ARGS = [
+    "256M,slots=2", "1G,maxmem=512M", "1G,slots=2,maxmem=1G", "256M,slots=300,maxmem=1G",
+    "256M,slots=2,maxmem=1000000001", "99999999999999T", "foo", "1G,bogus=1", "1G,slots=x",
+    "1G,slots=-1,maxmem=2G", "1.5", "size=", "99999999999999", "17179869184T", "1G,maxmem=x",
+    "-1", "1G,slots=99999999999999999999,maxmem=2G", "256M,slots=257,maxmem=2G",
+    "1G,maxmem=1.5", "1G,slots=1,maxmem=1G", "0,slots=1", "1G,,slots=2",
+]
+for i, arg in enumerate(MEM_ARGS):
+    script("argv-memory-%02d" % i, "-m %s: refused as QEMU refuses it" % arg,
+           ["-machine", "pc", "-accel", "tcg", "-S", "-m", arg], [],
+           monitor=False, wait_exit=True)
+
+# -machine properties: checked against the machine type's recorded properties.
+MACHINE_ARGS = [
+    "pc,bogus=1", "pc,max-ram-below-4g=x", "pc,usb=x", "pc,max-ram-below-4g=5G", "pc,vmport=x",
+    "pc,dump-guest-core", "pc,graphics=off,bogus", "pc,smm=maybe", "q35,bogus=1", "none,bogus=1",
+    "pc,hpet=x", "pc,max-ram-below-4g=-1", "pc-i440fx-5.2,bogus=1", "pc,usb",
+]
+for i, arg in enumerate(MACHINE_ARGS):
+    script("argv-machine-%02d" % i, "-machine %s: refused as QEMU refuses it" % arg,
+           ["-machine", arg, "-accel", "tcg", "-S"], [], monitor=False, wait_exit=True)
+
+
+def machine_prop_steps(names):
+    return [CAPS] + [c("qom-get", {"path": "/machine", "property": n}, id=n) for n in names]
+
+
+script("machine-props", "-machine pc with properties set: qom-get of each",
+       ["-machine", "pc,max-ram-below-4g=2G,usb=off,dump-guest-core=off,vmport=off,hpet=off,"
+        "smm=on,graphics=off,mem-merge=off", "-accel", "tcg", "-S"],
+       machine_prop_steps(["type", "max-ram-below-4g", "usb", "dump-guest-core", "vmport", "hpet",
+                           "smm", "graphics", "mem-merge", "sata", "nosuch"]))
+script("machine-props-lowmem", "-machine pc,max-ram-below-4g=512k: BIOS warning, memory map",
+       ["-machine", "pc,max-ram-below-4g=512k", "-accel", "tcg", "-S", "-m", "1G,slots=1,maxmem=2G"],
+       memory_map_steps(I440FX)[:6])
+script("machine-deprecated", "deprecated machine types: the start-up warning, /machine's type",
+       ["-machine", "pc-1.1", "-accel", "tcg", "-S"], machine_prop_steps(["type"]))
+script("machine-deprecated-72", "pc-i440fx-1.5 (deprecated in 7.2, gone in 10.0)",
+       ["-machine", "pc-i440fx-1.5", "-accel", "tcg", "-S"], machine_prop_steps(["type"]))
+script("machine-q35-versioned", "pc-q35-5.2: the type of /machine, a property the version lacks",
+       ["-machine", "pc-q35-5.2", "-accel", "tcg", "-S"], machine_prop_steps(["type", "nosuch"]))
+
 # ------------------------------------------------------------------ system_reset
 
 script("reset-prelaunch", "system_reset with unplug requests pending on a VM that never ran, "
