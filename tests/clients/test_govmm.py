@@ -11,6 +11,7 @@ import pytest
 import clients
 from conftest import real_qemu_or_skip
 from gaps import GOVMM_GAPS
+from qdtest import live_recheck_skipped
 from transcripts import mismatch
 
 
@@ -43,6 +44,9 @@ def test_fakeqemu_matches_real_qemu(govmm_client, fakeqemu_built, work_dir, vers
 @pytest.mark.parametrize("scenario", clients.GOVMM_SCENARIOS)
 def test_real_qemu_matches_recording(govmm_client, version, scenario):
     """The recording is current and deterministic: real QEMU still prints it."""
+    why = live_recheck_skipped(version)
+    if why:
+        pytest.skip(why)
     qemu = real_qemu_or_skip(version)
     text = clients.run_govmm(govmm_client, qemu, scenario)
     problem = mismatch(recorded(version, scenario), text, "recording", f"real QEMU {version} now")

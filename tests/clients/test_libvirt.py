@@ -12,6 +12,7 @@ import pytest
 
 import clients
 from gaps import LIBVIRT_GAPS
+from qdtest import live_recheck_skipped
 from transcripts import mismatch
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "libvirt"))
@@ -70,6 +71,9 @@ def test_fakeqemu_matches_real_qemu(libvirtd, fakeqemu_built, work_dir, version,
 @pytest.mark.parametrize("scenario", harness.SCENARIOS)
 def test_real_qemu_matches_recording(libvirtd, work_dir, version, scenario):
     """The recording is current and deterministic: real QEMU still gives it."""
+    why = live_recheck_skipped(version)
+    if why:
+        pytest.skip(why)
     path, why = clients.real_qemu(version)
     if path is None:
         pytest.skip(why)

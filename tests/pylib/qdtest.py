@@ -31,6 +31,23 @@ def run_qdctl(*args, timeout=60, check=None):
     return proc
 
 
+def live_recheck_skipped(version):
+    """Why re-recording on real QEMU VERSION is not done in this run, or None.
+
+    The tests that play a whole recorded set against a real QEMU again, only
+    to prove the committed recording still holds (test_conformance_live, the
+    clients' test_real_qemu_matches_recording), run for the versions in
+    QD_LIVE_VERSIONS (space-separated; default all). `make test` keeps them to
+    the system's QEMU for its time budget; `make system` and `make clients`
+    run all three. fakeqemu is compared with every version's recording either way."""
+    wanted = os.environ.get("QD_LIVE_VERSIONS")
+    if wanted is None or version in wanted.split():
+        return None
+    return (f"re-checking the QEMU {version} recordings on real QEMU {version} is not in this run "
+            f"(QD_LIVE_VERSIONS={wanted!r}; `make system` / `make clients` run it); fakeqemu is "
+            f"still compared with them")
+
+
 # Every directory short_tmpdir() made, for the leak check in tests/conftest.py.
 SHORT_TMPDIRS = []
 
