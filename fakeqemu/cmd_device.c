@@ -971,6 +971,8 @@ static void device_create(json_object *props, bool hotplug, enum fq_values how, 
 	fq_buses_add_recorded(dev);
 	link_device(dev);
 	fq_guest_bus_rescan();
+	if (hotplug)
+		fq_guest_dimm_plugged(dev);
 	return;
 fail:
 	pci_release(dev);

@@ -9,6 +9,7 @@
 #include "net.h"
 #include "objects.h"
 #include "faults.h"
+#include "guest.h"
 #include "machine.h"
 #include "memory.h"
 #include "migration.h"

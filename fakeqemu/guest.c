@@ -14,6 +14,7 @@
 #include "loop.h"
 #include "machine.h"
 #include "memory.h"
+#include "qomdata.h"
 #include "props.h"
 
 /*
@@ -81,7 +82,36 @@ static json_object *deleted_data(const char *id, const char *path)
 	return d;
 }
 
-static json_object *ost_info(const char *id, int slot, int source, int status)
+/*
+ * The guest's _OST answers, per slot: what query-acpi-ospm-status reports
+ * (source and status of the last one; 0, 0 before any).
+ */
+struct ost_state {
+	int source, status;
+};
+static struct ost_state *ost_cpu, *ost_dimm;
+static size_t n_ost_cpu, n_ost_dimm;
+
+static struct ost_state *ost_slot(bool dimm, int slot)
+{
+	struct ost_state **tab = dimm ? &ost_dimm : &ost_cpu;
+	size_t *n = dimm ? &n_ost_dimm : &n_ost_cpu;
+
+	if (slot < 0)
+		return NULL;
+	if ((size_t)slot >= *n) {
+		size_t m = (size_t)slot + 16;
+
+		*tab = realloc(*tab, m * sizeof(**tab));
+		if (!*tab)
+			abort();
+		memset(*tab + *n, 0, (m - *n) * sizeof(**tab));
+		*n = m;
+	}
+	return *tab + slot;
+}
+
+static json_object *ost_info(bool dimm, const char *id, int slot, int source, int status)
 {
 	json_object *data = json_object_new_object(), *info = json_object_new_object();
 	char buf[16];
@@ -90,7 +120,7 @@ static json_object *ost_info(const char *id, int slot, int source, int status)
 	if (id)
 		json_object_object_add(info, "device", json_object_new_string(id));
 	json_object_object_add(info, "slot", json_object_new_string(buf));
-	json_object_object_add(info, "slot-type", json_object_new_string("CPU"));
+	json_object_object_add(info, "slot-type", json_object_new_string(dimm ? "DIMM" : "CPU"));
 	json_object_object_add(info, "source", json_object_new_int(source));
 	json_object_object_add(info, "status", json_object_new_int(status));
 	json_object_object_add(data, "info", info);
@@ -99,6 +129,50 @@ static json_object *ost_info(const char *id, int slot, int source, int status)
 
 /* Events of the device removal under way: @finalize_ms > 0 when they come later. */
 static int finalize_ms;
+
+static void emit(bool withhold, const char *name, json_object *data);
+
+/* An _OST the guest evaluates: remembered for its slot, raised as ACPI_DEVICE_OST. */
+static void ost(bool withhold, bool dimm, const char *id, int slot, int source, int status)
+{
+	struct ost_state *st = ost_slot(dimm, slot);
+
+	if (st) {
+		st->source = source;
+		st->status = status;
+	}
+	emit(withhold, "ACPI_DEVICE_OST", ost_info(dimm, id, slot, source, status));
+}
+
+/* An _OST that comes after @delay_ms (a plug the guest notices later). */
+struct ost_later {
+	bool dimm;
+	char *id;
+	int slot, source, status;
+};
+
+static void ost_later_fire(void *opaque)
+{
+	struct ost_later *o = opaque;
+
+	ost(false, o->dimm, o->id, o->slot, o->source, o->status);
+	free(o->id);
+	free(o);
+}
+
+static void ost_later(int delay_ms, bool dimm, const char *id, int slot, int source, int status)
+{
+	struct ost_later *o = calloc(1, sizeof(*o));
+
+	if (!o)
+		abort();
+	o->dimm = dimm;
+	o->id = id ? strdup(id) : NULL;
+	o->slot = slot;
+	o->source = source;
+	o->status = status;
+	fq_loop_timer(delay_ms, ost_later_fire, o);
+}
 
 static void emit(bool withhold, const char *name, json_object *data)
 {
@@ -155,23 +229,32 @@ static void complete(struct completion *c)
 	const char *id = c->dev ? c->dev->id : NULL;
 	char path[512];
 
-	if (c->cpu) {
-		int slot = (int)(c->cpu - fq_vm.cpu_slots);
+	if (c->cpu || (c->dev && fq_memory_is_dimm(c->dev))) {
+		bool dimm = !c->cpu;
+		int slot = dimm ? fq_memory_dimm_slot(c->dev) : (int)(c->cpu - fq_vm.cpu_slots);
 
 		if (reject) {
-			emit(c->withhold, "ACPI_DEVICE_OST", ost_info(id, slot, 3, 1));
+			ost(c->withhold, dimm, id, slot, 3, 1);
 			if (fq_vm.cfg.dialect->has_unplug_guest_error)
 				emit(c->withhold, "DEVICE_UNPLUG_GUEST_ERROR",
-				     deleted_data(id, cpu_path(c)));
+				     deleted_data(id, dimm ? c->dev->qom_path : cpu_path(c)));
 			if (c->dev)
 				c->dev->unplug_pending = false;
 			return;
 		}
-		/* Observed on 7.2: the lapic goes, the CPU's own DEVICE_DELETED never comes. */
-		emit(c->withhold, "ACPI_DEVICE_OST", ost_info(id, slot, 3, 132));
-		snprintf(path, sizeof(path), "%s/lapic", cpu_path(c));
-		emit(c->withhold, "DEVICE_DELETED", deleted_data(NULL, path));
-		emit(c->withhold, "ACPI_DEVICE_OST", ost_info(NULL, slot, 3, 0));
+		/*
+		 * Observed on 7.2 and 10.0: "ejection in progress", the device (a
+		 * CPU's lapic only: its own DEVICE_DELETED never comes), "success"
+		 * for the now empty slot.
+		 */
+		ost(c->withhold, dimm, id, slot, 3, 132);
+		if (dimm) {
+			emit(c->withhold, "DEVICE_DELETED", deleted_data(id, c->dev->qom_path));
+		} else {
+			snprintf(path, sizeof(path), "%s/lapic", cpu_path(c));
+			emit(c->withhold, "DEVICE_DELETED", deleted_data(NULL, path));
+		}
+		ost(c->withhold, dimm, NULL, slot, 3, 0);
 		if (c->dev) {
 			fq_device_unlink(c->dev);
 		} else {
@@ -291,8 +374,48 @@ void fq_guest_cpu_plugged(struct fq_device *dev)
 
 	if (!s || !guest_acpi_up() || fq_vm.state != FQ_RUNNING)
 		return;
-	fq_event_later("ACPI_DEVICE_OST", ost_info(dev->id, (int)(s - fq_vm.cpu_slots), 1, 0),
-		       guest_delay_for(NULL, s));
+	ost_later(guest_delay_for(NULL, s), false, dev->id, (int)(s - fq_vm.cpu_slots), 1, 0);
+}
+
+void fq_guest_dimm_plugged(struct fq_device *dev)
+{
+	/* NVDIMMs are announced through NFIT, not the memory hot-plug _OST. */
+	if (!fq_memory_is_dimm(dev) || fq_qom_type_is_a(fq_qom_type(dev->driver), "nvdimm") ||
+	    !guest_acpi_up() || fq_vm.state != FQ_RUNNING)
+		return;
+	ost_later(guest_delay_for(NULL, NULL), true, dev->id, fq_memory_dimm_slot(dev), 1, 0);
+}
+
+/*
+ * query-acpi-ospm-status: a DIMM slot per -m slots=, then, once a guest's
+ * ACPI has switched CPU hot-plug to its modern interface, a CPU slot per
+ * possible vCPU; "device" names what occupies the slot.
+ */
+void fq_cmd_query_acpi_ospm_status(json_object *args, struct fq_reply *r)
+{
+	json_object *list = json_object_new_array();
+
+	(void)args;
+	for (int s = 0; s < (int)fq_vm.cfg.ram_slots; s++) {
+		const struct ost_state *st = ost_slot(true, s);
+		json_object *d = ost_info(true, fq_memory_dimm_id_at(s), s, st->source, st->status);
+		json_object *info;
+
+		json_object_object_get_ex(d, "info", &info);
+		json_object_array_add(list, json_object_get(info));
+		json_object_put(d);
+	}
+	for (int s = 0; guest_acpi_up() && s < fq_vm.ncpu_slots; s++) {
+		const struct ost_state *st = ost_slot(false, s);
+		const struct fq_device *cpu = fq_vm.cpu_slots[s].cpu;
+		json_object *d = ost_info(false, cpu ? cpu->id : NULL, s, st->source, st->status);
+		json_object *info;
+
+		json_object_object_get_ex(d, "info", &info);
+		json_object_array_add(list, json_object_get(info));
+		json_object_put(d);
+	}
+	r->ret = list;
 }
 
 /* ---- device_del ------------------------------------------------------------------ */

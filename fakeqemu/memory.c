@@ -733,27 +733,12 @@ void fq_cmd_query_memory_size_summary(json_object *args, struct fq_reply *r)
 }
 
 /* ACPI memory hot-plug: one entry per DIMM slot, the device in it if any. */
-void fq_cmd_query_acpi_ospm_status(json_object *args, struct fq_reply *r)
+const char *fq_memory_dimm_id_at(int slot)
 {
-	json_object *list = json_object_new_array();
-
-	(void)args;
-	for (int s = 0; s < (int)fq_vm.cfg.ram_slots; s++) {
-		json_object *e = json_object_new_object();
-		char slot[16];
-
-		/* NVDIMMs take a slot but are not in ACPI's memory hot-plug table. */
-		for (struct memdev_state *m = states; m; m = m->next)
-			if (m->dimm && m->slot == s && m->dev->id &&
-			    !fq_qom_type_is_a(fq_qom_type(m->dev->driver), "nvdimm"))
-				json_object_object_add(e, "device",
-						       json_object_new_string(m->dev->id));
-		snprintf(slot, sizeof(slot), "%d", s);
-		json_object_object_add(e, "slot", json_object_new_string(slot));
-		json_object_object_add(e, "slot-type", json_object_new_string("DIMM"));
-		json_object_object_add(e, "source", json_object_new_int(0));
-		json_object_object_add(e, "status", json_object_new_int(0));
-		json_object_array_add(list, e);
-	}
-	r->ret = list;
+	/* NVDIMMs take a slot but are not in ACPI's memory hot-plug table. */
+	for (struct memdev_state *m = states; m; m = m->next)
+		if (m->dimm && m->slot == slot &&
+		    !fq_qom_type_is_a(fq_qom_type(m->dev->driver), "nvdimm"))
+			return m->dev->id;
+	return NULL;
 }

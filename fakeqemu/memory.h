@@ -131,9 +131,17 @@ bool fq_memory_unplug_refused(const struct fq_device *dev, struct fq_reply *r);
  */
 void fq_memory_guest_resumed(void);
 
+/**
+ * fq_memory_dimm_id_at() - the id of the DIMM in ACPI memory slot @slot
+ * @slot: a slot number
+ *
+ * Return: its id, or NULL when the slot is free, holds an NVDIMM (not in
+ * ACPI's memory hot-plug table) or a DIMM without id.
+ */
+const char *fq_memory_dimm_id_at(int slot);
+
 /* QMP commands. */
 void fq_cmd_query_memory_devices(json_object *args, struct fq_reply *r);
 void fq_cmd_query_memory_size_summary(json_object *args, struct fq_reply *r);
-void fq_cmd_query_acpi_ospm_status(json_object *args, struct fq_reply *r);
 
 #endif

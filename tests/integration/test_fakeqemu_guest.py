@@ -337,3 +337,77 @@ def test_vfio_unknown_host(launch, env):
         "GenericError",
         f"vfio /sys/bus/pci/devices/{host}: no such host device: No such file or directory")
     assert device_ids(fq.state(c)) == []
+
+
+# ---- memory devices ----------------------------------------------------------------------
+# (a cooperative guest against a Linux guest: conformance dimm-hotplug, dimm-unplug, virtio-mem)
+
+MEM = ["-m", "256M,slots=2,maxmem=2G", "-object", "memory-backend-ram,id=m1,size=128M",
+       "-object", "memory-backend-ram,id=v1,size=512M"]
+
+
+def dimm_ost(source, status, dev="d1", slot="0"):
+    info = {"source": source, "status": status, "slot": slot, "slot-type": "DIMM"}
+    if dev:
+        info["device"] = dev
+    return {"info": info}
+
+
+@pytest.mark.parametrize("version", ["7.2", "10.0"])
+def test_reject_refuses_dimm_unplug(launch, version):
+    fq = launch(guest_args("reject", version, *MEM))
+    c = fq.connect()
+    assert c.execute("device_add", {"driver": "pc-dimm", "id": "d1", "memdev": "m1"}) == {}
+    assert c.wait_event("ACPI_DEVICE_OST")["data"] == dimm_ost(1, 0)
+    assert c.execute("device_del", {"id": "d1"}) == {}
+    assert c.wait_event("ACPI_DEVICE_OST")["data"] == dimm_ost(3, 1)
+    ev = c.wait_event("DEVICE_UNPLUG_GUEST_ERROR")
+    assert ev["data"] == {"device": "d1", "path": "/machine/peripheral/d1"}
+    c.assert_no_event("DEVICE_DELETED", QUIET)
+    assert [m["data"]["id"] for m in c.execute("query-memory-devices")] == ["d1"]
+    # The slot keeps the guest's last answer.
+    assert c.execute("query-acpi-ospm-status")[0] == dimm_ost(3, 1)["info"]
+
+
+@pytest.mark.parametrize("guest", ["absent", "cooperative"])
+def test_virtio_mem_size_follows_the_guest(launch, guest):
+    fq = launch(guest_args(guest, "10.0", *MEM))
+    c = fq.connect()
+    assert c.execute("device_add", {"driver": "virtio-mem-pci", "id": "vm1", "memdev": "v1"}) == {}
+    assert c.execute("qom-set", {"path": "vm1", "property": "requested-size",
+                                 "value": 128 << 20}) == {}
+    if guest == "absent":
+        # No driver: nothing plugged, no event, and the request keeps the device.
+        c.assert_no_event("MEMORY_DEVICE_SIZE_CHANGE", QUIET)
+        assert c.execute("qom-get", {"path": "vm1", "property": "size"}) == 0
+        err = c.command("device_del", {"id": "vm1"})["error"]["desc"]
+        assert err == "virtio-mem device cannot get unplugged while 'requested-size' != '0'"
+        return
+    ev = c.wait_event("MEMORY_DEVICE_SIZE_CHANGE")
+    assert ev["data"] == {"id": "vm1", "size": 128 << 20, "qom-path": "/machine/peripheral/vm1"}
+    assert c.execute("qom-get", {"path": "vm1", "property": "size"}) == 128 << 20
+    assert c.execute("query-memory-size-summary")["plugged-memory"] == 128 << 20
+    err = c.command("device_del", {"id": "vm1"})["error"]["desc"]
+    assert err == "virtio-mem device cannot get unplugged while 'size' != '0'"
+
+
+def test_virtio_mem_waits_for_a_paused_guest(launch):
+    fq = launch(guest_args("cooperative", "7.2", *MEM))
+    c = fq.connect()
+    assert c.execute("device_add", {"driver": "virtio-mem-pci", "id": "vm1", "memdev": "v1"}) == {}
+    assert c.execute("stop") == {}
+    assert c.execute("qom-set", {"path": "vm1", "property": "requested-size",
+                                 "value": 64 << 20}) == {}
+    c.assert_no_event("MEMORY_DEVICE_SIZE_CHANGE", QUIET)
+    assert c.execute("cont") == {}
+    assert c.wait_event("MEMORY_DEVICE_SIZE_CHANGE")["data"]["size"] == 64 << 20
+
+
+def test_virtio_mem_event_without_qom_path_on_5_2(launch):
+    fq = launch(guest_args("cooperative", "5.2", *MEM))
+    c = fq.connect()
+    assert c.execute("device_add", {"driver": "virtio-mem-pci", "id": "vm1", "memdev": "v1"}) == {}
+    assert c.execute("qom-set", {"path": "vm1", "property": "requested-size",
+                                 "value": 64 << 20}) == {}
+    # 5.2's schema: MEMORY_DEVICE_SIZE_CHANGE {id, size}.
+    assert c.wait_event("MEMORY_DEVICE_SIZE_CHANGE")["data"] == {"id": "vm1", "size": 64 << 20}

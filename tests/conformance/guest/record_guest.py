@@ -159,6 +159,96 @@ scenario(
      step(ex("qom-list", {"path": "/machine/peripheral"}))])
 
 scenario(
+    "cpu-hotplug-two",
+    "pc -smp 1,maxcpus=4, booted Linux: two CPUs hot-added one after the other (the guest "
+    "onlines each), then the second one unplugged: every ACPI_DEVICE_OST of each step, a "
+    "fixed 3 s window after the device_del",
+    [caps(), boot(),
+     step(ex("device_add", {"driver": CPU, "id": "cpu-1", "socket-id": 0, "core-id": 1,
+                            "thread-id": 0}, "plug1"),
+          events=["ACPI_DEVICE_OST"], console=r"QD-CPU-ONLINE 1\b", observe=1.0),
+     step(ex("device_add", {"driver": CPU, "id": "cpu-2", "socket-id": 0, "core-id": 2,
+                            "thread-id": 0}, "plug2"),
+          events=["ACPI_DEVICE_OST"], console=r"QD-CPU-ONLINE 2\b", observe=1.0),
+     step(ex("query-acpi-ospm-status")),
+     step(ex("device_del", {"id": "cpu-2"}, "del2"),
+          events=[{"event": "ACPI_DEVICE_OST", "data": {"info": {"device": "cpu-2"}}},
+                  deleted(None, "/machine/peripheral/cpu-2/lapic"),
+                  "ACPI_DEVICE_OST"],
+          console=r"QD-CPU-DEL 2\b", observe=3.0),
+     step(ex("query-acpi-ospm-status")),
+     step(ex("query-hotpluggable-cpus"))])
+
+scenario(
+    "cpu-hotplug-batch",
+    "pc -smp 1,maxcpus=4 -m 512M,slots=4,maxmem=2G (as qemudrv starts it), booted Linux: two "
+    "CPUs hot-added in one write (qemudrv's pipelined add-vcpus), both onlined; every "
+    "ACPI_DEVICE_OST in a fixed 3 s window; then the second unplugged, 3 s window (two "
+    "unplugs in one write race the guest's scan of the slots: either order comes)",
+    [caps(), boot(),
+     step(ex("device_add", {"driver": CPU, "id": "cpu-1", "socket-id": 0, "core-id": 1,
+                            "thread-id": 0}, "plug1") +
+          ex("device_add", {"driver": CPU, "id": "cpu-2", "socket-id": 0, "core-id": 2,
+                            "thread-id": 0}, "plug2"),
+          replies=2, console=r"QD-CPU-ONLINE 2\b", observe=3.0),
+     step(ex("device_del", {"id": "cpu-2"}, "del2"), console=r"QD-CPU-DEL 2\b", observe=3.0),
+     step(ex("query-acpi-ospm-status")),
+     step(ex("query-hotpluggable-cpus"))],
+    memory="512M,slots=4,maxmem=2G")
+
+MEMARGS = ["-object", "memory-backend-ram,id=m1,size=128M",
+           "-object", "memory-backend-ram,id=v1,size=512M"]
+
+scenario(
+    "dimm-hotplug",
+    "pc -m 512M,slots=4,maxmem=2G, booted Linux that onlines hot-added memory: pc-dimm d1 "
+    "(128 MiB) hot-plugged (ACPI_DEVICE_OST), the guest onlines its block; device_del: what "
+    "a guest that cannot offline the block answers, in a fixed 4 s window",
+    [caps(), boot(),
+     step(ex("device_add", {"driver": "pc-dimm", "id": "d1", "memdev": "m1"}, "plug"),
+          events=["ACPI_DEVICE_OST"], console=r"QD-MEM-ONLINE \d+", observe=1.0),
+     step(ex("query-acpi-ospm-status")),
+     step(ex("device_del", {"id": "d1"}, "del1"), observe=4.0),
+     step(ex("query-memory-devices")),
+     step(ex("query-acpi-ospm-status"))],
+    extra=MEMARGS, memory="512M,slots=4,maxmem=2G")
+
+scenario(
+    "dimm-unplug",
+    "pc -m 512M,slots=4,maxmem=2G, booted Linux that leaves hot-added memory offline "
+    "(qd.online=0): pc-dimm d1 hot-plugged, device_del: the guest ejects it (ACPI_DEVICE_OST, "
+    "DEVICE_DELETED), a fixed 3 s window; then device_del again",
+    [caps(), boot(),
+     step(ex("device_add", {"driver": "pc-dimm", "id": "d1", "memdev": "m1"}, "plug"),
+          events=["ACPI_DEVICE_OST"], console=r"QD-MEM-ADD \d+ state=offline", observe=1.0),
+     step(ex("device_del", {"id": "d1"}, "del1"), events=[deleted("d1", None)],
+          console=r"QD-MEM-DEL \d+", observe=3.0),
+     step(ex("query-memory-devices")),
+     step(ex("query-acpi-ospm-status")),
+     step(ex("device_del", {"id": "d1"}, "del2"))],
+    extra=MEMARGS, append="qd.online=0", memory="512M,slots=4,maxmem=2G")
+
+scenario(
+    "virtio-mem",
+    "pc -m 512M,slots=4,maxmem=2G, booted Linux with virtio_mem: virtio-mem-pci vm1 over a "
+    "512 MiB backend; requested-size 128 MiB: the guest plugs it (MEMORY_DEVICE_SIZE_CHANGE), "
+    "size; requested-size 0: what the guest gives back in a fixed 3 s window; device_del",
+    [caps(), boot(),
+     step(ex("device_add", {"driver": "virtio-mem-pci", "id": "vm1", "memdev": "v1",
+                            "bus": "pci.0", "addr": "0x6"}, "plug"), observe=2.0),
+     step(ex("qom-set", {"path": "vm1", "property": "requested-size", "value": 134217728},
+             "req"), events=["MEMORY_DEVICE_SIZE_CHANGE"], console=r"QD-MEM-ONLINE \d+",
+          observe=2.0),
+     step(ex("qom-get", {"path": "vm1", "property": "size"}, "size")),
+     step(ex("query-memory-devices")),
+     step(ex("query-memory-size-summary")),
+     step(ex("qom-set", {"path": "vm1", "property": "requested-size", "value": 0}, "req0"),
+          observe=3.0),
+     step(ex("qom-get", {"path": "vm1", "property": "size"}, "size0")),
+     step(ex("device_del", {"id": "vm1"}, "del"), observe=3.0)],
+    extra=MEMARGS, memory="512M,slots=4,maxmem=2G")
+
+scenario(
     "cpu-replug",
     "pc -smp 1,maxcpus=4, booted Linux: CPU hot-add, device_del until the guest removed it, "
     "then device_add into the same slot with the same id: QEMU 7.2 under TCG crashes "
