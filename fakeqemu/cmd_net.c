@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <linux/vhost.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -113,13 +114,36 @@ static int probe_vnet_hdr(int fd, struct fq_reply *r)
 	return !!(ifr.ifr_flags & IFF_VNET_HDR);
 }
 
-/* A vhost fd: /dev/vhost-net itself, as vhost_net_init() needs. */
-static bool is_vhost_net(int fd)
+/*
+ * vhost_dev_init()'s first step on the vhost fd: VHOST_SET_OWNER. It fails on
+ * anything but a vhost device, reported as QEMU reports it (5.2 adds the
+ * errno); true when the fd is one.
+ */
+static bool vhost_set_owner(int fd)
 {
-	struct stat a, b;
+	int e;
 
-	return fstat(fd, &a) == 0 && stat("/dev/vhost-net", &b) == 0 && S_ISCHR(a.st_mode) &&
-	       a.st_rdev == b.st_rdev;
+	if (ioctl(fd, VHOST_SET_OWNER, NULL) == 0)
+		return true;
+	e = errno;
+	if (fq_since(6, 0))
+		fq_error_report("vhost_set_owner failed: %s", strerror(e));
+	else
+		fq_error_report("vhost_set_owner failed: %s (%d)", strerror(e), e);
+	return false;
+}
+
+/*
+ * 7.x's net_init_tap_one() goes on without vhost after the warning and
+ * returns success with no net client: net_client_init1() asserts on it.
+ */
+static void assert_nc_failed(void) __attribute__((noreturn));
+
+static void assert_nc_failed(void)
+{
+	fprintf(stderr, "%s: ../../net/net.c:1131: net_client_init1: Assertion `nc' failed.\n",
+		fq_vm.cfg.progname);
+	abort();
 }
 
 /* net_init_tap_one(): the vhost part. */
@@ -151,6 +175,8 @@ static bool tap_vhost(json_object *tap, const char *vhostfdname, struct netdev *
 				fq_warn("%s", err.err_desc);
 			free(err.err_class);
 			free(err.err_desc);
+			if (!fatal && fq_since(7, 0))
+				assert_nc_failed();
 			return !fatal;
 		}
 	} else {
@@ -165,14 +191,18 @@ static bool tap_vhost(json_object *tap, const char *vhostfdname, struct netdev *
 			return !force;
 		}
 	}
-	if (!is_vhost_net(fd)) {
+	if (!vhost_set_owner(fd)) {
 		close(fd);
-		if (force)
+		/* Without vhostforce: 5.2 goes on without vhost, 7.x aborts, 8.0 refuses. */
+		if (force || fq_since(8, 0)) {
 			fq_reply_error(r, "GenericError",
 				       "vhost-net requested but could not be initialized");
-		else
-			fq_warn("vhost-net requested but could not be initialized");
-		return !force;
+			return false;
+		}
+		fq_warn("vhost-net requested but could not be initialized");
+		if (fq_since(7, 0))
+			assert_nc_failed();
+		return true;
 	}
 	hold_fd(n, fd);
 	return true;

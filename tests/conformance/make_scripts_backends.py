@@ -195,6 +195,38 @@ script("netdev-tap-twice", "netdev_add of an id in use (G18): 7.2 refuses it fir
            c("netdev_del", {"id": "t1"}),
        ])
 
+script("netdev-tap-vhostfds", "netdev_add tap with vhost=on and a vhostfds descriptor that is no "
+       "vhost-net device (G12): 5.2 takes it, 7.2 reports, warns and aborts on an assertion, "
+       "10.0 refuses it", PC, [
+           CAPS,
+           c("getfd", {"fdname": "tapfd"}, fds=["tap"]),
+           c("getfd", {"fdname": "vfd"}, fds=["null"]),
+           c("netdev_add", {"type": "tap", "id": "t1", "fds": "tapfd", "vhost": True,
+                            "vhostfds": "vfd"}, or_eof=True),
+       ])
+
+script("netdev-tap-vhostfd", "netdev_add tap fd= with vhost=on and a vhostfd that is no vhost-net "
+       "device, with and without vhostforce", PC, [
+           CAPS,
+           c("getfd", {"fdname": "tapfd"}, fds=["tap"]),
+           c("getfd", {"fdname": "vfd"}, fds=["null"]),
+           c("netdev_add", {"type": "tap", "id": "t1", "fd": "tapfd", "vhost": True,
+                            "vhostfd": "vfd", "vhostforce": True}),
+           c("getfd", {"fdname": "tapfd"}, fds=["tap"]),
+           c("getfd", {"fdname": "vfd"}, fds=["null"]),
+           c("query-status"),
+           c("netdev_add", {"type": "tap", "id": "t2", "fd": "tapfd", "vhost": True,
+                            "vhostfd": "vfd"}, or_eof=True),
+       ])
+
+script("netdev-tap-vhostfd-missing", "netdev_add tap fd= with vhost=on naming a vhostfd that was "
+       "never passed, without vhostforce: 5.2 warns, 7.2 warns and aborts, 10.0 refuses", PC, [
+           CAPS,
+           c("getfd", {"fdname": "tapfd"}, fds=["tap"]),
+           c("netdev_add", {"type": "tap", "id": "t1", "fd": "tapfd", "vhost": True,
+                            "vhostfd": "nosuch"}, or_eof=True),
+       ])
+
 script("netdev-others", "netdev_add socket, stream, dgram, vde, bridge, hubport, vhost-user, "
        "vhost-vdpa, l2tpv3: the checks each backend makes",
        PC + ["-chardev", "null,id=cnull",
