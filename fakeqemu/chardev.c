@@ -1034,6 +1034,61 @@ void fq_chardevs_create(void)
 	}
 }
 
+/* ---- a device's own use of a socket (vhost-user) ------------------------------- */
+
+int fq_chardev_wait_connected(struct fq_chardev *c)
+{
+	struct fq_reply r = {0};
+	int fd = -1;
+
+	if (!c->is_socket)
+		return -1;
+	if (c->conn_fd >= 0)
+		return c->conn_fd;
+	if (c->server && c->listen_fd >= 0) {
+		/* tcp_chr_wait_connected(): QEMU blocks until a client comes. */
+		fq_error_report("QEMU waiting for connection on: %s", c->filename);
+		fd = accept4(c->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+		if (fd < 0)
+			return -1;
+		take_connection(c, fd);
+		return fd;
+	}
+	if (c->family == AF_UNIX && c->path) {
+		struct sockaddr_un sa;
+		socklen_t salen;
+
+		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd >= 0 && (!unix_addr(c->path, c->abstract, true, &sa, &salen, &r) ||
+				connect(fd, (struct sockaddr *)&sa, salen) < 0)) {
+			close(fd);
+			fd = -1;
+		}
+	} else if (c->host) {
+		fd = inet_socket(c, false, &r);
+	}
+	free(r.err_class);
+	free(r.err_desc);
+	if (fd < 0)
+		return -1;
+	c->conn_fd = fd;
+	fq_chardev_connected(c, fd);
+	watch_connection(c);
+	return fd;
+}
+
+void fq_chardev_disconnect(struct fq_chardev *c)
+{
+	if (c->conn_fd < 0)
+		return;
+	fq_loop_unwatch(c->conn_fd);
+	close(c->conn_fd);
+	c->conn_fd = -1;
+	fq_chardev_connected(c, -1);
+	if (c->server && c->listen_fd >= 0 && !c->mon)
+		fq_loop_watch(c->listen_fd, POLLIN, on_listen, c);
+}
+
 /* ---- frontends ---------------------------------------------------------------- */
 
 void fq_chardev_set_frontend(struct fq_chardev *c, struct fq_monitor *mon)

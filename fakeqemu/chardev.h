@@ -115,6 +115,19 @@ void fq_chardev_set_frontend(struct fq_chardev *c, struct fq_monitor *mon);
 void fq_chardev_connected(struct fq_chardev *c, int fd);
 
 /**
+ * fq_chardev_wait_connected() - qemu_chr_fe_wait_connected() for a device that
+ * talks on the socket itself (vhost-user): the connection, made now if need be
+ * (a client connects again; a server blocks for a client, as QEMU does)
+ * @c: a socket chardev
+ *
+ * Return: the connected socket (still @c's), or -1.
+ */
+int fq_chardev_wait_connected(struct fq_chardev *c);
+
+/* fq_chardev_disconnect() - qemu_chr_fe_disconnect(): drop the connection of @c. */
+void fq_chardev_disconnect(struct fq_chardev *c);
+
+/**
  * fq_chardev_yank_instances() - the yank instances of socket chardevs, in creation order
  *
  * Return: a new array of {"type": "chardev", "id": ID}.

@@ -24,6 +24,7 @@
 #include "qomtree.h"
 #include "report.h"
 #include "strbuf.h"
+#include "vhost.h"
 
 /*
  * The device types fakeqemu models beyond what the recorded data tells (the
@@ -948,6 +949,12 @@ static void device_create(json_object *props, bool hotplug, enum fq_values how, 
 		goto fail;
 	if (t && !realize(dev, t, props, r))
 		goto fail;
+	/* The vhost backend of vhost-vsock and vhost-user devices (vhost.c). */
+	if (fq_vhost_device(name)) {
+		if (!fq_vhost_realize(dev, props, r))
+			goto fail;
+		refs = true;
+	}
 	if (fq_prop_find(name, "fsdev", &fsdev)) {
 		bool named;
 

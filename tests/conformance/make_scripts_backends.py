@@ -227,6 +227,40 @@ script("netdev-tap-vhostfd-missing", "netdev_add tap fd= with vhost=on naming a 
                             "vhostfd": "nosuch"}, or_eof=True),
        ])
 
+script("vhost-vsock", "vhost-vsock-pci: without vhostfd (no /dev/vhost-vsock here), a vhostfd "
+       "that is no vhost device, guest-cid checks", PC, [
+           CAPS,
+           c("device_add", {"driver": "vhost-vsock-pci", "id": "v0", "guest-cid": 3}),
+           c("getfd", {"fdname": "vfd"}, fds=["null"]),
+           c("device_add", {"driver": "vhost-vsock-pci", "id": "v1", "guest-cid": 3,
+                            "vhostfd": "vfd"}),
+           c("device_add", {"driver": "vhost-vsock-pci", "id": "v2", "guest-cid": 3,
+                            "vhostfd": "nosuch"}),
+           c("device_add", {"driver": "vhost-vsock-pci", "id": "v3", "guest-cid": 2}),
+           c("device_add", {"driver": "vhost-vsock-pci", "id": "v4"}),
+           c("query-pci"),
+       ])
+
+VU_PEER = {"type": "socket", "data": {"addr": {"type": "unix", "data": {"path": "@TMP@/vu.sock"}},
+                                     "server": False}}
+
+script("vhost-user-blk-hangup", "vhost-user-blk-pci on a chardev whose peer hangs up after the "
+       "first message (G12): 7.2/10.0 retry three times and refuse, 5.2 reports and aborts",
+       PC, [
+           CAPS,
+           c("chardev-add", {"id": "vu0", "backend": VU_PEER}),
+           c("device_add", {"driver": "vhost-user-blk-pci", "id": "vub0", "chardev": "vu0"},
+             or_eof=True),
+       ], hangup_peers=["@TMP@/vu.sock"])
+
+script("vhost-user-fs-hangup", "vhost-user-fs-pci on a chardev whose peer hangs up after the "
+       "first message", PC, [
+           CAPS,
+           c("chardev-add", {"id": "vu0", "backend": VU_PEER}),
+           c("device_add", {"driver": "vhost-user-fs-pci", "id": "vuf0", "chardev": "vu0",
+                            "tag": "fs0"}, or_eof=True),
+       ], hangup_peers=["@TMP@/vu.sock"])
+
 script("netdev-others", "netdev_add socket, stream, dgram, vde, bridge, hubport, vhost-user, "
        "vhost-vdpa, l2tpv3: the checks each backend makes",
        PC + ["-chardev", "null,id=cnull",
