@@ -692,6 +692,19 @@ script("qmp-unexpected-order", "which of several unexpected members QEMU names (
        "user with script/downscript/ifname), over commands with and without members",
        NONE, [CAPS] + unexpected_members())
 
+script("nvdimm-unplug", "device_del of an NVDIMM (G9: refused by pc_memory_unplug_request()) "
+       "and of a pc-dimm (a request to the guest: no event without one)",
+       ["-machine", "pc,nvdimm=on", "-accel", "tcg", "-S", "-m", "256M,slots=2,maxmem=1G"], [
+           CAPS,
+           c("object-add", {"qom-type": "memory-backend-ram", "id": "m1", "size": 134217728}),
+           c("object-add", {"qom-type": "memory-backend-ram", "id": "m2", "size": 134217728}),
+           c("device_add", {"driver": "nvdimm", "id": "nv1", "memdev": "m1"}),
+           c("device_add", {"driver": "pc-dimm", "id": "d1", "memdev": "m2"}),
+           c("device_del", {"id": "nv1"}),
+           c("device_del", {"id": "d1"}),
+           c("query-memory-devices"),
+       ])
+
 # ------------------------------------------------------------------ dump-guest-memory
 
 DUMP_DONE = {"event": "DUMP_COMPLETED"}
