@@ -419,6 +419,42 @@ static bool fsdev_realize(json_object *props, bool *handled, struct fq_reply *r)
 	return true;
 }
 
+static bool truthy(const char *v)
+{
+	return v && (!strcmp(v, "on") || !strcmp(v, "yes") || !strcmp(v, "true") || !strcmp(v, "y"));
+}
+
+/*
+ * virtio_pci_realize(): legacy mode defaults to off below a PCIe port
+ * (disable-legacy=auto), so disable-modern leaves the device no mode there.
+ */
+static bool virtio_pci_modes(struct fq_device *dev, json_object *props, bool cmdline,
+			     struct fq_reply *r)
+{
+	const char *legacy = fq_prop_str(props, "disable-legacy");
+	bool pcie_port = dev->bus && dev->bus->bridge &&
+			 fq_qom_type_is_a(fq_qom_type(dev->bus->bridge->driver), "pcie-port");
+	bool no_legacy, no_modern = truthy(fq_prop_str(props, "disable-modern"));
+	size_t n = strlen(dev->driver);
+
+	if (!fq_qom_type_is_a(fq_qom_type(dev->driver), "virtio-pci"))
+		return true;
+	/* The (non-)transitional variants set disable-legacy for the user. */
+	if (!legacy && n > 17 && !strcmp(dev->driver + n - 17, "-non-transitional"))
+		legacy = "on";
+	else if (!legacy && n > 13 && !strcmp(dev->driver + n - 13, "-transitional"))
+		legacy = "off";
+	no_legacy = !legacy || !strcmp(legacy, "auto") ? pcie_port : truthy(legacy);
+	if (no_legacy && no_modern) {
+		/* The hint shows on the command line only (QMP drops hints). */
+		fq_reply_error(r, "GenericError",
+			       "device cannot work as neither modern nor legacy mode is enabled%s",
+			       cmdline ? "\nSet either disable-modern or disable-legacy to off" : "");
+		return false;
+	}
+	return true;
+}
+
 /* Device-specific realize; false with @r filled on error. */
 static bool realize(struct fq_device *dev, const struct dev_type *t, json_object *props,
 		    struct fq_reply *r)
@@ -946,6 +982,8 @@ static void device_create(json_object *props, bool hotplug, enum fq_values how, 
 	if (bus && bus->scsi && !scsi_place(dev, bus->scsi, props, r))
 		goto fail;
 	if (bus && !strcmp(bus->type, "virtio-serial-bus") && !serial_port_place(dev, props, r))
+		goto fail;
+	if (pci && !virtio_pci_modes(dev, props, cmdline, r))
 		goto fail;
 	if (t && !realize(dev, t, props, r))
 		goto fail;

@@ -705,6 +705,31 @@ script("nvdimm-unplug", "device_del of an NVDIMM (G9: refused by pc_memory_unplu
            c("query-memory-devices"),
        ])
 
+Q35_RP = Q35 + ["-device", "pcie-root-port,id=rp0,bus=pcie.0,chassis=1,addr=5",
+               "-device", "pcie-root-port,id=rp1,bus=pcie.0,chassis=2,addr=6"]
+script("virtio-modes", "virtio-pci devices with disable-modern (G16): no mode left below a PCIe "
+       "port (disable-legacy=auto is on there), legacy on pcie.0, the (non-)transitional "
+       "variants", Q35_RP, [
+           CAPS,
+           c("device_add", {"driver": "virtio-net-pci", "id": "n0", "bus": "rp0",
+                            "disable-modern": True}),
+           c("device_add", {"driver": "virtio-net-pci", "id": "n1", "bus": "rp0",
+                            "disable-modern": True, "disable-legacy": "off"}),
+           c("device_add", {"driver": "virtio-net-pci", "id": "n2", "bus": "pcie.0",
+                            "disable-modern": True, "addr": "9"}),
+           c("device_add", {"driver": "virtio-net-pci", "id": "n3", "bus": "pcie.0",
+                            "disable-modern": True, "disable-legacy": "on", "addr": "a"}),
+           c("device_add", {"driver": "virtio-net-pci-non-transitional", "id": "n4",
+                            "bus": "pcie.0", "disable-modern": True, "addr": "b"}),
+           c("device_add", {"driver": "virtio-net-pci-transitional", "id": "n5", "bus": "rp1",
+                            "disable-modern": True}),
+           c("device_add", {"driver": "virtio-blk-pci", "id": "b0", "bus": "pcie.0",
+                            "disable-modern": True, "disable-legacy": "on", "addr": "c"}),
+       ])
+argv_error("argv-virtio-modes", "-device virtio-net-pci,disable-modern=on below a root port",
+           ["-machine", "q35", "-device", "pcie-root-port,id=rp0,bus=pcie.0,chassis=1",
+            "-device", "virtio-net-pci,bus=rp0,disable-modern=on"])
+
 # ------------------------------------------------------------------ dump-guest-memory
 
 DUMP_DONE = {"event": "DUMP_COMPLETED"}
