@@ -23,6 +23,7 @@
 #include "qomdata.h"
 #include "qomtree.h"
 #include "report.h"
+#include "since.h"
 #include "strbuf.h"
 #include "vhost.h"
 
@@ -490,10 +491,43 @@ static bool realize(struct fq_device *dev, const struct dev_type *t, json_object
 }
 
 /* After realize: the hotplug handler's checks (SHPC slot 0 on a bridge). */
+/* ACPI PCI hot-plug covers cold-plugged bridges: pc's always, q35's from 6.1. */
+static bool acpi_bridge(const struct fq_device *br)
+{
+	const char *m = fq_vm.cfg.machine ? fq_vm.cfg.machine : "pc";
+
+	return fq_vm.cfg.acpi && !br->hotplugged &&
+	       (!strcmp(m, "pc") || (!strcmp(m, "q35") && fq_since(6, 1)));
+}
+
+static bool shpc_on(const struct fq_device *br)
+{
+	const char *shpc = fq_prop_str(br->props, "shpc");
+
+	return !strcmp(br->driver, "pci-bridge") && (!shpc || truthy(shpc));
+}
+
+bool fq_pci_bus_shpc(const struct fq_pci_bus *b)
+{
+	const struct fq_device *br = b ? b->bridge : NULL;
+
+	return br && shpc_on(br) && !acpi_bridge(br);
+}
+
 static bool plug_check(struct fq_device *dev, bool hotplug, struct fq_reply *r)
 {
-	if (hotplug && dev->bus && dev->bus->bridge &&
-	    !strcmp(dev->bus->bridge->driver, "pci-bridge") && dev->slot == 0) {
+	if (hotplug && dev->bus && fq_pci_bus_shpc(dev->bus) && dev->slot == 0) {
+		/* shpc_device_plug_cb() comes after realize: a virtio proxy's backend goes. */
+		if (fq_qom_type_is_a(fq_qom_type(dev->driver), "virtio-pci")) {
+			json_object *d = json_object_new_object();
+			char *path;
+
+			if (asprintf(&path, "%s/virtio-backend", dev->qom_path) < 0)
+				abort();
+			json_object_object_add(d, "path", json_object_new_string(path));
+			fq_event("DEVICE_DELETED", d);
+			free(path);
+		}
 		fq_reply_error(
 		    r, "GenericError",
 		    "Unsupported PCI slot 0 for standard hotplug controller. Valid slots "
@@ -518,6 +552,9 @@ static void create_child_buses(struct fq_device *dev, const struct dev_type *t)
 		b->hotplug_off = hotplug_off(dev);
 		/* 6.x on: the bus says so; 5.2's port handler refuses (plug_check()). */
 		b->hotpluggable = !b->hotplug_off || fq_vm.cfg.dialect->hotplug_off_in_handler;
+		/* A pci-bridge without SHPC is hot-pluggable only where ACPI covers it. */
+		if (!strcmp(dev->driver, "pci-bridge") && !shpc_on(dev) && !acpi_bridge(dev))
+			b->hotpluggable = false;
 		for (pp = &fq_vm.pci_buses; *pp; pp = &(*pp)->next)
 			;
 		*pp = b;
@@ -1021,7 +1058,8 @@ static void device_create(json_object *props, bool hotplug, enum fq_values how, 
 	return;
 fail:
 	pci_release(dev);
-	dev->drive = NULL;
+	/* A realized device's BlockBackend goes with it (its node is free again). */
+	fq_block_detach(dev);
 	fq_memory_gone(dev);
 	fq_backend_release_user(dev->qom_path);
 	fq_bus_unplug(dev);

@@ -35,4 +35,11 @@ json_object *fq_pci_device_json(struct fq_device *d, int bus_number);
  */
 void fq_devices_check_nics(void);
 
+/*
+ * fq_pci_bus_shpc() - whether hot-plug on @b goes through the bridge's
+ * standard hot-plug controller (SHPC): a pci-bridge with shpc=on that ACPI
+ * does not handle (a bridge hot-plugged itself, or q35 before 6.1).
+ */
+bool fq_pci_bus_shpc(const struct fq_pci_bus *b);
+
 #endif

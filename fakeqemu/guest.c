@@ -442,6 +442,11 @@ static void cpu_unplug(struct fq_device *dev, struct fq_cpu_slot *slot, struct f
 	schedule(dev, slot);
 }
 
+static void shpc_removed(void *opaque)
+{
+	pci_device_deleted(opaque, false);
+}
+
 static void pci_unplug(struct fq_device *dev, const char *name, struct fq_reply *r)
 {
 	const struct fq_dialect *d = fq_vm.cfg.dialect;
@@ -457,6 +462,12 @@ static void pci_unplug(struct fq_device *dev, const char *name, struct fq_reply 
 	}
 	bool pcie_native =
 	    dev->bus && dev->bus->bridge && !strcmp(dev->bus->bridge->driver, "pcie-root-port");
+
+	/* A slot no guest driver powered up: the SHPC removes the device at once. */
+	if (fq_pci_bus_shpc(dev->bus)) {
+		fq_loop_timer(0, shpc_removed, dev);
+		return;
+	}
 
 	/* A booted Linux guest acknowledges the request: 7.2 then accepts repeats (recorded). */
 	bool acked = dev->unplug_pending && !dev->unplug_requested_before_run && guest_acpi_up() &&

@@ -730,6 +730,33 @@ argv_error("argv-virtio-modes", "-device virtio-net-pci,disable-modern=on below 
            ["-machine", "q35", "-device", "pcie-root-port,id=rp0,bus=pcie.0,chassis=1",
             "-device", "virtio-net-pci,bus=rp0,disable-modern=on"])
 
+script("shpc-hotplug", "hot-plug below a hot-plugged pci-bridge (its SHPC, G17): slot 0 refused "
+       "after realize (the virtio backend goes), a device on slot 3, its unplug completed by the "
+       "SHPC at once", PC, [
+           CAPS,
+           c("device_add", {"driver": "pci-bridge", "id": "b1", "chassis_nr": 1, "addr": "5"}),
+           c("device_add", {"driver": "virtio-net-pci", "id": "n1", "bus": "b1"},
+             events=["DEVICE_DELETED"]),
+           c("device_add", {"driver": "virtio-net-pci", "id": "n2", "bus": "b1", "addr": "3"}),
+           c("device_del", {"id": "n2"}, events=["DEVICE_DELETED", "DEVICE_DELETED"]),
+           c("device_del", {"id": "n2"}),
+           c("blockdev-add", {"driver": "null-co", "node-name": "d0"}),
+           c("device_add", {"driver": "virtio-blk-pci", "id": "v0", "bus": "b1", "drive": "d0"},
+             events=["DEVICE_DELETED"]),
+           c("blockdev-del", {"node-name": "d0"}),
+           c("query-pci"),
+       ])
+
+for shpc in ("on", "off"):
+    script("shpc-q35-" + shpc, "q35 with a cold-plugged pci-bridge,shpc=%s: slot 0 below it is "
+           "SHPC's (refused) before 6.1, ACPI's since" % shpc,
+           Q35 + ["-device", "pci-bridge,bus=pcie.0,id=br0,chassis_nr=1,shpc=%s,addr=2" % shpc], [
+               CAPS,
+               c("device_add", {"driver": "virtio-net-pci", "id": "n1", "bus": "br0"}),
+               c("device_add", {"driver": "e1000", "id": "e1", "bus": "br0", "addr": "4"}),
+               c("device_del", {"id": "e1"}),
+           ])
+
 # ------------------------------------------------------------------ dump-guest-memory
 
 DUMP_DONE = {"event": "DUMP_COMPLETED"}
