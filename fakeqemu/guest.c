@@ -536,12 +536,6 @@ void fq_cmd_device_del(json_object *args, struct fq_reply *r)
 		fq_device_unlink(dev);
 		break;
 	case FQ_DEV_OTHER:
-		/* pc_memory_unplug_request(): no NVDIMM unplug at all. */
-		if (fq_qom_type_is_a(fq_qom_type(dev->driver), "nvdimm")) {
-			fq_reply_error(r, "GenericError",
-				       "nvdimm device hot unplug is not supported yet.");
-			break;
-		}
 		/* ACPI memory hot-unplug: a request to the guest, as PCI's (repeats allowed). */
 		if (fq_memory_is_dimm(dev)) {
 			dev->unplug_pending = true;
