@@ -3,14 +3,17 @@ BUILD_DIR/conformance-report.txt (ci/run-tests.sh prints it), and proof that
 an unmodelled command says so clearly instead of answering like QEMU.
 """
 import os
+import subprocess
+import sys
 
 import pytest
 
 from qdtest import BUILD_DIR
-from fakeqemu_client import QmpError
+from fakeqemu_client import FAKEQEMU, QmpError
 
 VERSIONS = ["5.2", "7.2", "10.0"]
 REPORT = os.path.join(BUILD_DIR, "conformance-report.txt")
+ROOT = os.path.join(os.path.dirname(__file__), "..", "..")
 
 
 @pytest.fixture(scope="module")
@@ -49,3 +52,13 @@ def test_unmodelled_commands_say_so(launch, coverage, version):
         assert e.value.cls == "GenericError"
         assert e.value.desc == (f"fakeqemu: command '{c}' exists in QEMU {version} but is not "
                                 f"modelled by fakeqemu")
+
+
+def test_command_report_in_readme_is_current():
+    """fakeqemu-data/README.md's per-version count of modelled and unmodelled
+    commands is what fakeqemu says now (command_report.py --check)."""
+    proc = subprocess.run(
+        [sys.executable, os.path.join(ROOT, "tests", "conformance", "command_report.py"),
+         "--fakeqemu", FAKEQEMU, "--check", os.path.join(ROOT, "fakeqemu-data", "README.md")],
+        capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
