@@ -731,11 +731,40 @@ static void resolve_accel(struct fq_config *c)
 static char *machine_type;
 static bool machine_deprecated;
 
+/*
+ * The query-machines entry (a flat JSON object) whose @key is @value, found
+ * in the recorded text without parsing the whole list (start-up time).
+ */
+static json_object *machine_entry(const char *text, const char *key, const char *value)
+{
+	char *needle;
+	const char *at, *open, *close;
+	json_object *e = NULL;
+
+	if (!text || asprintf(&needle, "\"%s\": \"%s\"", key, value) < 0)
+		return NULL;
+	at = strstr(text, needle);
+	free(needle);
+	if (!at)
+		return NULL;
+	for (open = at; open > text && *open != '{'; open--)
+		;
+	close = strchr(at, '}');
+	if (*open == '{' && close) {
+		char *obj = strndup(open, (size_t)(close - open + 1));
+
+		e = obj ? json_tokener_parse(obj) : NULL;
+		free(obj);
+	}
+	return e;
+}
+
 static void resolve_machine_type(void)
 {
-	json_object *list = fq_rec_parse(fq_data_recorded_reply("query-machines"));
+	char *text = fq_rec_json_text(fq_data_recorded_reply("query-machines"));
 	struct fq_opts o = {0};
 	const char *t = NULL;
+	json_object *e, *v;
 
 	if (fq_vm.cfg.machine_arg) {
 		fq_opts_parse(fq_vm.cfg.machine_arg, "type", &o);
@@ -743,27 +772,25 @@ static void resolve_machine_type(void)
 	}
 	if (!t)
 		t = fq_vm.cfg.machine;
-	for (size_t i = 0; list && i < json_object_array_length(list) && !machine_type; i++) {
-		json_object *e = json_object_array_get_idx(list, i), *v;
-		const char *name = json_object_object_get_ex(e, "name", &v) ? json_object_get_string(v) : "";
-		const char *alias = json_object_object_get_ex(e, "alias", &v) ? json_object_get_string(v) : "";
-
-		if (!strcmp(name, t) || !strcmp(alias, t)) {
-			machine_type = strdup(name);
-			machine_deprecated = json_object_object_get_ex(e, "deprecated", &v) &&
-					     json_object_get_boolean(v);
-		}
+	e = machine_entry(text, "name", t);
+	if (!e)
+		e = machine_entry(text, "alias", t);
+	if (e && json_object_object_get_ex(e, "name", &v)) {
+		machine_type = strdup(json_object_get_string(v));
+		machine_deprecated = json_object_object_get_ex(e, "deprecated", &v) &&
+				     json_object_get_boolean(v);
 	}
+	json_object_put(e);
 	if (!machine_type) {
 		/* A versioned name this QEMU does not have ("pc-1.1" after 6.0). */
-		if (list && !bad_machine) {
+		if (text && !bad_machine) {
 			bad_machine = strdup(t);
 			if (!bad_machine_arg)
 				bad_machine_arg = strdup(fq_vm.cfg.machine_arg ? fq_vm.cfg.machine_arg : t);
 		}
 		machine_type = strdup(t);
 	}
-	json_object_put(list);
+	free(text);
 	fq_opts_free(&o);
 }
 

@@ -147,10 +147,23 @@ static uint64_t qom_u64(const char *path, const char *name, uint64_t def)
 
 #define BOOT_CPU "/machine/unattached/device[0]"
 
-/* The boot CPU's property @name as a number (0 when not recorded). */
-static uint64_t cpu_u64(const char *name)
+/* What the memory map needs of the boot CPU (its QOM properties, read once). */
+static struct {
+	unsigned phys_bits;
+	bool amd, long_mode;
+} boot_cpu;
+
+static void read_boot_cpu(void)
 {
-	return qom_u64(BOOT_CPU, name, 0);
+	static const char *const names[] = {"phys-bits", "vendor", "lm"};
+	char *v[3];
+
+	fq_qom_values(BOOT_CPU, names, 3, v);
+	boot_cpu.phys_bits = v[0] ? (unsigned)strtoul(v[0], NULL, 10) : 0;
+	boot_cpu.amd = v[1] && !strcmp(v[1], "\"AuthenticAMD\"");
+	boot_cpu.long_mode = v[2] && !strcmp(v[2], "true");
+	for (int i = 0; i < 3; i++)
+		free(v[i]);
 }
 
 /*
@@ -161,11 +174,7 @@ static uint64_t cpu_u64(const char *name)
  */
 static uint64_t max_used_gpa(uint64_t limit)
 {
-	char *lm = fq_qom_value(BOOT_CPU, "lm");
-	bool long_mode = lm && !strcmp(lm, "true");
-
-	free(lm);
-	if (long_mode)
+	if (boot_cpu.long_mode)
 		return hole64_start() + map.hole64_size - 1;
 	if (!fq_since(8, 1) || fq_machine_type_older(8, 1))
 		return limit;
@@ -213,19 +222,18 @@ void fq_memory_machine_init(void)
 	map.hole64_size = qom_u64(host_bridge(), "pci-hole64-size", 0);
 	/* QEMU 7.1 on: the address space against the CPU's phys-bits. */
 	if (fq_since(7, 1)) {
-		uint64_t limit = (1ULL << cpu_u64("phys-bits")) - 1;
-		char *vendor = fq_qom_value(BOOT_CPU, "vendor");
+		uint64_t limit;
 		char lim[32], used[32], bits[16];
 
+		read_boot_cpu();
+		limit = (1ULL << boot_cpu.phys_bits) - 1;
 		/* enforce_amd_1tb_hole: machine types of 7.1 on. */
-		if (vendor && !strcmp(vendor, "\"AuthenticAMD\"") && !fq_machine_type_older(7, 1) &&
-		    max_used_gpa(limit) >= AMD_HT_START)
+		if (boot_cpu.amd && !fq_machine_type_older(7, 1) && max_used_gpa(limit) >= AMD_HT_START)
 			map.above_4g_start = AMD_ABOVE_1TB_START;
-		free(vendor);
 		if (limit < max_used_gpa(limit)) {
 			snprintf(lim, sizeof(lim), "0x%" PRIx64, limit);
 			snprintf(used, sizeof(used), "0x%" PRIx64, max_used_gpa(limit));
-			snprintf(bits, sizeof(bits), "%" PRIu64, cpu_u64("phys-bits"));
+			snprintf(bits, sizeof(bits), "%u", boot_cpu.phys_bits);
 			fq_die("%s", fq_textf("mem-phys-bits-too-low", "limit", lim, "used", used,
 					      "bits", bits, NULL));
 		}

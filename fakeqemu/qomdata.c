@@ -342,9 +342,15 @@ fq_rec_id fq_data_node_value(const struct fq_data_node *n, size_t i)
 const char *fq_prop_item_field(const char *item, const char *field, char *buf, size_t len)
 {
 	char pat[64];
+	size_t n = strlen(field);
 	const char *p, *end;
 
-	snprintf(pat, sizeof(pat), "\"%s\": \"", field);
+	/* "FIELD": " without snprintf(): this runs for every property of a listing. */
+	if (n + 5 > sizeof(pat))
+		return NULL;
+	pat[0] = '"';
+	memcpy(pat + 1, field, n);
+	memcpy(pat + 1 + n, "\": \"", 5);
 	p = strstr(item, pat);
 	if (!p)
 		return NULL;

@@ -1062,22 +1062,32 @@ void fq_cmd_qom_list(json_object *args, struct fq_reply *r)
 	props_free(&p);
 }
 
-char *fq_qom_value(const char *path, const char *name)
+void fq_qom_values(const char *path, const char *const *names, size_t n, char **out)
 {
 	struct obj o;
 	struct props p = {0};
-	struct prop *e;
-	bool ambiguous;
-	char *t = NULL;
+	bool ambiguous, found;
 
-	if (resolve(path, &o, &ambiguous) && obj_props(&o, &p) && (e = props_find(&p, name))) {
-		if (e->computed)
-			t = xstrdup(e->computed);
-		else if (fq_rec_kind(e->value) == FQ_REC_TEXT)
-			t = xstrdup(fq_rec_text(e->value));
+	for (size_t i = 0; i < n; i++)
+		out[i] = NULL;
+	found = resolve(path, &o, &ambiguous) && obj_props(&o, &p);
+	for (size_t i = 0; found && i < n; i++) {
+		struct prop *e = props_find(&p, names[i]);
+
+		if (e && e->computed)
+			out[i] = xstrdup(e->computed);
+		else if (e && fq_rec_kind(e->value) == FQ_REC_TEXT)
+			out[i] = xstrdup(fq_rec_text(e->value));
 	}
 	obj_free(&o);
 	props_free(&p);
+}
+
+char *fq_qom_value(const char *path, const char *name)
+{
+	char *t;
+
+	fq_qom_values(path, &name, 1, &t);
 	return t;
 }
 

@@ -59,6 +59,16 @@ char *fq_qom_anon_path(void);
  */
 char *fq_qom_value(const char *path, const char *name);
 
+/**
+ * fq_qom_values() - fq_qom_value() of several properties of one object,
+ * resolved and computed once
+ * @path: a QOM path
+ * @names: the property names
+ * @n: how many
+ * @out: receives each value as a new string (free them), or NULL
+ */
+void fq_qom_values(const char *path, const char *const *names, size_t n, char **out);
+
 void fq_cmd_qom_list(json_object *args, struct fq_reply *r);
 void fq_cmd_qom_get(json_object *args, struct fq_reply *r);
 void fq_cmd_qom_set(json_object *args, struct fq_reply *r);
