@@ -14,7 +14,6 @@
 #include "loop.h"
 #include "machine.h"
 #include "memory.h"
-#include "qomdata.h"
 #include "props.h"
 #include "qomdata.h"
 
