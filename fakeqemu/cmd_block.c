@@ -818,6 +818,9 @@ static bool open_raw(struct fq_block_node *n, json_object *opts, struct fq_reply
 	return true;
 }
 
+/* node_open() works for -drive (blockdev_init()), not blockdev-add. */
+static bool opening_drive;
+
 static struct fq_block_node *node_open(json_object *opts, bool root, struct fq_block_node *parent,
 				       struct fq_reply *r);
 
@@ -904,8 +907,11 @@ static struct fq_block_node *node_open(json_object *opts, bool root, struct fq_b
 		if (!child)
 			goto fail;
 	}
-	/* bdrv_open_common(): the generic options, then the name, then the driver. */
-	if (dz && !strcmp(dz, "unmap") && !(discard && !strcmp(discard, "unmap"))) {
+	/*
+	 * bdrv_open_common(): the generic options, then the name, then the driver.
+	 * A -drive's nodes take detect-zeroes=unmap without discard=unmap.
+	 */
+	if (!opening_drive && dz && !strcmp(dz, "unmap") && !(discard && !strcmp(discard, "unmap"))) {
 		fq_reply_error(r, "GenericError",
 			       "setting detect-zeroes to unmap is not allowed "
 			       "without setting discard operation to unmap");
@@ -1208,6 +1214,13 @@ static void drive_create(const struct queued *q)
 		unsigned char magic[4] = {0};
 		int fd = open(file, O_RDONLY | O_CLOEXEC);
 
+		struct stat st;
+
+		/* The protocol opens first: what it refuses (a directory) is not probed. */
+		if (fd >= 0 && fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+			close(fd);
+			fd = -1;
+		}
 		if (fd >= 0 && pread(fd, magic, 4, 0) == 4 && !memcmp(magic, "QFI\xfb", 4))
 			format = "qcow2";
 		if (fd >= 0)
@@ -1247,7 +1260,9 @@ static void drive_create(const struct queued *q)
 		json_object_object_add(opts, "cache", c);
 		b->write_cache = strcmp(cache, "writethrough") && strcmp(cache, "directsync");
 	}
+	opening_drive = true;
 	root = node_open(opts, false, NULL, &r);
+	opening_drive = false;
 	json_object_put(opts);
 	if (!root) {
 		if (strstr(r.err_desc, "lock"))
@@ -1320,8 +1335,7 @@ bool fq_block_check_attach(struct fq_device *dev, const char *drive, json_object
 	if (b) {
 		if (b->dev) {
 			fq_reply_error(r, "GenericError",
-				       "Property '%s.drive' can't take value '%s', it's in use",
-				       drive_prop_owner(dev), drive);
+				       "Drive '%s' is already in use by another device", drive);
 			return false;
 		}
 		if (!b->root) {

@@ -947,6 +947,38 @@ script("block-drive", "-drive if=none: its named BlockBackend and implicit #bloc
            c("blockdev-add", {"driver": "raw", "node-name": "drive0", "file": fnode("@IMG@")}),
        ])
 
+script("block-drive-devices", "devices on -drive BlockBackends: a second device on one ('already "
+       "in use by another device'), a read-only -drive with detect-zeroes=unmap and no discard "
+       "(a -drive takes it), a read-only -drive of an image a writer holds (image locking)",
+       PC + ["-drive", "file=@IMG@,if=none,id=d0,format=raw",
+             "-drive", "file=@IMG2@,if=none,id=d1,format=raw,readonly=on,detect-zeroes=unmap",
+             "-drive", "file=@IMG@,if=none,id=d2,format=raw,readonly=on"], [
+           CAPS,
+           c("device_add", {"driver": "virtio-blk-pci", "id": "v0", "drive": "d0"}),
+           c("device_add", {"driver": "virtio-blk-pci", "id": "v1", "drive": "d0"}),
+           c("device_add", {"driver": "virtio-blk-pci", "id": "v2", "drive": "d1"}),
+           c("device_add", {"driver": "virtio-blk-pci", "id": "v3", "drive": "d1"}),
+           c("device_add", {"driver": "virtio-blk-pci", "id": "v4", "drive": "d2"}),
+           c("query-named-block-nodes"),
+       ])
+argv_error("argv-drive-dir-probe", "-drive of a directory without format: the protocol refuses "
+           "it before any probing", ["-drive", "file=@DIR@,if=none,id=d0"])
+argv_error("argv-drive-twice", "two -device on one -drive",
+           ["-drive", "file=@IMG@,if=none,id=d0,format=raw",
+            "-device", "virtio-blk-pci,drive=d0,id=v0", "-device", "virtio-blk-pci,drive=d0,id=v1"])
+argv_error("argv-drive-dz-unmap", "-drive detect-zeroes=unmap without discard (accepted), then "
+           "-machine bogus", ["-machine", "bogus", "-drive",
+                              "file=@IMG@,if=none,id=d0,format=raw,detect-zeroes=unmap"])
+argv_error("argv-blockdev-dz-unmap", "-blockdev detect-zeroes=unmap without discard (refused)",
+           ["-blockdev", "driver=raw,node-name=r0,detect-zeroes=unmap,file.driver=file,"
+                         "file.filename=@IMG@"])
+argv_error("argv-blockdev-qcow2-raw", "-blockdev qcow2 over a raw file",
+           ["-blockdev", "driver=qcow2,node-name=q0,file.driver=file,file.filename=@IMG@"])
+argv_error("argv-blockdev-file-child", "-device on the file child of a qcow2 node",
+           ["-blockdev", "driver=file,node-name=f0,filename=@QCOW2@",
+            "-blockdev", "driver=qcow2,node-name=q0,file=f0",
+            "-device", "virtio-blk-pci,drive=f0,id=v0"])
+
 argv_error("argv-drive-probe", "-drive without format: the probing warning",
            ["-drive", "file=@IMG@,if=none,id=d0"])
 argv_error("argv-drive-missing", "-drive of a missing file",
