@@ -37,14 +37,19 @@ sh tests/system/guest/make-initramfs.sh "${QD_GUEST_CACHE:-${TMPDIR:-/tmp}/qemud
 run_tier() {
 	name=$1 dir=$2
 	shift 2
+	# meson names the log LOGBASE-SETUP.json under --setup SETUP.
+	log="$dir/meson-logs/tier-$name.json"
+	prev=""
+	for a in "$@"; do
+		[ "$prev" = --setup ] && log="$dir/meson-logs/tier-$name-$a.json"
+		prev=$a
+	done
 	echo "=== tier $name"
-	rm -f "$dir/meson-logs/tier-$name".json "$dir/meson-logs/tier-$name"-*.json
+	rm -f "$log"
 	started=$(date +%s)
 	meson test -C "$dir" --no-rebuild --logbase "tier-$name" --print-errorlogs "$@"
 	echo "=== tier $name took $(($(date +%s) - started)) s"
-	for f in "$dir/meson-logs/tier-$name".json "$dir/meson-logs/tier-$name"-*.json; do
-		[ -f "$f" ] && cp "$f" "$logs/$name.json"
-	done
+	cp "$log" "$logs/$name.json" 2>/dev/null
 }
 
 run_fuzz() {
