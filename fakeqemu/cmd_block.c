@@ -1169,11 +1169,28 @@ void fq_drive_option(const char *arg)
 	queue_add("drive", arg, true);
 }
 
-/* drive_new() + blockdev_init() for if=none: a named BlockBackend over implicit nodes. */
+/* drive_new()'s device of an if=virtio drive: -device virtio-blk-pci,drive=ID[,addr=]. */
+static void queue_virtio_blk(const char *id, const char *addr, const char *location)
+{
+	char *dev;
+
+	if (asprintf(&dev, "virtio-blk-pci,drive=%s%s%s", id, addr ? ",addr=" : "",
+		     addr ? addr : "") < 0)
+		abort();
+	/* qemu_opts_create() saved the -drive's location with the device's options. */
+	fq_machine_queue_device_for(dev, location);
+	free(dev);
+}
+
+/* drive_new() + blockdev_init() for if=none and if=virtio: a named BlockBackend over implicit nodes. */
 static void drive_create(const struct queued *q)
 {
+	static int virtio_units;
 	struct fq_opts o;
 	const char *file, *format, *iface, *id, *cache, *v;
+	char virtio_id[32];
+	bool virtio;
+	int unit;
 	json_object *opts, *child;
 	struct fq_reply r = {0};
 	struct fq_block_node *root = NULL;
@@ -1185,9 +1202,21 @@ static void drive_create(const struct queued *q)
 	iface = fq_opts_get(&o, "if");
 	id = fq_opts_get(&o, "id");
 	cache = fq_opts_get(&o, "cache");
-	if (iface && strcmp(iface, "none"))
-		fq_die("%s: fakeqemu models -drive if=none only (the device comes with -device)",
-		       q->location);
+	virtio = iface && !strcmp(iface, "virtio");
+	if (iface && strcmp(iface, "none") && !virtio)
+		fq_die("%s: fakeqemu models -drive if=none and if=virtio only (not if=%s)",
+		       q->location, iface);
+	if (virtio) {
+		/* drive_new(): if=virtio is unit N of no bus; its device comes after -device's. */
+		unsigned long long index;
+
+		unit = fq_opts_get_uint(&o, "index", &index) == 0 ? (int)index : virtio_units;
+		virtio_units = unit + 1;
+		if (!id) {
+			snprintf(virtio_id, sizeof(virtio_id), "virtio%d", unit);
+			id = virtio_id;
+		}
+	}
 	if (!id)
 		id = "none0";
 	if (fq_node_by_name(id))
@@ -1195,6 +1224,8 @@ static void drive_create(const struct queued *q)
 		       id);
 	b = bb_new(id);
 	if (!file || !*file) {
+		if (virtio)
+			queue_virtio_blk(id, fq_opts_get(&o, "addr"), q->location);
 		fq_opts_free(&o);
 		return; /* an empty drive */
 	}
@@ -1278,6 +1309,8 @@ static void drive_create(const struct queued *q)
 		if (!user_set_perm(root, u, perm, perm_all(), &r))
 			fq_die("%s: %s", q->location, r.err_desc);
 	}
+	if (virtio)
+		queue_virtio_blk(id, fq_opts_get(&o, "addr"), q->location);
 	fq_opts_free(&o);
 }
 

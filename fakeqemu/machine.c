@@ -38,6 +38,7 @@ static struct {
 struct cold {
 	bool is_device;
 	char *text;
+	char *location; /* for errors, when not "-device TEXT" (a -drive's device) */
 	struct cold *next;
 };
 static struct cold *colds;
@@ -53,6 +54,16 @@ static void queue_cold(const char *text, bool is_device)
 	for (pp = &colds; *pp; pp = &(*pp)->next)
 		;
 	*pp = c;
+}
+
+void fq_machine_queue_device_for(const char *arg, const char *location)
+{
+	struct cold *c;
+
+	queue_cold(arg, true);
+	for (c = colds; c->next; c = c->next)
+		;
+	c->location = strdup(location);
 }
 
 void fq_machine_queue_device(const char *arg)
@@ -650,6 +661,8 @@ static void create_cold_devices(void)
 			fq_device_add_cmdline(c->text, &r);
 		else
 			fq_blockdev_add_cmdline(c->text, &r);
+		if (r.err_class && c->location)
+			fq_die("%s: %s", c->location, r.err_desc);
 		if (r.err_class)
 			fq_die("-%s %s: %s", c->is_device ? "device" : "blockdev", c->text,
 			       r.err_desc);

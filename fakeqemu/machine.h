@@ -22,6 +22,8 @@ void fq_machine_memory_option(const char *arg, struct fq_config *cfg);
  */
 uint64_t fq_machine_ram_size(void);
 void fq_machine_queue_device(const char *arg);
+/* fq_machine_queue_device_for() - a device an option made (-drive if=virtio): its errors name @location. */
+void fq_machine_queue_device_for(const char *arg, const char *location);
 void fq_machine_queue_blockdev(const char *arg);
 void fq_machine_queue_drive(const char *arg);
 

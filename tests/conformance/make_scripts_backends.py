@@ -979,6 +979,20 @@ argv_error("argv-blockdev-file-child", "-device on the file child of a qcow2 nod
             "-blockdev", "driver=qcow2,node-name=q0,file=f0",
             "-device", "virtio-blk-pci,drive=f0,id=v0"])
 
+script("block-drive-virtio", "-drive if=virtio: BlockBackends virtio0 and a named one, their "
+       "virtio-blk-pci devices created after the -device options (peripheral-anon), an empty "
+       "one refused at realize only when it has no medium", PC + [
+           "-drive", "file=@IMG@,if=virtio,format=raw",
+           "-drive", "file=@QCOW2@,if=virtio,id=dq",
+           "-device", "e1000,id=e0"], [
+           CAPS,
+           c("query-block"),
+           c("query-pci"),
+           c("device_del", {"id": "/machine/peripheral-anon/device[0]"}),
+       ])
+argv_error("argv-drive-virtio-empty", "-drive if=virtio without a file",
+           ["-drive", "if=virtio"])
+
 argv_error("argv-drive-probe", "-drive without format: the probing warning",
            ["-drive", "file=@IMG@,if=none,id=d0"])
 argv_error("argv-drive-missing", "-drive of a missing file",
