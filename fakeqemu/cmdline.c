@@ -13,6 +13,7 @@
 #include "qomdata.h"
 #include "report.h"
 #include "since.h"
+#include "strbuf.h"
 
 /* The recorded parameters of QemuOpts list @list: [{"name", "type", ...}], or NULL. */
 static json_object *list_parameters(const char *list, json_object **owner)
@@ -30,29 +31,15 @@ static bool parse_bool(const char *v)
 	return !strcmp(v, "on") || !strcmp(v, "off");
 }
 
-static char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static char *xasprintf(const char *fmt, ...)
-{
-	va_list ap;
-	char *s;
-
-	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) < 0)
-		abort();
-	va_end(ap);
-	return s;
-}
-
 /* parse_option_number(): qemu_strtou64(), so "-1" is 2^64 - 1. */
 static char *check_number(const char *key, const char *val)
 {
 	int ret = fq_strtou64(val, &(uint64_t){0});
 
 	if (ret == -ERANGE)
-		return xasprintf("Value '%s' is too large for parameter '%s'", val, key);
+		return fq_xasprintf("Value '%s' is too large for parameter '%s'", val, key);
 	if (ret)
-		return xasprintf("Parameter '%s' expects a number", key);
+		return fq_xasprintf("Parameter '%s' expects a number", key);
 	return NULL;
 }
 
@@ -68,9 +55,9 @@ static char *check_size(const char *location, const char *key, const char *val)
 		fq_report_location(NULL);
 	}
 	if (ret == -ERANGE)
-		return xasprintf("Value '%s' is out of range for parameter '%s'", val, key);
+		return fq_xasprintf("Value '%s' is out of range for parameter '%s'", val, key);
 	if (ret)
-		return xasprintf("Parameter '%s' expects a non-negative number below 2^64\nOptional "
+		return fq_xasprintf("Parameter '%s' expects a non-negative number below 2^64\nOptional "
 				 "suffix k, M, G, T, P or E means kilo-, mega-, giga-, tera-, "
 				 "peta-\nand exabytes, respectively.",
 				 key);
@@ -96,9 +83,9 @@ char *fq_cmdline_error(const char *list, const char *location, const struct fq_o
 				type = json_object_get_string(json_object_object_get(p, "type"));
 		}
 		if (!type)
-			err = xasprintf("Invalid parameter '%s'", key);
+			err = fq_xasprintf("Invalid parameter '%s'", key);
 		else if (!strcmp(type, "boolean") && !parse_bool(val))
-			err = xasprintf("Parameter '%s' expects 'on' or 'off'", key);
+			err = fq_xasprintf("Parameter '%s' expects 'on' or 'off'", key);
 		else if (!strcmp(type, "number"))
 			err = check_number(key, val);
 		else if (!strcmp(type, "size"))

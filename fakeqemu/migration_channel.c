@@ -23,22 +23,9 @@
 #include "monitor.h"
 #include "qmp_dispatch.h"
 #include "since.h"
+#include "strbuf.h"
 
 #define CONNECT_TIMEOUT_MS 3000
-
-static char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static char *xasprintf(const char *fmt, ...)
-{
-	va_list ap;
-	char *s;
-
-	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) < 0)
-		abort();
-	va_end(ap);
-	return s;
-}
 
 static bool has_prefix(const char *s, const char *prefix, const char **rest)
 {
@@ -86,12 +73,12 @@ static enum fq_mig_open spawn(const char *cmd, bool outgoing, struct fq_mig_chan
 	pid_t pid;
 
 	if (pipe2(p, O_CLOEXEC) < 0) {
-		*err = xasprintf("Failed to create pipe: %s", strerror(errno));
+		*err = fq_xasprintf("Failed to create pipe: %s", strerror(errno));
 		return FQ_MIG_OPEN_FAILED;
 	}
 	pid = fork();
 	if (pid < 0) {
-		*err = xasprintf("Failed to fork process: %s", strerror(errno));
+		*err = fq_xasprintf("Failed to fork process: %s", strerror(errno));
 		close(p[0]);
 		close(p[1]);
 		return FQ_MIG_OPEN_FAILED;
@@ -155,14 +142,14 @@ static enum fq_mig_open connect_unix(const char *path, struct fq_mig_channel *ch
 	int fd, e;
 
 	if (strlen(path) >= sizeof(sa.sun_path)) {
-		*err = xasprintf("UNIX socket path '%s' is too long", path);
+		*err = fq_xasprintf("UNIX socket path '%s' is too long", path);
 		return FQ_MIG_OPEN_FAILED_LATER;
 	}
 	strcpy(sa.sun_path, path);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	e = fd < 0 ? errno : connect_wait(fd, (struct sockaddr *)&sa, sizeof(sa));
 	if (e) {
-		*err = xasprintf("Failed to connect to '%s': %s", path, strerror(e));
+		*err = fq_xasprintf("Failed to connect to '%s': %s", path, strerror(e));
 		if (fd >= 0)
 			close(fd);
 		return FQ_MIG_OPEN_FAILED_LATER;
@@ -178,12 +165,12 @@ static enum fq_mig_open connect_inet(const char *addr, struct fq_mig_channel *ch
 	int rc, e = ECONNREFUSED;
 
 	if (!split_inet(addr, &host, &port)) {
-		*err = xasprintf("error parsing address '%s'", addr);
+		*err = fq_xasprintf("error parsing address '%s'", addr);
 		return FQ_MIG_OPEN_FAILED;
 	}
 	rc = getaddrinfo(host, port, &hints, &res);
 	if (rc) {
-		*err = xasprintf("address resolution failed for %s:%s: %s", host, port,
+		*err = fq_xasprintf("address resolution failed for %s:%s: %s", host, port,
 				 gai_strerror(rc));
 		free(host);
 		free(port);
@@ -205,7 +192,7 @@ static enum fq_mig_open connect_inet(const char *addr, struct fq_mig_channel *ch
 	}
 	freeaddrinfo(res);
 	if (ch->fd < 0)
-		*err = xasprintf("Failed to connect to '%s:%s': %s", host, port, strerror(e));
+		*err = fq_xasprintf("Failed to connect to '%s:%s': %s", host, port, strerror(e));
 	free(host);
 	free(port);
 	return ch->fd < 0 ? FQ_MIG_OPEN_FAILED_LATER : FQ_MIG_OPEN_OK;
@@ -242,7 +229,7 @@ static enum fq_mig_open open_file(const char *spec, int flags, struct fq_mig_cha
 	}
 	ch->fd = open(path, flags | O_CLOEXEC, 0600);
 	if (ch->fd < 0) {
-		*err = xasprintf("Unable to open %s: %s", path, strerror(errno));
+		*err = fq_xasprintf("Unable to open %s: %s", path, strerror(errno));
 		free(path);
 		return FQ_MIG_OPEN_FAILED;
 	}
@@ -271,7 +258,7 @@ enum fq_mig_open fq_mig_channel_connect(const char *uri, struct fq_mig_channel *
 	if (has_prefix(uri, "file:", &rest))
 		return open_file(rest, O_WRONLY | O_CREAT | O_TRUNC, ch, err);
 	/* vsock: no such peer on this host. */
-	*err = xasprintf("Failed to connect to '%s': %s", uri + 6, strerror(ENODEV));
+	*err = fq_xasprintf("Failed to connect to '%s': %s", uri + 6, strerror(ENODEV));
 	return FQ_MIG_OPEN_FAILED_LATER;
 }
 
@@ -281,13 +268,13 @@ static enum fq_mig_open listen_unix(const char *path, struct fq_mig_channel *ch,
 	int fd;
 
 	if (strlen(path) >= sizeof(sa.sun_path)) {
-		*err = xasprintf("UNIX socket path '%s' is too long", path);
+		*err = fq_xasprintf("UNIX socket path '%s' is too long", path);
 		return FQ_MIG_OPEN_FAILED;
 	}
 	strcpy(sa.sun_path, path);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 1) < 0) {
-		*err = xasprintf("Failed to bind socket to %s: %s", path, strerror(errno));
+		*err = fq_xasprintf("Failed to bind socket to %s: %s", path, strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		return FQ_MIG_OPEN_FAILED;
@@ -307,19 +294,19 @@ static enum fq_mig_open listen_inet(const char *addr, struct fq_mig_channel *ch,
 	int fd = -1, one = 1, rc;
 
 	if (!split_inet(addr, &host, &port)) {
-		*err = xasprintf("error parsing address '%s'", addr);
+		*err = fq_xasprintf("error parsing address '%s'", addr);
 		return FQ_MIG_OPEN_FAILED;
 	}
 	rc = getaddrinfo(*host ? host : NULL, port, &hints, &res);
 	if (rc) {
-		*err = xasprintf("address resolution failed for %s:%s: %s", host, port,
+		*err = fq_xasprintf("address resolution failed for %s:%s: %s", host, port,
 				 gai_strerror(rc));
 	} else {
 		fd = socket(res->ai_family, res->ai_socktype | SOCK_CLOEXEC, res->ai_protocol);
 		if (fd >= 0)
 			setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 		if (fd < 0 || bind(fd, res->ai_addr, res->ai_addrlen) < 0 || listen(fd, 1) < 0) {
-			*err = xasprintf("Failed to bind socket: %s", strerror(errno));
+			*err = fq_xasprintf("Failed to bind socket: %s", strerror(errno));
 			if (fd >= 0)
 				close(fd);
 			fd = -1;
@@ -352,7 +339,7 @@ enum fq_mig_open fq_mig_channel_listen(const char *uri, struct fq_mig_channel *c
 		return monitor_fd(rest, ch, err);
 	if (has_prefix(uri, "file:", &rest))
 		return open_file(rest, O_RDONLY, ch, err);
-	*err = xasprintf("Failed to bind socket: %s", strerror(ENODEV));
+	*err = fq_xasprintf("Failed to bind socket: %s", strerror(ENODEV));
 	return FQ_MIG_OPEN_FAILED;
 }
 

@@ -111,3 +111,15 @@ void strbuf_free(struct strbuf *b)
 	b->buf = NULL;
 	b->len = b->cap = 0;
 }
+
+char *fq_xasprintf(const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) < 0)
+		abort();
+	va_end(ap);
+	return s;
+}

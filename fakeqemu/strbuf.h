@@ -25,6 +25,9 @@ char *strbuf_steal(struct strbuf *b);
 /* strbuf_consume() - drop the first @n bytes. */
 void strbuf_consume(struct strbuf *b, size_t n);
 void strbuf_reset(struct strbuf *b);
+
+/* fq_xasprintf() - asprintf() into a new string; aborts when out of memory. */
+char *fq_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void strbuf_free(struct strbuf *b);
 
 #endif
