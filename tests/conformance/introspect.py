@@ -546,8 +546,49 @@ def device_help(qemu):
     return p.stdout.decode("utf-8", "replace")
 
 
-PARTS = ("types", "replies", "trees", "unattached", "device-add", "device-add-bus", "cpus",
-         "device-help")
+PARTS = ("types", "replies", "trees", "unattached", "device-add", "device-add-bus",
+         "device-add-props", "cpus", "device-help")
+
+# Types whose plain device_add fails for want of a property (record_device_add()
+# could not walk them): what to start QEMU with and what to give them, so that
+# their objects (children: buses, memory regions, the virtio backend) are
+# recorded too. The names given are substituted by fakeqemu's own.
+MEMDEV = ("-m", "256M,slots=2,maxmem=2G", "-object", "memory-backend-ram,id=probemem,size=128M")
+NEED_PROPS = [
+    (("pci-bridge", "pci-bridge-seat"), "pc", (), {"chassis_nr": 1}),
+    (("virtio-blk-pci", "virtio-blk-pci-transitional", "virtio-blk-pci-non-transitional"), "pc",
+     ("-blockdev", '{"driver":"null-co","node-name":"probedrive"}'), {"drive": "probedrive"}),
+    (("nvme",), "pc", (), {"serial": "probe"}),
+    (("virtio-mem-pci", "virtio-pmem-pci"), "pc", MEMDEV, {"memdev": "probemem"}),
+    (("pc-dimm",), "pc", MEMDEV, {"memdev": "probemem"}),
+    (("nvdimm",), "pc,nvdimm=on", MEMDEV, {"memdev": "probemem"}),
+    (("virtio-9p-pci", "virtio-9p-pci-transitional", "virtio-9p-pci-non-transitional"), "pc",
+     ("-fsdev", "local,id=probefs,path=/tmp,security_model=none"),
+     {"fsdev": "probefs", "mount_tag": "probe"}),
+]
+
+
+def record_device_add_props(rec, types, objects):
+    """device_add of the NEED_PROPS types with what they need, on -machine pc:
+    the object tree of those that plug, as record_device_add() records it.
+    Returns {type: tree} for the types not already in @objects."""
+    known = {t[0] for t in types}
+    out = {}
+    for names, machine, extra, props in NEED_PROPS:
+        for name in names:
+            if name not in known or name in objects:
+                continue
+            args = dict({"driver": name, "id": "probe"}, **props)
+            r = rec.reply(machine, "tcg", "device_add", args, extra=extra)
+            if isinstance(r, dict) and ("error" in r or "crash" in r):
+                print("device-add-props: %s: %s" % (name, r), file=sys.stderr)
+            else:
+                out[name] = walk_tree(rec, machine, "tcg", "/machine/peripheral/probe", extra=extra)
+            s = rec.sessions.pop((machine, "tcg", tuple(extra)), None)
+            if s:
+                s.close()
+    return out
+
 
 
 def main():
@@ -620,6 +661,10 @@ def main():
         data["device-add-pc-with-bus"] = record_device_add_bus(
             rec, data["types"], data["device-add"], data["device-objects"])
         done("device_add with a bus")
+    if "device-add-props" in parts:
+        data["device-objects"].update(
+            record_device_add_props(rec, data["types"], data["device-objects"]))
+        done("device_add with properties")
     if "cpus" in parts:
         cpus = record_cpus(rec, accels, models, args.quick)
         for per in cpus.values():

@@ -538,6 +538,28 @@ script("memory-unplug-noacpi", "pc,acpi=off with memory hot-plug: plug and unplu
            c("query-memory-devices", id="devices"),
        ])
 
+# The whole composition tree of a machine with devices of every kind (boot and
+# hot-plugged CPUs, a bridge, anonymous devices, a SCSI disk, a DIMM): qom-list
+# of every object, the paths being the union of what QEMU 5.2, 7.2 and 10.0
+# list (tests/conformance/qom_walk.json, made by walking their trees).
+WALK_ARGV = ["-machine", "pc", "-accel", "tcg", "-S", "-smp", "1,maxcpus=2",
+             "-m", "256M,slots=2,maxmem=1G", "-object", "memory-backend-ram,id=m1,size=128M",
+             "-device", "pci-bridge,id=br0,chassis_nr=1", "-device", "virtio-scsi-pci,id=scsi0",
+             "-device", "virtio-net-pci",
+             "-blockdev", '{"driver":"null-co","node-name":"n0"}']
+WALK_PLUG = [
+    c("device_add", {"driver": "qemu64-x86_64-cpu", "id": "cpu1", "socket-id": 1, "core-id": 0,
+                     "thread-id": 0}, id="cpu1"),
+    c("device_add", {"driver": "pc-dimm", "id": "d1", "memdev": "m1"}, id="d1"),
+    c("device_add", {"driver": "scsi-hd", "drive": "n0", "bus": "scsi0.0"}, id="sd"),
+    c("device_add", {"driver": "virtio-blk-pci", "id": "vb", "drive": "n0", "bus": "br0",
+                     "addr": "0x3", "share-rw": True}, id="vb"),
+]
+with open(os.path.join(HERE, "qom_walk.json")) as f:
+    WALK_PATHS = json.load(f)
+script("tree-walk-pc", "qom-list of every object of a pc with devices of every kind",
+       WALK_ARGV, [CAPS] + WALK_PLUG + [c("qom-list", {"path": p}, id=p) for p in WALK_PATHS])
+
 # -m values refused at start-up (each version's words).
 MEM_ARGS = [
     "256M,slots=2", "1G,maxmem=512M", "1G,slots=2,maxmem=1G", "256M,slots=300,maxmem=1G",
