@@ -10,6 +10,7 @@
 #include "fakeqemu.h"
 #include "machine.h"
 #include "memory.h"
+#include "numparse.h"
 #include "schema.h"
 #include "loop.h"
 #include "opts.h"
@@ -259,10 +260,36 @@ static char *u64_text(uint64_t v)
 	return t;
 }
 
+bool fq_memory_backend_mapped(const char *memdev, uint64_t *offset)
+{
+	/* A DIMM's or virtio-mem's backend region sits in the device memory;
+	 * an NVDIMM maps an alias of its own instead. */
+	for (struct memdev_state *m = states; m; m = m->next)
+		if (m->memdev && !strcmp(m->memdev, memdev) &&
+		    !fq_qom_type_is_a(fq_qom_type(m->dev->driver), "nvdimm")) {
+			*offset = m->addr - region_base();
+			return true;
+		}
+	return false;
+}
+
+bool fq_memory_hotplug_configured(void)
+{
+	return map.board && (region_size() || fq_vm.cfg.ram_slots);
+}
+
 char *fq_memory_machine_prop(const char *path, const char *name)
 {
 	if (!map.board)
 		return NULL;
+	/* The device memory region: where pc_memory_init() put it. */
+	if (!strcmp(path, "/machine/device-memory[0]")) {
+		if (!strcmp(name, "addr"))
+			return u64_text(region_base());
+		if (!strcmp(name, "size"))
+			return u64_text(region_full_size());
+		return NULL;
+	}
 	if (!strcmp(path, "/machine")) {
 		if (!strcmp(name, "device-memory-region-size"))
 			return u64_text(region_full_size());
@@ -297,12 +324,9 @@ char *fq_memory_machine_prop(const char *path, const char *name)
 }
 
 /* A memory backend's "size": a number, or QEMU's size syntax from -object. */
-static bool backend_size(struct fq_backend *b, uint64_t *out)
+bool fq_memory_backend_size(const struct fq_backend *b, uint64_t *out)
 {
 	json_object *v;
-	const char *s;
-	char *end;
-	double d;
 
 	if (!b->props || !json_object_object_get_ex(b->props, "size", &v))
 		return false;
@@ -310,30 +334,8 @@ static bool backend_size(struct fq_backend *b, uint64_t *out)
 		*out = (uint64_t)json_object_get_int64(v);
 		return true;
 	}
-	s = json_object_get_string(v);
-	d = strtod(s, &end);
-	switch (*end) {
-	case 'k':
-	case 'K':
-		d *= 1024;
-		break;
-	case 'm':
-	case 'M':
-		d *= MiB;
-		break;
-	case 'g':
-	case 'G':
-		d *= GiB;
-		break;
-	case 't':
-	case 'T':
-		d *= (double)GiB * 1024;
-		break;
-	default:
-		break;
-	}
-	*out = (uint64_t)d;
-	return end != s;
+	/* 5.2's -object keeps the text: qemu_strtosz() as that version has it. */
+	return fq_strtosz(json_object_get_string(v), out, NULL) == 0;
 }
 
 static uint64_t used_space(void)
@@ -453,7 +455,7 @@ bool fq_memory_pre_plug(struct fq_device *dev, bool memdev_first, struct fq_repl
 		return false;
 	}
 	b = fq_backend_find(FQ_BACKEND_OBJECT, memdev);
-	if (!b || !backend_size(b, &size))
+	if (!b || !fq_memory_backend_size(b, &size))
 		size = 0;
 	if (used_space() + size > region_size()) {
 		hex(used, sizeof(used), used_space());

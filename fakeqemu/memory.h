@@ -21,6 +21,8 @@
 #include <json-c/json.h>
 
 #include "fakeqemu.h"
+
+struct fq_backend;
 #include "qmp_dispatch.h"
 
 /**
@@ -30,6 +32,31 @@
  * (7.1 on), with more than 256 slots or a maxmem not page aligned.
  */
 void fq_memory_machine_init(void);
+
+/**
+ * fq_memory_backend_size() - a memory backend's "size" in bytes
+ * @b: the backend
+ * @out: its size
+ *
+ * Return: false when it has none (or not one QEMU reads as a size).
+ */
+bool fq_memory_backend_size(const struct fq_backend *b, uint64_t *out);
+
+/**
+ * fq_memory_backend_mapped() - where memory backend @memdev's region is
+ * mapped in the device memory (a pc-dimm's or virtio-mem's)
+ * @memdev: the backend's id
+ * @offset: its offset in /machine/device-memory[0]
+ *
+ * Return: false when no such device uses it (the region is not mapped).
+ */
+bool fq_memory_backend_mapped(const char *memdev, uint64_t *offset);
+
+/**
+ * fq_memory_hotplug_configured() - whether -m gave slots or a maxmem above
+ * the RAM on pc or q35 (QEMU then has device memory and its ACPI registers)
+ */
+bool fq_memory_hotplug_configured(void);
 
 /**
  * fq_memory_machine_prop() - a machine property the memory map decides

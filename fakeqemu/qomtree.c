@@ -70,6 +70,28 @@ static char *xstrdup(const char *s)
 
 #define xasprintf fq_xasprintf
 
+/*
+ * The recorded tree of this machine: with memory hot-plug configured QEMU
+ * has objects of its own (device memory, the ACPI device's registers, the
+ * implicit NUMA node), recorded as "pc+memhp" and "q35+memhp".
+ */
+static const char *tree_machine(void)
+{
+	static char buf[64];
+	struct fq_data_node n;
+
+	if (fq_memory_hotplug_configured()) {
+		snprintf(buf, sizeof(buf), "%s+memhp", fq_vm.cfg.machine);
+		char *root = xasprintf("%s:/", buf);
+		bool ok = fq_data_node(root, &n);
+
+		free(root);
+		if (ok)
+			return buf;
+	}
+	return fq_vm.cfg.machine;
+}
+
 /* ---- objects ------------------------------------------------------------------ */
 
 enum obj_kind {
@@ -90,6 +112,7 @@ struct obj {
 	const char *sub; /* DEVICE, CPU: the part of @path below the device */
 	struct fq_backend *backend;
 	bool anon; /* PERIPHERAL: peripheral-anon */
+	bool region; /* BACKEND: a memory backend's own region, ID[0] */
 	enum fq_backend_kind bkind;
 };
 
@@ -564,7 +587,7 @@ static bool backends_props(const struct obj *o, struct props *p)
 	bool any = false;
 
 	if (o->bkind == FQ_BACKEND_OBJECT) {
-		char *key = xasprintf("%s:/objects", fq_vm.cfg.machine);
+		char *key = xasprintf("%s:/objects", tree_machine());
 
 		any = props_from_record(key, &recorded);
 		free(key);
@@ -586,14 +609,66 @@ static bool backends_props(const struct obj *o, struct props *p)
 	return any;
 }
 
+static bool is_memory_backend(const struct fq_backend *b)
+{
+	int t = b->type ? fq_qom_type(b->type) : -1;
+
+	return t >= 0 && fq_qom_type_is_a(t, "memory-backend");
+}
+
+/* The QOM type name of memory regions: "qemu:memory-region" before 6.0. */
+static const char *memory_region_type(void)
+{
+	return fq_qom_type("memory-region") >= 0 ? "memory-region" : "qemu:memory-region";
+}
+
+/*
+ * A memory backend's region (host_memory_backend_memory_complete()): the
+ * properties of any memory region, mapped where a DIMM or virtio-mem put it.
+ */
+static bool backend_region_props(const struct obj *o, struct props *p)
+{
+	char *key = xasprintf("%s:" UNATTACHED "/system[0]", tree_machine());
+	bool ok = props_from_record(key, p);
+	uint64_t offset = 0, size = 0;
+	struct prop *e;
+	bool mapped = fq_memory_backend_mapped(o->backend->id, &offset);
+
+	free(key);
+	if (!ok)
+		return false;
+	fq_memory_backend_size(o->backend, &size);
+	if ((e = props_find(p, "type")))
+		set_computed(e, json_string_text(memory_region_type()));
+	if ((e = props_find(p, "container")))
+		set_computed(e, json_string_text(mapped ? "/machine/device-memory[0]" : ""));
+	if ((e = props_find(p, "addr")))
+		set_computed(e, xasprintf("%" PRIu64, mapped ? offset : 0));
+	if ((e = props_find(p, "size")))
+		set_computed(e, xasprintf("%" PRIu64, size));
+	if ((e = props_find(p, "priority")))
+		set_computed(e, xstrdup("0"));
+	return true;
+}
+
 static bool backend_props(const struct obj *o, struct props *p)
 {
 	const char *type;
+	bool ok;
 
+	if (o->region)
+		return backend_region_props(o, p);
 	current_bkind = o->bkind; /* a backend's own path, not only /objects' listing */
 	type = backend_child_type(o->backend->id);
+	ok = props_from_type(type, p);
+	/* Its region, the one instance property (qom-list names it last). */
+	if (ok && o->bkind == FQ_BACKEND_OBJECT && is_memory_backend(o->backend)) {
+		char *name = xasprintf("%s[0]", o->backend->id);
 
-	return props_from_type(type, p);
+		add_child(p, name, memory_region_type());
+		free(name);
+	}
+	return ok;
 }
 
 /* Put @p in the order of the recorded qom-list @listing (names it lacks go last). */
@@ -855,8 +930,23 @@ static bool resolve_canonical(const char *path, struct obj *o)
 		return true;
 	}
 	if (under(path, "/objects", &rest) || under(path, "/chardevs", &rest)) {
+		const char *slash = strchr(rest + 1, '/');
+
 		o->bkind = path[1] == 'o' ? FQ_BACKEND_OBJECT : FQ_BACKEND_CHARDEV;
-		o->backend = strchr(rest + 1, '/') ? NULL : fq_backend_find(o->bkind, rest + 1);
+		o->backend = slash ? NULL : fq_backend_find(o->bkind, rest + 1);
+		if (slash && o->bkind == FQ_BACKEND_OBJECT) {
+			/* /objects/ID/ID[0]: a memory backend's region. */
+			char *id = strndup(rest + 1, (size_t)(slash - rest - 1));
+			struct fq_backend *b = id ? fq_backend_find(o->bkind, id) : NULL;
+			char *want = b ? xasprintf("/%s[0]", id) : NULL;
+
+			if (b && is_memory_backend(b) && !strcmp(slash, want)) {
+				o->backend = b;
+				o->region = true;
+			}
+			free(want);
+			free(id);
+		}
 		o->kind = OBJ_BACKEND;
 		if (o->backend || o->bkind == FQ_BACKEND_CHARDEV)
 			return o->backend != NULL;
@@ -893,10 +983,10 @@ static bool resolve_canonical(const char *path, struct obj *o)
 
 		if (j <= (int)fq_vm.cfg.cpus)
 			return false;
-		o->key = xasprintf("%s:" UNATTACHED "/device[%d]%s", fq_vm.cfg.machine,
+		o->key = xasprintf("%s:" UNATTACHED "/device[%d]%s", tree_machine(),
 				   j - ((int)fq_vm.cfg.cpus - 1), tail);
 	} else {
-		o->key = xasprintf("%s:%s", fq_vm.cfg.machine, path[0] ? path : "/");
+		o->key = xasprintf("%s:%s", tree_machine(), path[0] ? path : "/");
 	}
 	return node_exists(o->key);
 }

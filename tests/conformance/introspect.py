@@ -546,8 +546,13 @@ def device_help(qemu):
     return p.stdout.decode("utf-8", "replace")
 
 
-PARTS = ("types", "replies", "trees", "unattached", "device-add", "device-add-bus",
-         "device-add-props", "cpus", "device-help")
+PARTS = ("types", "replies", "trees", "trees-memhp", "unattached", "device-add",
+         "device-add-bus", "device-add-props", "cpus", "device-help")
+
+# With memory hot-plug (-m slots=,maxmem=) QEMU adds objects of its own: the
+# device memory region, the ACPI device's memory hot-plug registers, the
+# implicit NUMA node. Those trees are recorded as MACHINE+memhp.
+MEMHP = ("-m", "256M,slots=2,maxmem=1G")
 
 # Types whose plain device_add fails for want of a property (record_device_add()
 # could not walk them): what to start QEMU with and what to give them, so that
@@ -641,6 +646,10 @@ def main():
     if "trees" in parts:
         data["trees"] = {m: walk_tree(rec, m, "tcg") for m in ("none", "pc", "q35")}
         done("trees")
+    if "trees-memhp" in parts:
+        for m in ("pc", "q35"):
+            data["trees"][m + "+memhp"] = walk_tree(rec, m, "tcg", extra=MEMHP)
+        done("trees with memory hot-plug")
     if "unattached" in parts:
         # Where the extra boot CPUs go among /machine/unattached/device[N], and the
         # order qom-list gives them (GLib's hash order of a history fakeqemu cannot

@@ -560,6 +560,28 @@ with open(os.path.join(HERE, "qom_walk.json")) as f:
 script("tree-walk-pc", "qom-list of every object of a pc with devices of every kind",
        WALK_ARGV, [CAPS] + WALK_PLUG + [c("qom-list", {"path": p}, id=p) for p in WALK_PATHS])
 
+def region_gets(path):
+    return [c("qom-get", {"path": path, "property": n}, id=path + "." + n)
+            for n in ("type", "container", "addr", "size", "priority")]
+
+
+script("memory-regions", "the memory regions memory hot-plug and backends add: "
+       "/machine/device-memory[0], each backend's ID[0] before and after a DIMM, virtio-mem "
+       "or NVDIMM maps it, pc.ram's",
+       ["-machine", "pc,nvdimm=on", "-accel", "tcg", "-S", "-m", "256M,slots=2,maxmem=2G",
+        "-object", "memory-backend-ram,id=m1,size=128M",
+        "-object", "memory-backend-ram,id=v1,size=256M",
+        "-object", "memory-backend-file,id=f1,size=64M,mem-path=@TMP@/nv,share=on"],
+       [CAPS] + region_gets("/machine/device-memory[0]") + region_gets("/objects/m1/m1[0]") + [
+           c("qom-list", {"path": "/objects/m1"}, id="list-m1"),
+           c("device_add", {"driver": "pc-dimm", "id": "d1", "memdev": "m1"}, id="d1"),
+           c("device_add", {"driver": "virtio-mem-pci", "id": "vm", "memdev": "v1"}, id="vm"),
+           c("device_add", {"driver": "nvdimm", "id": "nv", "memdev": "f1"}, id="nv")]
+       + region_gets("/objects/m1/m1[0]") + region_gets("/objects/v1/v1[0]")
+       + region_gets("/objects/f1/f1[0]") + region_gets("/objects/pc.ram/pc.ram[0]") + [
+           c("qom-get", {"path": "/objects/m1/m1[1]", "property": "type"}, id="nosuch"),
+           c("qom-list", {"path": "/objects/pc.ram/pc.ram[0]"}, id="list-region")])
+
 # -m values refused at start-up (each version's words).
 MEM_ARGS = [
     "256M,slots=2", "1G,maxmem=512M", "1G,slots=2,maxmem=1G", "256M,slots=300,maxmem=1G",
