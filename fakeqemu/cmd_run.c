@@ -207,3 +207,35 @@ void fq_cmd_query_yank(json_object *args, struct fq_reply *r)
 	/* Every socket chardev registers a yank instance. */
 	r->ret = fq_chardev_yank_instances();
 }
+
+/* inject-nmi: x86's NMI reaches every CPU; nothing to refuse. */
+void fq_cmd_inject_nmi(json_object *args, struct fq_reply *r)
+{
+	(void)args;
+	(void)r;
+}
+
+/* system_wakeup: the model never suspends (no guest S3), as QEMU with no guest. */
+void fq_cmd_system_wakeup(json_object *args, struct fq_reply *r)
+{
+	(void)args;
+	fq_reply_error(r, "GenericError", "Unable to wake up: guest is not in suspended state");
+}
+
+/*
+ * set-action and watchdog-set-action: the actions for guest-triggered reboot,
+ * shutdown, panic and watchdog expiry. The model has no guest that triggers
+ * them, so they are taken (the schema checked their values) and kept by QEMU
+ * alone.
+ */
+void fq_cmd_set_action(json_object *args, struct fq_reply *r)
+{
+	(void)args;
+	(void)r;
+}
+
+void fq_cmd_watchdog_set_action(json_object *args, struct fq_reply *r)
+{
+	(void)args;
+	(void)r;
+}

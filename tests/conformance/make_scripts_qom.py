@@ -582,6 +582,28 @@ script("memory-regions", "the memory regions memory hot-plug and backends add: "
            c("qom-get", {"path": "/objects/m1/m1[1]", "property": "type"}, id="nosuch"),
            c("qom-list", {"path": "/objects/pc.ram/pc.ram[0]"}, id="list-region")])
 
+script("machine-commands", "commands about the machine and its run state with nothing to "
+       "model behind them: query-events/-spice/-jobs/-block-jobs/-block-exports/"
+       "-hv-balloon-status-report, inject-nmi, system_wakeup, set-action, watchdog-set-action",
+       machine("pc"), [
+           CAPS,
+           c("query-events", id="events"),
+           c("query-spice", id="spice"),
+           c("query-jobs", id="jobs"),
+           c("query-block-jobs", id="block-jobs"),
+           c("query-block-exports", id="exports"),
+           c("query-hv-balloon-status-report", id="hv"),
+           c("inject-nmi", id="nmi"),
+           c("system_wakeup", id="wakeup"),
+           c("set-action", {"reboot": "shutdown", "panic": "pause"}, id="action"),
+           c("set-action", {"reboot": "bogus"}, id="action-bad"),
+           c("watchdog-set-action", {"action": "pause"}, id="wd"),
+           c("watchdog-set-action", {"action": "x"}, id="wd-bad"),
+           c("cont", id="cont", events=["RESUME"]),
+           c("inject-nmi", id="nmi-running"),
+           c("system_wakeup", id="wakeup-running"),
+       ])
+
 # -m values refused at start-up (each version's words).
 MEM_ARGS = [
     "256M,slots=2", "1G,maxmem=512M", "1G,slots=2,maxmem=1G", "256M,slots=300,maxmem=1G",
